@@ -1,0 +1,12 @@
+/**
+ * Loads `reflect-metadata` once, before tsyringe, so users never import it themselves (two
+ * copies would split the metadata store). Fails with a clear message if it cannot load.
+ */
+try {
+  require('reflect-metadata');
+} catch (error) {
+  throw new Error(
+    'Typhoon needs the "reflect-metadata" package for dependency injection: run `npm install reflect-metadata`. ' +
+      `(${(error as Error).message})`,
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * Typhoon's typed errors. Every error carries a stable `code` (documented in the README and
+ * checked by spec/errors.spec.ts) so callers can branch on it without parsing messages.
+ */
+
+/** Base class of every error Typhoon throws on purpose. */
+export class TyphoonError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_HTTP`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Options of {@link HTTPError}. */
+export interface HTTPErrorOptions {
+  /** Reason phrase sent in the status line instead of the standard one. */
+  reason?: string;
+  /** Headers the error response carries (`Allow`, `WWW-Authenticate`, `Retry-After`...). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Throw from a handler to answer with an HTTP error status, as Tornado's `HTTPError`.
+ * `logMessage` goes to the log only, never to the client.
+ *
+ * @example
+ * ```ts
+ * if (!item) throw new HTTPError(404, 'item %s not found', { reason: 'No Such Item' });
+ * ```
+ */
+export class HTTPError extends TyphoonError {
+  readonly statusCode: number;
+  readonly logMessage?: string;
+  readonly reason?: string;
+  readonly headers?: Record<string, string>;
+
+  constructor(statusCode = 500, logMessage?: string, options: HTTPErrorOptions = {}) {
+    super('ERR_HTTP', `HTTP ${statusCode}${options.reason ? ` ${options.reason}` : ''}${logMessage ? ` (${logMessage})` : ''}`);
+    this.statusCode = statusCode;
+    this.logMessage = logMessage;
+    this.reason = options.reason;
+    this.headers = options.headers;
+  }
+}
+
+/** A required argument was not given: answered with 400 "Missing argument NAME". */
+export class MissingArgumentError extends HTTPError {
+  readonly argName: string;
+
+  constructor(argName: string) {
+    super(400, `Missing argument ${argName}`);
+    (this as { code: string }).code = 'ERR_MISSING_ARGUMENT';
+    this.argName = argName;
+  }
+}
+
+/**
+ * Throw to end the request immediately without an error: `throw new Finish('done')` is
+ * `this.finish('done')` plus a return from every method on the stack.
+ */
+export class Finish extends TyphoonError {
+  readonly body?: string | Buffer | object;
+
+  constructor(body?: string | Buffer | object) {
+    super('ERR_FINISH', 'Request finished early');
+    this.body = body;
+  }
+}
+
+/** The HTTP client went away while the handler was still writing (e.g. in `flush()`). */
+export class StreamClosedError extends TyphoonError {
+  constructor(message = 'Stream is closed') {
+    super('ERR_STREAM_CLOSED', message);
+  }
+}
+
+/** A message was written to a WebSocket that is already closed. */
+export class WebSocketClosedError extends TyphoonError {
+  constructor(message = 'WebSocket is closed') {
+    super('ERR_WEBSOCKET_CLOSED', message);
+  }
+}
+
+/** An operation did not complete in time (`withTimeout`, `runSync`, locks and queues). */
+export class TimeoutError extends TyphoonError {
+  constructor(message = 'Timeout') {
+    super('ERR_TIMEOUT', message);
+  }
+}
+
+/**
+ * Settings, routes or options that cannot work. Thrown at start-up, before anything listens,
+ * with a message naming the offending value and how to fix it.
+ */
+export class ConfigurationError extends TyphoonError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_CONFIGURATION', message, options);
+  }
+}
+
+/**
+ * A value that would corrupt the HTTP stream if sent: a header, cookie or reason phrase with
+ * CR, LF or other control characters. Thrown at the call that tried to set it.
+ */
+export class UnsafeValueError extends TyphoonError {
+  constructor(message: string) {
+    super('ERR_UNSAFE_VALUE', message);
+  }
+}
+
+/** A handler method was used in a state where it cannot work, e.g. `write()` after `finish()`. */
+export class ResponseStateError extends TyphoonError {
+  constructor(message: string) {
+    super('ERR_RESPONSE_STATE', message);
+  }
+}
+
+/** A template is missing or does not compile; the message names the file and line. */
+export class TemplateError extends TyphoonError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_TEMPLATE', message, options);
+  }
+}
+
+/**
+ * An HTTP client request failed (AsyncHTTPClient, websocketConnect). As in Tornado, `code` is
+ * the HTTP status, or 599 for timeouts and network failures (then `cause` says why). It is
+ * the one error whose `code` is a number; its stable string code is `errorCode`.
+ */
+export class HTTPClientError extends Error {
+  readonly code: number;
+  readonly errorCode = 'ERR_HTTP_CLIENT';
+  /** The response, when there was one (non-2xx). */
+  readonly response?: unknown;
+
+  constructor(code: number, message?: string, response?: unknown, options?: { cause?: unknown }) {
+    super(`HTTP ${code}: ${message ?? 'request failed'}`, options);
+    this.name = 'HTTPClientError';
+    this.code = code;
+    this.response = response;
+  }
+}

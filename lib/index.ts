@@ -1,0 +1,30 @@
+/**
+ * Typhoon: Tornado's programming model for TypeScript, on uWebSockets.js.
+ * The one public entry point; everything users program against is exported here.
+ */
+import './di/ensure-metadata';
+
+export { injectable, singleton, inject, scoped, Lifecycle, container, delay, injectAll, registry } from 'tsyringe';
+export type { DependencyContainer, InjectionToken } from 'tsyringe';
+
+export * from './errors';
+export { configureLogging, type LogLevel, type LogRecord, type LoggingOptions } from './log';
+
+export { Application, type ApplicationOptions, type CloseOptions, type HTTPServer } from './web/application';
+export type { ApplicationSettings, ResolvedSettings, LogFunction } from './web/settings';
+export type { HandlerSpec } from './web/router';
+export { Route, type RouteOptions } from './web/route';
+export { RequestHandler, type SendErrorOptions, type StaticUrlOptions } from './web/request-handler';
+export { HTTPServerRequest } from './web/http-server-request';
+export { HTTPHeaders } from './web/http-headers';
+export type { HTTPFile, ArgumentMap, FileMap } from './web/form-data';
+export type { CookieOptions } from './web/cookies';
+export type { CookieSecret } from './web/signed-value';
+export { createSignedValue, decodeSignedValue } from './web/signed-value';
+export { StaticFileHandler, type StaticFileArgs } from './web/static-file-handler';
+export { RedirectHandler, type RedirectArgs } from './web/redirect-handler';
+export { ErrorHandler } from './web/error-handler';
+export { authenticated } from './web/decorators/authenticated';
+export { streamRequestBody } from './web/decorators/stream-request-body';
+export { addslash, removeslash } from './web/decorators/slashes';
+export { websocketConnect, WebSocketClientConnection, type WebSocketConnectOptions, type WebSocketMessage } from './websocket/websocket-client';

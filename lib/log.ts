@@ -1,0 +1,88 @@
+/**
+ * Logging, in the spirit of Tornado's `tornado.access` / `tornado.application` /
+ * `tornado.general` loggers. One process-wide configuration, like Python's `logging`.
+ */
+
+/** Severity, lowest first; `'silent'` turns a sink off. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+/** Which part of Typhoon speaks: requests (`access`), handler errors (`app`), the rest (`general`). */
+export type LoggerName = 'access' | 'app' | 'general';
+
+/** One log event. */
+export interface LogRecord {
+  level: Exclude<LogLevel, 'silent'>;
+  logger: LoggerName;
+  message: string;
+  error?: unknown;
+}
+
+/** Options of {@link configureLogging}. */
+export interface LoggingOptions {
+  /** Lowest level written (default `TYPHOON_LOG_LEVEL`, else `'info'`). */
+  level?: LogLevel;
+  /** Where records go (default: a line on stderr, stdout for `info`/`debug`). */
+  sink?: (record: LogRecord) => void;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+function defaultSink(record: LogRecord): void {
+  const stamp = new Date().toISOString();
+  const line = `[${record.level.toUpperCase()[0]} ${stamp} ${record.logger}] ${record.message}`;
+  const detail = record.error instanceof Error ? `\n${record.error.stack ?? record.error.message}` : '';
+  if (RANK[record.level] >= RANK.warn) process.stderr.write(line + detail + '\n');
+  else process.stdout.write(line + detail + '\n');
+}
+
+function envLevel(): LogLevel {
+  const value = process.env.TYPHOON_LOG_LEVEL;
+  return value && value in RANK ? (value as LogLevel) : 'info';
+}
+
+let config: Required<LoggingOptions> = { level: envLevel(), sink: defaultSink };
+
+/**
+ * Changes where and what Typhoon logs; returns the previous configuration so it can be
+ * restored.
+ *
+ * @example
+ * ```ts
+ * const previous = configureLogging({ level: 'warn' });
+ * ```
+ */
+export function configureLogging(options: LoggingOptions): Required<LoggingOptions> {
+  const previous = config;
+  config = { level: options.level ?? config.level, sink: options.sink ?? config.sink };
+  return previous;
+}
+
+/** True when records of `level` would be written: callers skip formatting otherwise. */
+export function isLogEnabled(level: Exclude<LogLevel, 'silent'>): boolean {
+  return RANK[level] >= RANK[config.level];
+}
+
+function emit(logger: LoggerName, level: LogRecord['level'], message: string, error?: unknown): void {
+  if (RANK[level] < RANK[config.level]) return;
+  try {
+    config.sink({ level, logger, message, error });
+  } catch {
+    // A broken sink must never take a request down with it.
+  }
+}
+
+function loggerFor(name: LoggerName) {
+  return {
+    debug: (message: string, error?: unknown) => emit(name, 'debug', message, error),
+    info: (message: string, error?: unknown) => emit(name, 'info', message, error),
+    warn: (message: string, error?: unknown) => emit(name, 'warn', message, error),
+    error: (message: string, error?: unknown) => emit(name, 'error', message, error),
+  };
+}
+
+/** Request lines, one per finished request. */
+export const accessLog = loggerFor('access');
+/** Errors raised by application code (handlers, callbacks). */
+export const appLog = loggerFor('app');
+/** Everything else: start-up, shutdown, transport events. */
+export const genLog = loggerFor('general');

@@ -1,0 +1,3 @@
+/** Test helpers: `import { TestServer } from 'typhoon/testing'`. */
+export { TestServer, type TestFetchOptions, type TestResponse } from './test-server';
+export { websocketConnect, WebSocketClientConnection, type WebSocketConnectOptions } from '../websocket/websocket-client';

@@ -1,0 +1,76 @@
+/**
+ * The neutral interface between Typhoon's web layer and the native server. Only
+ * `lib/transport/` knows uWebSockets.js; everything else programs against these types.
+ */
+
+/** Where one exchange stands. `aborted`: the client went away; nothing may be written. */
+export type ExchangeState = 'open' | 'aborted' | 'finished';
+
+/** A header list as written to the wire: `[name, value]` pairs in order. */
+export type HeaderPairs = Array<[string, string]>;
+
+/**
+ * One HTTP request and its response. Valid for the whole request, also after `await`s:
+ * the transport copies what the native request holds before it becomes invalid.
+ */
+export interface ServerExchange {
+  /** Upper-case method, e.g. `GET`. */
+  readonly method: string;
+  /** Raw (still percent-encoded) path, starting with `/`. */
+  readonly path: string;
+  /** Raw query string without `?`, or `''`. */
+  readonly query: string;
+  readonly state: ExchangeState;
+  /** `'http'` or `'https'`. */
+  readonly protocol: string;
+  /** Peer address as text (`''` if it could not be read any more). */
+  readonly remoteAddress: string;
+
+  /** First value of a header (lower-case name), `''` when absent. */
+  header(name: string): string;
+  /** Every header line in arrival order, names lower-case. */
+  headerPairs(): HeaderPairs;
+
+  /** Called once if the client goes away before the response is complete. */
+  onAbort(callback: () => void): void;
+  /**
+   * Starts reading the body. Must be called before the route callback returns. Each chunk is a
+   * private copy; `last` marks the end.
+   */
+  readBody(onChunk: (chunk: Buffer, last: boolean) => void): void;
+  /** Stops / restarts the flow of body chunks (flow control for streaming bodies). */
+  pauseBody(): void;
+  resumeBody(): void;
+
+  /** Sends a complete response; `Content-Length` is computed by the transport. */
+  end(status: string, headers: HeaderPairs, body: string | Buffer, closeConnection?: boolean): void;
+  /** Sends a response without a body (HEAD, 204, 304); headers may include `Content-Length`. */
+  endWithoutBody(status: string, headers: HeaderPairs, closeConnection?: boolean): void;
+  /** Starts a chunked response: status and headers, no body yet. */
+  writeHead(status: string, headers: HeaderPairs): void;
+  /** Writes a body chunk of a chunked response; `false` means the socket is backed up. */
+  write(chunk: string | Buffer): boolean;
+  /** Resolves when the socket can take more data, or when the exchange is aborted. */
+  drained(): Promise<void>;
+  /**
+   * Sends a response whose `size`-byte body comes from `source` (a file stream), without
+   * holding it in memory: the source is paused while the socket is full and destroyed when
+   * the client goes away. Resolves when the body was handed over or the exchange ended.
+   */
+  endStream(status: string, headers: HeaderPairs, size: number, source: import('node:stream').Readable): Promise<void>;
+  /** Ends a chunked response, optionally with a last chunk. */
+  endChunked(chunk?: string | Buffer): void;
+  /** Closes the connection at once (the client sees a reset / EOF). */
+  close(): void;
+}
+
+/** Called for each request that matched a route, with the route's raw parameters. */
+export type RouteCallback = (exchange: ServerExchange, params: string[]) => void;
+
+/** Options the transport needs from the application. */
+export interface TransportOptions {
+  /** Serve HTTPS with these PEM files. */
+  ssl?: { keyFile: string; certFile: string; passphrase?: string };
+  /** Run on uWebSockets.js's slow JavaScript fallback when the native binary fails to load. */
+  allowFallback?: boolean;
+}

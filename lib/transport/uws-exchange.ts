@@ -1,0 +1,269 @@
+import type { Readable } from 'node:stream';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { genLog } from '../log';
+import type { ExchangeState, HeaderPairs, ServerExchange } from './types';
+
+const textDecoder = new TextDecoder();
+
+/**
+ * A {@link ServerExchange} over one uWS `HttpResponse`. Enforces the native rules in one place:
+ * the `HttpRequest` is read only while the route callback runs (`detach()` copies what is left
+ * when it returns), `onAborted` is attached before the callback returns, writes made after it
+ * returned are corked, and nothing touches `res` once it is aborted or ended.
+ */
+export class UwsExchange implements ServerExchange {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly protocol: string;
+  state: ExchangeState = 'open';
+
+  /** Valid only during the synchronous route callback; null afterwards. */
+  private req: HttpRequest | null;
+  private headerList: HeaderPairs | null = null;
+  private remote: string | null = null;
+  private inCallback = true;
+  private abortCallbacks: Array<() => void> | null = null;
+  private drainWaiters: Array<() => void> | null = null;
+  private bodyReader: ((chunk: Buffer, last: boolean) => void) | null = null;
+  /** A body is being read and has not ended: answering now must close the connection. */
+  private bodyPending = false;
+
+  constructor(private readonly res: HttpResponse, req: HttpRequest, ssl: boolean) {
+    this.req = req;
+    this.method = req.getCaseSensitiveMethod();
+    this.path = req.getUrl();
+    this.query = req.getQuery() ?? '';
+    this.protocol = ssl ? 'https' : 'http';
+  }
+
+  header(name: string): string {
+    if (this.req) return this.req.getHeader(name);
+    const list = this.headerList!;
+    for (let i = 0; i < list.length; i++) if (list[i][0] === name) return list[i][1];
+    return '';
+  }
+
+  headerPairs(): HeaderPairs {
+    if (this.headerList) return this.headerList;
+    const list: HeaderPairs = [];
+    this.req!.forEach((key, value) => list.push([key, value]));
+    return (this.headerList = list);
+  }
+
+  get remoteAddress(): string {
+    if (this.remote === null && this.state === 'open') {
+      this.remote = textDecoder.decode(this.res.getRemoteAddressAsText());
+    }
+    return this.remote ?? '';
+  }
+
+  /**
+   * Called by the server when the route callback returns. If the response is still open, copy
+   * everything the request holds and register for abort: from now on the native request is
+   * gone and every write must be corked.
+   */
+  detach(): void {
+    this.inCallback = false;
+    if (this.state !== 'open') {
+      this.req = null;
+      return;
+    }
+    this.headerPairs();
+    void this.remoteAddress;
+    this.req = null;
+    this.res.onAborted(() => this.aborted());
+  }
+
+  onAbort(callback: () => void): void {
+    (this.abortCallbacks ??= []).push(callback);
+  }
+
+  readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
+    this.bodyReader = onChunk;
+    this.bodyPending = true;
+    this.res.onData((chunk, isLast) => {
+      if (isLast) this.bodyPending = false;
+      // uWS neuters the ArrayBuffer when this callback returns: copy it.
+      const copy = Buffer.copyBytesFrom(new Uint8Array(chunk));
+      this.bodyReader?.(copy, isLast);
+    });
+  }
+
+  pauseBody(): void {
+    if (this.state === 'open') this.res.pause();
+  }
+
+  resumeBody(): void {
+    if (this.state === 'open') this.res.resume();
+  }
+
+  end(status: string, headers: HeaderPairs, body: string | Buffer, closeConnection = false): void {
+    if (this.state !== 'open') return;
+    this.state = 'finished';
+    // Unread body bytes would be parsed as the next request: close instead.
+    closeConnection ||= this.bodyPending;
+    if (this.inCallback) this.writeAndEnd(status, headers, body, closeConnection);
+    else this.res.cork(() => this.writeAndEnd(status, headers, body, closeConnection));
+    this.released();
+  }
+
+  endWithoutBody(status: string, headers: HeaderPairs, closeConnection = false): void {
+    if (this.state !== 'open') return;
+    this.state = 'finished';
+    closeConnection ||= this.bodyPending;
+    // This build's endWithoutBody(length) writes Content-Length itself, and aborts the process
+    // for a non-zero length. So: our own Content-Length header and no arguments, or (to close a
+    // connection whose body was not read) `(0, true)`, which only suits responses without one.
+    const hasLength = headers.some(([name]) => name.toLowerCase() === 'content-length');
+    const send = () => {
+      this.writeStatusAndHeaders(status, headers);
+      if (closeConnection && !hasLength) this.res.endWithoutBody(0, true);
+      else this.res.endWithoutBody();
+    };
+    if (this.inCallback) send();
+    else this.res.cork(send);
+    this.released();
+  }
+
+  writeHead(status: string, headers: HeaderPairs): void {
+    if (this.state !== 'open') return;
+    if (this.inCallback) this.writeStatusAndHeaders(status, headers);
+    else this.res.cork(() => this.writeStatusAndHeaders(status, headers));
+  }
+
+  write(chunk: string | Buffer): boolean {
+    if (this.state !== 'open') return true;
+    if (this.inCallback) return this.res.write(chunk);
+    let ok = true;
+    this.res.cork(() => (ok = this.res.write(chunk)));
+    return ok;
+  }
+
+  drained(): Promise<void> {
+    if (this.state !== 'open') return Promise.resolve();
+    return new Promise((resolve) => {
+      if (!this.drainWaiters) {
+        this.drainWaiters = [];
+        this.res.onWritable(() => {
+          this.wakeDrainWaiters();
+          return true;
+        });
+      }
+      this.drainWaiters.push(resolve);
+    });
+  }
+
+  endStream(status: string, headers: HeaderPairs, size: number, source: Readable): Promise<void> {
+    if (this.state !== 'open') {
+      source.destroy();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const res = this.res;
+      let headWritten = false;
+      const stop = (error?: Error) => {
+        source.destroy();
+        if (error && this.state === 'open') {
+          genLog.error('Error while streaming a response body; closing the connection', error);
+          this.close();
+        }
+        resolve();
+      };
+      this.onAbort(() => stop());
+      /** Offers a chunk to uWS; false when the socket is full (the rest waits for onWritable). */
+      const offer = (chunk: Buffer): boolean => {
+        const offset = res.getWriteOffset();
+        let ok = false;
+        let done = false;
+        res.cork(() => {
+          if (!headWritten) {
+            this.writeStatusAndHeaders(status, headers);
+            headWritten = true;
+          }
+          [ok, done] = res.tryEnd(chunk, size);
+        });
+        if (done) {
+          this.state = 'finished';
+          this.released();
+          stop();
+          return true;
+        }
+        if (ok) return true;
+        // Not taken (or only partly): keep the rest and retry it when the socket drains.
+        source.pause();
+        res.onWritable((writeOffset) => {
+          const [retryOk, retryDone] = res.tryEnd(chunk.subarray(writeOffset - offset), size);
+          if (retryDone) {
+            this.state = 'finished';
+            this.released();
+            stop();
+          } else if (retryOk) {
+            source.resume();
+          }
+          return retryOk;
+        });
+        return false;
+      };
+      source.on('data', (chunk: Buffer) => {
+        if (this.state === 'open') offer(chunk);
+        else stop();
+      });
+      source.on('error', (error) => stop(error));
+      source.on('end', () => {
+        if (this.state === 'open') stop(new Error(`The body source ended before ${size} bytes were sent`));
+      });
+      if (size === 0) offer(Buffer.alloc(0));
+    });
+  }
+
+  endChunked(chunk?: string | Buffer): void {
+    if (this.state !== 'open') return;
+    this.state = 'finished';
+    const close = this.bodyPending;
+    if (this.inCallback) this.res.end(chunk, close);
+    else this.res.cork(() => this.res.end(chunk, close));
+    this.released();
+  }
+
+  close(): void {
+    if (this.state !== 'open') return;
+    this.state = 'finished';
+    this.res.close();
+    this.released();
+  }
+
+  private writeAndEnd(status: string, headers: HeaderPairs, body: string | Buffer, closeConnection: boolean): void {
+    this.writeStatusAndHeaders(status, headers);
+    this.res.end(body, closeConnection);
+  }
+
+  /** Status first, then headers: uWS formats the response linearly. Caller corks. */
+  private writeStatusAndHeaders(status: string, headers: HeaderPairs): void {
+    const res = this.res;
+    res.writeStatus(status);
+    for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i][0], headers[i][1]);
+  }
+
+  private aborted(): void {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    this.bodyReader = null;
+    this.released();
+    const callbacks = this.abortCallbacks;
+    this.abortCallbacks = null;
+    if (callbacks) for (const callback of callbacks) callback();
+  }
+
+  /** The response is over (ended or aborted): anyone waiting to write may go on. */
+  private released(): void {
+    this.wakeDrainWaiters();
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    if (!waiters || waiters.length === 0) return;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

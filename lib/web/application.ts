@@ -1,0 +1,225 @@
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { ConfigurationError, HTTPError } from '../errors';
+import { accessLog, genLog, isLogEnabled } from '../log';
+import type { ServerExchange } from '../transport/types';
+import { UwsServer } from '../transport/uws-server';
+import { TemplateEngine } from '../template/template-engine';
+import { BodyReader } from './body-reader';
+import { ErrorHandler } from './error-handler';
+import { execute, handleException, type RouteMatch } from './execute';
+import type { HandlerRoute } from './handler-route';
+import { HTTPServerRequest } from './http-server-request';
+import { RequestHandler } from './request-handler';
+import { Router, type HandlerSpec } from './router';
+import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from './settings';
+import { StaticFiles } from './static-files';
+
+/** `new Application(options)`: the handlers and the settings. */
+export interface ApplicationOptions extends ApplicationSettings {
+  /** Routes; omitted: every `@Route`/`@WebSocket` class imported so far. */
+  handlers?: HandlerSpec[];
+}
+
+/** Options of {@link Application.close}. */
+export interface CloseOptions {
+  /** Seconds to wait for in-flight requests before closing connections anyway (default 10). */
+  timeout?: number;
+}
+
+/** The running server returned by {@link Application.listen}. */
+export interface HTTPServer {
+  /** The bound port (the free port picked when 0 was asked). */
+  readonly port: number;
+  readonly host: string;
+  /** Same as `app.close()`. */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/**
+ * A Typhoon application: routes, settings and the DI container its handlers are made by.
+ *
+ * @example
+ * ```ts
+ * const app = new Application({ handlers: [MainHandler], cookieSecret: process.env.SECRET });
+ * const server = await app.listen(8888);
+ * console.log(`listening on ${server.port}`);
+ * ```
+ */
+export class Application {
+  readonly settings: ResolvedSettings;
+  /** This application's container (a child of tsyringe's root): register services here. */
+  readonly container: DependencyContainer;
+  /** Compiled templates of `templatePath`. */
+  readonly templates: TemplateEngine;
+  /** @internal */ readonly router: Router;
+  private readonly staticCaches = new Map<string, StaticFiles>();
+  private server: UwsServer | null = null;
+  private defaultRoute: HandlerRoute;
+  private inflight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private closing: Promise<void> | null = null;
+
+  constructor(options: ApplicationOptions | HandlerSpec[] = {}, settings: ApplicationSettings = {}) {
+    const { handlers, ...rest } = Array.isArray(options) ? { ...settings, handlers: options } : options;
+    this.settings = resolveSettings(rest);
+    this.container = rootContainer.createChildContainer();
+    this.container.registerInstance(Application, this);
+    this.router = new Router(this.container);
+    this.templates = new TemplateEngine(this.settings);
+    this.router.addAll(handlers);
+    if (this.settings.staticPath) this.staticFileCache(this.settings.staticPath).addRoutes(this.router, this.settings);
+    this.defaultRoute = this.router.addDefault(
+      this.settings.defaultHandlerClass ?? ErrorHandler,
+      this.settings.defaultHandlerClass ? (this.settings.defaultHandlerArgs ?? {}) : { statusCode: 404 },
+    );
+  }
+
+  /**
+   * Starts serving on `host:port` (port 0: a free port, see `server.port`).
+   * Defaults: port 8888, every interface.
+   */
+  async listen(port = 8888, host = '0.0.0.0'): Promise<HTTPServer> {
+    if (this.server) throw new ConfigurationError('This application is already listening; create another Application for another port');
+    const server = new UwsServer({ ssl: this.settings.ssl, allowFallback: this.settings.allowUwsFallback });
+    for (const route of this.router.native) {
+      server.route(route.pattern.source, route.pattern.paramNames.length, (exchange, params) =>
+        this.dispatch(exchange, { route, args: this.nativeArgs(route, exchange, params), named: this.namedArgs(route, params) }),
+      );
+    }
+    server.fallback((exchange) => this.dispatch(exchange, this.router.matchRegex(exchange.path) ?? { route: this.defaultRoute, args: [], named: null }));
+    const bound = await server.listen(host, port);
+    this.server = server;
+    this.closing = null;
+    genLog.debug(`Listening on ${host}:${bound}`);
+    return { port: bound, host, close: (options) => this.close(options) };
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, let in-flight requests finish (up to `timeout`
+   * seconds), then close every connection.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (!this.server) return this.closing ?? Promise.resolve();
+    const server = this.server;
+    this.server = null;
+    this.closing = (async () => {
+      server.stopListening();
+      await this.drain(options.timeout ?? 10);
+      server.closeAll();
+    })();
+    return this.closing;
+  }
+
+  /** Path of a named route filled with `args` (Tornado's `reverse_url`). */
+  reverseUrl(name: string, ...args: Array<string | number>): string {
+    return this.router.reverse(name, args);
+  }
+
+  /** URL of a file under `staticPath`, versioned with its content hash unless told not to. */
+  staticUrl(path: string, includeVersion = true): string {
+    if (!this.settings.staticPath) throw new ConfigurationError('staticUrl() needs the "staticPath" application setting');
+    return this.staticFileCache(this.settings.staticPath).url(path, this.settings.staticUrlPrefix, includeVersion);
+  }
+
+  /** @internal The file cache of one static folder (per application; no caching in debug). */
+  staticFileCache(root: string): StaticFiles {
+    let cache = this.staticCaches.get(root);
+    if (!cache) this.staticCaches.set(root, (cache = new StaticFiles(root, !this.settings.debug)));
+    return cache;
+  }
+
+  /** @internal One request: make the handler, start reading the body, run the lifecycle. */
+  private dispatch(exchange: ServerExchange, match: RouteMatch): void {
+    const request = new HTTPServerRequest(exchange, this.settings);
+    // The access log reads the address after the response ended, when uWS no longer has it.
+    if (this.settings.logFunction || isLogEnabled('info')) void request.remoteIp;
+    let handler: RequestHandler;
+    try {
+      handler = match.route.create();
+      handler._attach(this, request, exchange);
+    } catch (error) {
+      handler = new RequestHandler();
+      handler._attach(this, request, exchange);
+      this.track(handleException(handler, error));
+      return;
+    }
+    if (this.settings.compressResponse) handler._compression = /\bgzip\b/.test(exchange.header('accept-encoding')) ? 'gzip' : 'identity';
+    exchange.onAbort(() => handler._connectionClosed());
+    const body = this.openBody(exchange, handler);
+    if (body === false) return;
+    this.track(execute(handler, match, body));
+  }
+
+  /** Starts the body reader, or answers 413 at once when `Content-Length` is over the limit. */
+  private openBody(exchange: ServerExchange, handler: RequestHandler): BodyReader | null | false {
+    const length = exchange.header('content-length');
+    const chunked = exchange.header('transfer-encoding') !== '';
+    if (!chunked && (length === '' || length === '0')) return null;
+    const limit = this.settings.maxBodySize;
+    if (!chunked && Number(length) > limit) {
+      this.track(handleException(handler, new HTTPError(413, `Content-Length ${length} exceeds the limit of ${limit} bytes`)));
+      return false;
+    }
+    return new BodyReader(exchange, limit);
+  }
+
+  private nativeArgs(route: HandlerRoute, exchange: ServerExchange, params: string[]): string[] {
+    if (route.pattern.wildcardAt < 0) return params;
+    return [...params, exchange.path.slice(route.pattern.wildcardAt)];
+  }
+
+  private namedArgs(route: HandlerRoute, params: string[]): Record<string, string> | null {
+    const names = route.pattern.paramNames;
+    if (names.length === 0) return null;
+    const named: Record<string, string> = {};
+    for (let i = 0; i < names.length; i++) named[names[i]] = params[i];
+    return named;
+  }
+
+  /** Counts a request as in flight until its lifecycle settles. */
+  private track(lifecycle: Promise<void>): void {
+    this.inflight++;
+    lifecycle.then(() => this.settled(), () => this.settled());
+  }
+
+  private settled(): void {
+    if (--this.inflight === 0 && this.idleWaiters.length) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private drain(timeoutSeconds: number): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        genLog.warn(`Closing with ${this.inflight} request(s) still in flight after ${timeoutSeconds}s`);
+        resolve();
+      }, timeoutSeconds * 1000);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** @internal Access log and `onFinish`, once per finished request. */
+  _requestFinished(handler: RequestHandler): void {
+    const logFunction = this.settings.logFunction;
+    if (logFunction) {
+      try {
+        logFunction(handler);
+      } catch (error) {
+        genLog.error('logFunction threw', error);
+      }
+    } else if (isLogEnabled('info')) {
+      const status = handler.getStatus();
+      const request = handler.request;
+      const line = `${status} ${request.method} ${request.uri} (${request.remoteIp}) ${(request.requestTime() * 1000).toFixed(2)}ms`;
+      if (status < 400) accessLog.info(line);
+      else if (status < 500) accessLog.warn(line);
+      else accessLog.error(line);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import type { DependencyContainer } from 'tsyringe';
+import { handlerFactory } from '../di/handler-factory';
+import { isStreamRequestBody, type Constructor } from '../di/reflection';
+import { RequestHandler } from './request-handler';
+import { UrlPattern } from './url-pattern';
+
+/**
+ * Everything the request path needs about one route, computed once at start-up: the pattern,
+ * the factory that makes handler instances, which methods the class implements and which
+ * handler method serves each.
+ */
+export class HandlerRoute {
+  readonly pattern: UrlPattern;
+  readonly create: () => RequestHandler;
+  /** Upper-case method → handler method name (`HEAD` → `get` when there is no `head`). */
+  readonly verbs = new Map<string, string>();
+  /** Value of the `Allow` header on 405. */
+  readonly allowHeader: string;
+  readonly streamBody: boolean;
+
+  constructor(
+    pattern: string | RegExp,
+    readonly handlerClass: Constructor<RequestHandler>,
+    readonly initArgs: Record<string, unknown>,
+    readonly name: string | undefined,
+    container: DependencyContainer,
+  ) {
+    this.pattern = new UrlPattern(pattern);
+    this.create = handlerFactory(container, handlerClass);
+    const proto = handlerClass.prototype as Record<string, unknown>;
+    const supported = (handlerClass as unknown as typeof RequestHandler).SUPPORTED_METHODS ?? RequestHandler.SUPPORTED_METHODS;
+    for (const method of supported) {
+      const name = method.toLowerCase();
+      if (typeof proto[name] === 'function') this.verbs.set(method, name);
+    }
+    if (!this.verbs.has('HEAD') && this.verbs.has('GET') && supported.includes('HEAD')) this.verbs.set('HEAD', 'get');
+    this.allowHeader = [...this.verbs.keys()].join(', ');
+    this.streamBody = isStreamRequestBody(handlerClass);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Case-insensitive, multi-valued HTTP headers, as Tornado's `HTTPHeaders`. Names are stored
+ * lower-case; `get` returns the first value, `getAll` every value.
+ *
+ * @example
+ * ```ts
+ * const type = this.request.headers.get('content-type') ?? 'text/plain';
+ * ```
+ */
+export class HTTPHeaders implements Iterable<[string, string]> {
+  private map: Map<string, string[]> | null = null;
+
+  /**
+   * @param init initial pairs or record
+   * @param lazy where the pairs come from when they are first needed (request headers)
+   */
+  constructor(
+    init?: Iterable<[string, string]> | Record<string, string | string[]>,
+    private readonly lazy?: { header(name: string): string; headerPairs(): Array<[string, string]> },
+  ) {
+    if (init) {
+      const pairs = Symbol.iterator in init ? (init as Iterable<[string, string]>) : recordPairs(init as Record<string, string | string[]>);
+      for (const [name, value] of pairs) this.add(name, value);
+    }
+  }
+
+  /** First value of the header, or `undefined`. */
+  get(name: string): string | undefined {
+    if (!this.map && this.lazy) return this.lazy.header(name.toLowerCase()) || undefined;
+    return this.values().get(name.toLowerCase())?.[0];
+  }
+
+  /** Every value of the header, in order (empty when absent). */
+  getAll(name: string): string[] {
+    return [...(this.values().get(name.toLowerCase()) ?? [])];
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /** Adds a value after the existing ones. */
+  add(name: string, value: string): void {
+    const key = name.toLowerCase();
+    const list = this.values().get(key);
+    if (list) list.push(value);
+    else this.values().set(key, [value]);
+  }
+
+  /** Replaces every value of the header. */
+  set(name: string, value: string): void {
+    this.values().set(name.toLowerCase(), [value]);
+  }
+
+  delete(name: string): void {
+    this.values().delete(name.toLowerCase());
+  }
+
+  /** Header names (lower-case). */
+  keys(): string[] {
+    return [...this.values().keys()];
+  }
+
+  *[Symbol.iterator](): Iterator<[string, string]> {
+    for (const [name, list] of this.values()) for (const value of list) yield [name, value];
+  }
+
+  /** A plain object, several values joined with `, ` (for logs and JSON). */
+  toJSON(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, list] of this.values()) out[name] = list.join(', ');
+    return out;
+  }
+
+  private values(): Map<string, string[]> {
+    if (this.map) return this.map;
+    this.map = new Map();
+    if (this.lazy) {
+      for (const [name, value] of this.lazy.headerPairs()) {
+        const list = this.map.get(name);
+        if (list) list.push(value);
+        else this.map.set(name, [value]);
+      }
+    }
+    return this.map;
+  }
+}
+
+function* recordPairs(record: Record<string, string | string[]>): Iterable<[string, string]> {
+  for (const [name, value] of Object.entries(record)) {
+    if (Array.isArray(value)) for (const item of value) yield [name, item];
+    else yield [name, value];
+  }
+}

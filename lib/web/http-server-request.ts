@@ -1,0 +1,163 @@
+import { isIP } from 'node:net';
+import { HTTPError } from '../errors';
+import type { ServerExchange } from '../transport/types';
+import { parseCookies } from './cookies';
+import { parseQueryString, type ArgumentMap, type FileMap } from './form-data';
+import { HTTPHeaders } from './http-headers';
+
+/** Proxy settings the request needs to find the real client. */
+export interface ProxyTrust {
+  xheaders?: boolean;
+  trustedDownstream: string[];
+}
+
+/**
+ * One HTTP request as handlers see it (Tornado's `HTTPServerRequest`). Everything is copied
+ * from the native request, so it stays valid after `await`s and for the handler's whole life.
+ *
+ * @example
+ * ```ts
+ * const { name } = this.request.json<{ name: string }>();
+ * ```
+ */
+export class HTTPServerRequest {
+  /** Upper-case method, e.g. `GET`. */
+  readonly method: string;
+  /** Path and query as sent, e.g. `/items/1?full=1`. */
+  readonly uri: string;
+  /** Path as sent (still percent-encoded). */
+  readonly path: string;
+  /** Query string without `?`. */
+  readonly query: string;
+  /** Always `HTTP/1.1` (uWS speaks nothing else). */
+  readonly version = 'HTTP/1.1';
+  /** Request headers, lower-case names. */
+  readonly headers: HTTPHeaders;
+  /** The complete body (empty for streamed bodies and bodiless requests). */
+  body: Buffer = EMPTY;
+  /** Uploaded files of a multipart body. */
+  files: FileMap = Object.create(null);
+  /** When the request arrived (`performance.now()` milliseconds). */
+  readonly startTime: number;
+  private finishTime: number | undefined;
+  private remote: string | undefined;
+  private scheme: string | undefined;
+  private queryArgs: ArgumentMap | undefined;
+  private bodyArgs: ArgumentMap | undefined;
+  private allArgs: ArgumentMap | undefined;
+  private cookieMap: Record<string, string> | undefined;
+
+  constructor(private readonly exchange: ServerExchange, private readonly trust: ProxyTrust) {
+    this.method = exchange.method;
+    this.path = exchange.path;
+    this.query = exchange.query;
+    this.uri = exchange.query ? `${exchange.path}?${exchange.query}` : exchange.path;
+    this.headers = new HTTPHeaders(undefined, exchange);
+    this.startTime = performance.now();
+  }
+
+  /** Client address; behind a proxy with `xheaders`, the address the proxy reports. */
+  get remoteIp(): string {
+    if (this.remote === undefined) this.applyXheaders();
+    return this.remote!;
+  }
+
+  /** `http` or `https` (with `xheaders`, as the proxy reports). */
+  get protocol(): string {
+    if (this.scheme === undefined) this.applyXheaders();
+    return this.scheme!;
+  }
+
+  /** The `Host` header, or `127.0.0.1`. */
+  get host(): string {
+    return this.headers.get('host') || '127.0.0.1';
+  }
+
+  /** `host` without the port, lower-case. */
+  get hostName(): string {
+    const host = this.host.toLowerCase();
+    if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+    const colon = host.lastIndexOf(':');
+    return colon >= 0 ? host.slice(0, colon) : host;
+  }
+
+  /** Query arguments by name (decoded; invalid UTF-8 → 400). */
+  get queryArguments(): ArgumentMap {
+    return (this.queryArgs ??= parseQueryString(this.query));
+  }
+
+  /** Form arguments of a urlencoded or multipart body. */
+  get bodyArguments(): ArgumentMap {
+    if (this.bodyArgs) return this.bodyArgs;
+    const type = this.headers.get('content-type') ?? '';
+    this.bodyArgs = Object.create(null) as ArgumentMap;
+    if (type.toLowerCase().startsWith('application/x-www-form-urlencoded') && this.body.length) {
+      this.bodyArgs = parseQueryString(this.body.toString());
+    }
+    return this.bodyArgs;
+  }
+
+  /** Query and body arguments together (body values after query values). */
+  get arguments(): ArgumentMap {
+    if (this.allArgs) return this.allArgs;
+    const merged: ArgumentMap = Object.create(null);
+    for (const source of [this.queryArguments, this.bodyArguments]) {
+      for (const [name, values] of Object.entries(source)) (merged[name] ??= []).push(...values);
+    }
+    return (this.allArgs = merged);
+  }
+
+  /** Cookies sent by the client. */
+  get cookies(): Record<string, string> {
+    return (this.cookieMap ??= parseCookies(this.headers.get('cookie') ?? ''));
+  }
+
+  /** Sets body arguments parsed elsewhere (multipart). @internal */
+  setBodyArguments(args: ArgumentMap, files: FileMap): void {
+    this.bodyArgs = args;
+    this.files = files;
+    this.allArgs = undefined;
+  }
+
+  /** The body parsed as JSON; a malformed body is HTTPError 400 with the parser's reason. */
+  json<T = unknown>(): T {
+    try {
+      return JSON.parse(this.body.toString()) as T;
+    } catch (error) {
+      throw new HTTPError(400, `Malformed JSON body: ${(error as Error).message}`, { reason: 'Malformed JSON body' });
+    }
+  }
+
+  /** `protocol://host/uri`. */
+  fullUrl(): string {
+    return `${this.protocol}://${this.host}${this.uri}`;
+  }
+
+  /** Seconds the request took (so far, or until it finished). */
+  requestTime(): number {
+    return ((this.finishTime ?? performance.now()) - this.startTime) / 1000;
+  }
+
+  /** Marks the end of the request. @internal */
+  markFinished(): void {
+    this.finishTime ??= performance.now();
+  }
+
+  private applyXheaders(): void {
+    this.remote = this.exchange.remoteAddress;
+    this.scheme = this.exchange.protocol;
+    if (!this.trust.xheaders) return;
+    let ip = this.remote;
+    const forwarded = this.headers.get('x-forwarded-for');
+    if (forwarded) {
+      const candidates = forwarded.split(',').map((part) => part.trim()).reverse();
+      ip = candidates.find((candidate) => !this.trust.trustedDownstream.includes(candidate)) ?? candidates[candidates.length - 1];
+    }
+    ip = this.headers.get('x-real-ip')?.trim() || ip;
+    if (isIP(ip)) this.remote = ip;
+    const proto = (this.headers.get('x-scheme') ?? this.headers.get('x-forwarded-proto'))?.split(',').pop()?.trim();
+    if (proto === 'http' || proto === 'https') this.scheme = proto;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

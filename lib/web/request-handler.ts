@@ -1,0 +1,470 @@
+import { hash } from 'node:crypto';
+import { HTTPError, MissingArgumentError, ResponseStateError, TyphoonError } from '../errors';
+import { appLog, genLog } from '../log';
+import type { ServerExchange } from '../transport/types';
+import type { Application } from './application';
+import { formatSetCookie, type CookieOptions } from './cookies';
+import type { ArgumentMap } from './form-data';
+import type { HTTPServerRequest } from './http-server-request';
+import { ResponseOutput, type Compression, type HeaderValue } from './output';
+import type { ResolvedSettings } from './settings';
+import { createSignedValue, decodeSignedValue } from './signed-value';
+import { decodeXsrfToken, maskXsrfToken, newXsrfToken, sameXsrfSecret, type RawXsrfToken } from './xsrf';
+
+/** Options of {@link RequestHandler.sendError}. */
+export interface SendErrorOptions {
+  /** What went wrong (shown with `serveTraceback`). */
+  error?: unknown;
+  /** Reason phrase of the status line. */
+  reason?: string;
+}
+
+/** Options of {@link RequestHandler.staticUrl}. */
+export interface StaticUrlOptions {
+  includeHost?: boolean;
+  includeVersion?: boolean;
+}
+
+const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
+const NO_ARGS: string[] = [];
+
+/**
+ * Base class of HTTP handlers, with Tornado's `RequestHandler` shape. Subclass it, implement
+ * `get()`, `post()`... and route it with `@Route`. One instance serves one request; it is
+ * created through the application's DI container, so services arrive through the constructor.
+ *
+ * @example
+ * ```ts
+ * @Route('/items/:id')
+ * class ItemHandler extends RequestHandler {
+ *   constructor(private store: ItemStore) { super(); }
+ *   async get(id: string) {
+ *     this.write({ id, item: await this.store.get(id) });
+ *   }
+ * }
+ * ```
+ */
+export class RequestHandler {
+  /** Methods Typhoon dispatches to handler methods (others answer 405). */
+  static readonly SUPPORTED_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'DELETE', 'PATCH', 'PUT', 'OPTIONS'];
+
+  /** The application serving this request. */
+  application!: Application;
+  /** The request. */
+  request!: HTTPServerRequest;
+  /** Path arguments, URL-decoded, as passed to the verb method. */
+  pathArgs: string[] = NO_ARGS;
+  /** Named path arguments (`:id` parameters, named RegExp groups). */
+  pathKwargs: Record<string, string> = {};
+
+  /** @internal */ _out!: ResponseOutput;
+  /** @internal */ _exchange!: ServerExchange;
+  /** @internal */ _compression: Compression = 'off';
+  private _user: unknown = undefined;
+  private _userKnown = false;
+  private _abort: AbortController | undefined;
+  private _rawXsrf: RawXsrfToken | undefined;
+  private _xsrfToken: string | undefined;
+
+  /** @internal Called by the application right after construction. */
+  _attach(application: Application, request: HTTPServerRequest, exchange: ServerExchange): void {
+    this.application = application;
+    this.request = request;
+    this._exchange = exchange;
+    this._out = new ResponseOutput(exchange);
+    this.clear();
+  }
+
+  /** Application settings. */
+  get settings(): ResolvedSettings {
+    return this.application.settings;
+  }
+
+  // ---- Lifecycle hooks (override) ---------------------------------------------------------
+
+  /** Receives the route's init args (Tornado's `initialize(**kwargs)`). */
+  initialize(_args: object): void | Promise<void> {}
+
+  /** Runs before the verb method; may finish the request early. */
+  prepare(): void | Promise<void> {}
+
+  /** Runs after the response was sent (cleanup, metrics). */
+  onFinish(): void | Promise<void> {}
+
+  /** Runs when the client disconnects before the response is complete. */
+  onConnectionClose(): void {}
+
+  /** Who is logged in; may be async. Computed once per request, before `prepare()`. */
+  getCurrentUser(): unknown | Promise<unknown> {
+    return null;
+  }
+
+  /** Headers every response of this handler starts with (and `clear()` restores). */
+  setDefaultHeaders(): void {}
+
+  /** An AbortSignal that aborts when the client goes away, to cancel the handler's own work. */
+  get signal(): AbortSignal {
+    if (!this._abort) {
+      this._abort = new AbortController();
+      if (this._exchange.state === 'aborted') this._abort.abort(new HTTPError(499, 'client closed the connection'));
+    }
+    return this._abort.signal;
+  }
+
+  /** True once the response is complete. */
+  get finished(): boolean {
+    return this._out.state === 'finished';
+  }
+
+  /** The logged-in user (`getCurrentUser()`'s result); may also be set, e.g. in `prepare()`. */
+  get currentUser(): unknown {
+    return this._user;
+  }
+
+  set currentUser(user: unknown) {
+    this._user = user;
+    this._userKnown = true;
+  }
+
+  /** @internal Resolves `getCurrentUser()` once, if it was overridden. */
+  async _loadCurrentUser(): Promise<void> {
+    if (this._userKnown || this.getCurrentUser === RequestHandler.prototype.getCurrentUser) return;
+    const user = await this.getCurrentUser();
+    if (!this._userKnown) this.currentUser = user;
+  }
+
+  /** @internal The client went away. */
+  _connectionClosed(): void {
+    this.request.markFinished();
+    this._abort?.abort(new HTTPError(499, 'client closed the connection'));
+    try {
+      this.onConnectionClose();
+    } catch (error) {
+      appLog.error(`Exception in onConnectionClose of ${this.constructor.name}`, error);
+    }
+  }
+
+  // ---- Input ------------------------------------------------------------------------------
+
+  /**
+   * The last value of an argument from the query or the body (body wins), stripped, control
+   * characters replaced. Missing with no default: MissingArgumentError (400).
+   */
+  getArgument(name: string): string;
+  getArgument<D>(name: string, defaultValue: D, strip?: boolean): string | D;
+  getArgument(name: string, ...rest: unknown[]): unknown {
+    return pickLast(this.request.arguments, name, rest);
+  }
+
+  /** Every value of an argument (query and body). */
+  getArguments(name: string, strip = true): string[] {
+    return cleanValues(this.request.arguments[name], strip);
+  }
+
+  /** The last value of a query argument. */
+  getQueryArgument(name: string): string;
+  getQueryArgument<D>(name: string, defaultValue: D, strip?: boolean): string | D;
+  getQueryArgument(name: string, ...rest: unknown[]): unknown {
+    return pickLast(this.request.queryArguments, name, rest);
+  }
+
+  getQueryArguments(name: string, strip = true): string[] {
+    return cleanValues(this.request.queryArguments[name], strip);
+  }
+
+  /** The last value of a body (form) argument. */
+  getBodyArgument(name: string): string;
+  getBodyArgument<D>(name: string, defaultValue: D, strip?: boolean): string | D;
+  getBodyArgument(name: string, ...rest: unknown[]): unknown {
+    return pickLast(this.request.bodyArguments, name, rest);
+  }
+
+  getBodyArguments(name: string, strip = true): string[] {
+    return cleanValues(this.request.bodyArguments[name], strip);
+  }
+
+  /** A cookie sent by the client. */
+  getCookie(name: string): string | undefined;
+  getCookie<D>(name: string, defaultValue: D): string | D;
+  getCookie(name: string, defaultValue?: unknown): unknown {
+    const value = this.request.cookies[name];
+    return value === undefined ? defaultValue : value;
+  }
+
+  /** A cookie set with `setSignedCookie`, verified; null when missing, forged or too old. */
+  getSignedCookie(name: string, options: { maxAgeDays?: number; value?: string } = {}): string | null {
+    return decodeSignedValue(this.cookieSecret(), name, options.value ?? this.getCookie(name), { maxAgeDays: options.maxAgeDays });
+  }
+
+  // ---- Output -----------------------------------------------------------------------------
+
+  /** Sets the status (and optionally a custom reason phrase). */
+  setStatus(code: number, reason?: string): void {
+    this._out.setStatus(code, reason);
+  }
+
+  getStatus(): number {
+    return this._out.status;
+  }
+
+  /** Sets a response header, replacing earlier values. CR/LF in the value: UnsafeValueError. */
+  setHeader(name: string, value: HeaderValue): void {
+    this._out.setHeader(name, value);
+  }
+
+  /** Adds a value to a response header (several `Link` or `Vary` values...). */
+  addHeader(name: string, value: HeaderValue): void {
+    this._out.addHeader(name, value);
+  }
+
+  clearHeader(name: string): void {
+    this._out.clearHeader(name);
+  }
+
+  /** Value of a response header set so far. */
+  getHeader(name: string): string | undefined {
+    return this._out.getHeader(name);
+  }
+
+  /**
+   * Buffers output. Strings and Buffers are sent as they are; objects and arrays as JSON with
+   * `Content-Type: application/json`.
+   */
+  write(chunk: string | Buffer | object): void {
+    if (this._out.state === 'finished') throw new ResponseStateError('Cannot write() after finish()');
+    if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) {
+      this._out.write(chunk);
+      return;
+    }
+    if (chunk instanceof Uint8Array) {
+      this._out.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      return;
+    }
+    this._out.write(JSON.stringify(chunk));
+    this._out.setHeader('Content-Type', 'application/json; charset=UTF-8');
+  }
+
+  /**
+   * Sends what is buffered now: headers on the first call, then chunks (chunked encoding).
+   * Resolves when the client's socket took the data (backpressure); rejects with
+   * StreamClosedError when the client is gone.
+   */
+  flush(): Promise<void> {
+    return this._out.flush(this.request.method === 'HEAD', this._compression);
+  }
+
+  /** Ends the response (after writing `chunk`). ETag/304 and Content-Length are handled here. */
+  async finish(chunk?: string | Buffer | object): Promise<void> {
+    if (this._out.state === 'finished') throw new ResponseStateError('finish() called twice');
+    if (chunk !== undefined && chunk !== null) this.write(chunk);
+    const out = this._out;
+    if (out.state === 'buffering' && out.status === 200 && (this.request.method === 'GET' || this.request.method === 'HEAD') && out.getHeader('etag') === undefined) {
+      this.setEtagHeader();
+      if (this.checkEtagHeader()) {
+        out.discardBody();
+        out.setStatus(304);
+      }
+    }
+    this.request.markFinished();
+    await out.finish(this.request.method === 'HEAD', this._compression);
+    this._afterFinish();
+  }
+
+  /** @internal Access log and `onFinish()`, once the response is out. */
+  _afterFinish(): void {
+    this.application._requestFinished(this);
+    try {
+      const done = this.onFinish();
+      if (done instanceof Promise) done.catch((error) => appLog.error(`Exception in onFinish of ${this.constructor.name}`, error));
+    } catch (error) {
+      appLog.error(`Exception in onFinish of ${this.constructor.name}`, error);
+    }
+  }
+
+  /** Computes the ETag of the buffered body (override; return null for none). */
+  computeEtag(): string | null {
+    const chunks = this._out.pending();
+    if (chunks.length === 1) return `"${hash('sha1', chunks[0])}"`;
+    return `"${hash('sha1', Buffer.concat(chunks.map((chunk) => Buffer.from(chunk))))}"`;
+  }
+
+  /** Sets `Etag` from `computeEtag()`. */
+  setEtagHeader(): void {
+    const etag = this.computeEtag();
+    if (etag !== null) this.setHeader('Etag', etag);
+  }
+
+  /** True when the client's `If-None-Match` matches the response's `Etag` (weak comparison). */
+  checkEtagHeader(): boolean {
+    const etag = this.getHeader('etag');
+    const header = this.request.headers.get('if-none-match');
+    if (!etag || !header) return false;
+    const tags = header.match(/\*|(?:W\/)?"[^"]*"/g) ?? [];
+    const strip = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
+    return tags.some((tag) => tag === '*' || strip(tag) === strip(etag));
+  }
+
+  /** Redirects: 302 (301 when `permanent`), or the given 3xx `status`. */
+  redirect(url: string, permanent = false, status?: number): Promise<void> {
+    if (this._out.state !== 'buffering') throw new ResponseStateError('Cannot redirect after headers have been written');
+    const code = status ?? (permanent ? 301 : 302);
+    if (code < 300 || code > 399) throw new ResponseStateError(`redirect() needs a 3xx status, got ${code}`);
+    this.setStatus(code);
+    this.setHeader('Location', url);
+    return this.finish();
+  }
+
+  /** Forgets headers and body written so far and restores the defaults. */
+  clear(): void {
+    this._out.reset();
+    this._out.setHeader('Server', 'TyphoonServer');
+    this._out.setHeader('Content-Type', 'text/html; charset=UTF-8');
+    this.setDefaultHeaders();
+  }
+
+  /** Answers with an error page (via `writeError`). */
+  async sendError(status = 500, options: SendErrorOptions = {}): Promise<void> {
+    if (this._out.state !== 'buffering') {
+      genLog.error(`Cannot send error response after headers written (${this.request.method} ${this.request.uri})`);
+      if (this._out.state === 'streaming') await this._out.finish(false, 'off').catch(() => undefined);
+      return;
+    }
+    this.clear();
+    const reason = options.reason ?? (options.error instanceof HTTPError ? options.error.reason : undefined);
+    try {
+      this.setStatus(status, reason);
+      if (options.error instanceof HTTPError && options.error.headers) {
+        for (const [name, value] of Object.entries(options.error.headers)) this.setHeader(name, value);
+      }
+    } catch {
+      this.setStatus(500);
+    }
+    try {
+      await this.writeError(this._out.status, { error: options.error });
+    } catch (error) {
+      appLog.error('Uncaught exception in writeError', error);
+    }
+    if (!this.finished) await this.finish();
+  }
+
+  /** Writes the error page (override for custom pages). The stack reaches the client only with `serveTraceback`. */
+  writeError(status: number, { error }: { error?: unknown } = {}): void | Promise<void> {
+    if (this.settings.serveTraceback && error instanceof Error) {
+      this.setHeader('Content-Type', 'text/plain; charset=UTF-8');
+      return this.finish(error.stack ?? String(error));
+    }
+    const message = escapeHtml(this._out.statusLine().slice(4));
+    return this.finish(`<html><title>${status}: ${message}</title><body>${status}: ${message}</body></html>`);
+  }
+
+  // ---- Cookies ----------------------------------------------------------------------------
+
+  /** Sets a cookie (value percent-encoded; `path` defaults to `/`). */
+  setCookie(name: string, value: string, options: CookieOptions = {}): void {
+    this.putCookie(name, formatSetCookie(name, value, options));
+  }
+
+  /** Deletes a cookie (same `path`/`domain` as when it was set). */
+  clearCookie(name: string, options: Pick<CookieOptions, 'path' | 'domain'> = {}): void {
+    this.putCookie(name, formatSetCookie(name, '', { ...options, expires: new Date(0), maxAge: 0 }));
+  }
+
+  /** Deletes every cookie the client sent. */
+  clearAllCookies(options: Pick<CookieOptions, 'path' | 'domain'> = {}): void {
+    for (const name of Object.keys(this.request.cookies)) this.clearCookie(name, options);
+  }
+
+  /** Sets a signed, timestamped cookie (needs `cookieSecret`); default lifetime 30 days. */
+  setSignedCookie(name: string, value: string, options: CookieOptions = {}): void {
+    const signed = createSignedValue(this.cookieSecret(), name, value, { keyVersion: this.settings.keyVersion });
+    this.putCookie(name, formatSetCookie(name, signed, { expiresDays: 30, ...options }, true));
+  }
+
+  private putCookie(name: string, header: string): void {
+    this._out.setCookieHeader(name, header);
+  }
+
+  private cookieSecret() {
+    const secret = this.settings.cookieSecret;
+    if (!secret) throw new TyphoonError('ERR_CONFIGURATION', 'Signed cookies need the "cookieSecret" application setting');
+    return secret;
+  }
+
+  // ---- XSRF -------------------------------------------------------------------------------
+
+  /** The masked XSRF token for this request; sets the XSRF cookie when the client has none. */
+  get xsrfToken(): string {
+    if (this._xsrfToken) return this._xsrfToken;
+    const raw = this.rawXsrfToken();
+    this._xsrfToken = maskXsrfToken(raw);
+    if (raw.version === undefined) {
+      const options: CookieOptions = { ...this.settings.xsrfCookieOptions };
+      if (this.currentUser && options.expiresDays === undefined && options.expires === undefined) options.expiresDays = 30;
+      this.putCookie(this.settings.xsrfCookieName, formatSetCookie(this.settings.xsrfCookieName, this._xsrfToken, options, true));
+    }
+    return this._xsrfToken;
+  }
+
+  /** A hidden `<input name="_xsrf">` for forms. */
+  xsrfFormHtml(): string {
+    return `<input type="hidden" name="_xsrf" value="${escapeHtml(this.xsrfToken)}"/>`;
+  }
+
+  /** Checks the request's XSRF token against the cookie; HTTPError 403 when it does not match. */
+  checkXsrfCookie(): void {
+    const sent = this.getArgument('_xsrf', null) ?? this.request.headers.get('x-xsrftoken') ?? this.request.headers.get('x-csrftoken');
+    if (!sent) throw new HTTPError(403, "'_xsrf' argument missing from POST");
+    const token = decodeXsrfToken(sent);
+    if (!token) throw new HTTPError(403, "'_xsrf' argument has invalid format");
+    const expected = decodeXsrfToken(this.getCookie(this.settings.xsrfCookieName));
+    if (!expected || !sameXsrfSecret(token.token, expected.token)) throw new HTTPError(403, 'XSRF cookie does not match POST argument');
+  }
+
+  private rawXsrfToken(): RawXsrfToken {
+    return (this._rawXsrf ??= decodeXsrfToken(this.getCookie(this.settings.xsrfCookieName)) ?? newXsrfToken());
+  }
+
+  // ---- URLs and templates -----------------------------------------------------------------
+
+  /** Path of a named route filled with `args`. */
+  reverseUrl(name: string, ...args: Array<string | number>): string {
+    return this.application.reverseUrl(name, ...args);
+  }
+
+  /** URL of a static file, versioned with its content hash (`/static/app.css?v=...`). */
+  staticUrl(path: string, options: StaticUrlOptions = {}): string {
+    const url = this.application.staticUrl(path, options.includeVersion ?? true);
+    return options.includeHost ? `${this.request.protocol}://${this.request.host}${url}` : url;
+  }
+
+  /** Renders a template of `templatePath` and finishes the response with it. */
+  async render(template: string, context: Record<string, unknown> = {}): Promise<void> {
+    const html = await this.renderString(template, context);
+    await this.finish(html);
+  }
+
+  /** Renders a template to a string (helpers see this handler). */
+  renderString(template: string, context: Record<string, unknown> = {}): Promise<string> {
+    return this.application.templates.render(template, context, this);
+  }
+}
+
+function cleanValues(values: string[] | undefined, strip: boolean): string[] {
+  if (!values) return [];
+  return values.map((value) => {
+    const cleaned = value.replace(CONTROL_CHARS, ' ');
+    return strip ? cleaned.trim() : cleaned;
+  });
+}
+
+function pickLast(args: ArgumentMap, name: string, rest: unknown[]): unknown {
+  const values = cleanValues(args[name], rest.length > 1 ? rest[1] !== false : true);
+  if (values.length) return values[values.length - 1];
+  if (rest.length === 0) throw new MissingArgumentError(name);
+  return rest[0];
+}
+
+/** Escapes text for HTML. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

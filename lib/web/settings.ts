@@ -1,0 +1,137 @@
+import { ConfigurationError } from '../errors';
+import type { Constructor } from '../di/reflection';
+import type { CookieSecret } from './signed-value';
+import type { CookieOptions } from './cookies';
+
+/** Access-log hook: called once per finished request with the handler that served it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any handler subclass
+export type LogFunction = (handler: any) => void;
+
+/**
+ * Application settings: Tornado's, in camelCase. Unknown keys are refused at start-up (typos
+ * would otherwise pass silently); application state belongs in DI-injected services.
+ */
+export interface ApplicationSettings {
+  /** Development mode: implies `serveTraceback`, no template or static-hash caches. */
+  debug?: boolean;
+  /** Send the error stack to the client on 500 pages (default: `debug`). */
+  serveTraceback?: boolean;
+  /** Gzip text responses of 1 KiB or more when the client accepts it (default false). */
+  compressResponse?: boolean;
+  /** Key for signed cookies and XSRF: a string, or `{ version: key }` with `keyVersion`. */
+  cookieSecret?: CookieSecret;
+  /** Which key of a versioned `cookieSecret` signs new values. */
+  keyVersion?: string | number;
+  /** Where `@authenticated` sends users without a session. */
+  loginUrl?: string;
+  /** Check XSRF tokens on POST/PUT/PATCH/DELETE (default false). */
+  xsrfCookies?: boolean;
+  /** Name of the XSRF cookie (default `_xsrf`). */
+  xsrfCookieName?: string;
+  /** Attributes of the XSRF cookie. */
+  xsrfCookieOptions?: CookieOptions;
+  /** Folder served under `staticUrlPrefix`. */
+  staticPath?: string;
+  /** URL prefix of static files (default `/static/`). */
+  staticUrlPrefix?: string;
+  /** Handler class for static files (default `StaticFileHandler`). */
+  staticHandlerClass?: Constructor;
+  /** Extra init args of the static handler, e.g. `{ defaultFilename: 'index.html' }`. */
+  staticHandlerArgs?: Record<string, unknown>;
+  /** Folder of Handlebars templates. */
+  templatePath?: string;
+  /** Escape `{{ }}` output in templates (default true). */
+  autoescape?: boolean;
+  /** Extra template helpers, available in every template. */
+  uiMethods?: Record<string, (...args: never[]) => unknown>;
+  /** Handler for paths no route matches (default: a 404 page). */
+  defaultHandlerClass?: Constructor;
+  /** Init args of `defaultHandlerClass`. */
+  defaultHandlerArgs?: Record<string, unknown>;
+  /** Seconds between server pings on every WebSocket (default: none). */
+  websocketPingInterval?: number;
+  /** Seconds without a pong before a WebSocket is closed (default: 3 pings). */
+  websocketPingTimeout?: number;
+  /** Largest WebSocket message accepted, in bytes (default 10 MiB). */
+  websocketMaxMessageSize?: number;
+  /** Largest request body accepted, in bytes (default 10 MiB). */
+  maxBodySize?: number;
+  /** Largest request head, in bytes (default 64 KiB). */
+  maxHeaderSize?: number;
+  /** Seconds a keep-alive connection may stay idle. */
+  idleConnectionTimeout?: number;
+  /** Trust `X-Real-Ip` / `X-Forwarded-For` / `X-Forwarded-Proto` (behind a proxy). */
+  xheaders?: boolean;
+  /** Proxy addresses skipped when reading `X-Forwarded-For`. */
+  trustedDownstream?: string[];
+  /** Replaces the access log line. */
+  logFunction?: LogFunction;
+  /** Serve HTTPS/WSS with these PEM files. */
+  ssl?: { keyFile: string; certFile: string; passphrase?: string };
+  /** Run on uWebSockets.js's JavaScript fallback if the native build fails to load (default false). */
+  allowUwsFallback?: boolean;
+}
+
+/** Settings after defaults were applied. */
+export interface ResolvedSettings extends ApplicationSettings {
+  debug: boolean;
+  serveTraceback: boolean;
+  compressResponse: boolean;
+  xsrfCookies: boolean;
+  xsrfCookieName: string;
+  staticUrlPrefix: string;
+  autoescape: boolean;
+  maxBodySize: number;
+  maxHeaderSize: number;
+  websocketMaxMessageSize: number;
+  trustedDownstream: string[];
+}
+
+const KNOWN = new Set<string>([
+  'debug', 'serveTraceback', 'compressResponse', 'cookieSecret', 'keyVersion', 'loginUrl', 'xsrfCookies',
+  'xsrfCookieName', 'xsrfCookieOptions', 'staticPath', 'staticUrlPrefix', 'staticHandlerClass', 'staticHandlerArgs',
+  'templatePath', 'autoescape', 'uiMethods', 'defaultHandlerClass', 'defaultHandlerArgs', 'websocketPingInterval',
+  'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxHeaderSize', 'idleConnectionTimeout',
+  'xheaders', 'trustedDownstream', 'logFunction', 'ssl', 'allowUwsFallback',
+]);
+
+/** Applies defaults and refuses unknown or impossible values, naming the fix. */
+export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
+  for (const key of Object.keys(input)) {
+    if (KNOWN.has(key)) continue;
+    const near = [...KNOWN].find((known) => known.toLowerCase() === key.toLowerCase());
+    throw new ConfigurationError(
+      `Unknown application setting '${key}'${near ? ` (did you mean '${near}'?)` : ''}; ` +
+        'keep application state in injected services instead',
+    );
+  }
+  const debug = input.debug ?? false;
+  const settings: ResolvedSettings = {
+    ...input,
+    debug,
+    serveTraceback: input.serveTraceback ?? debug,
+    compressResponse: input.compressResponse ?? false,
+    xsrfCookies: input.xsrfCookies ?? false,
+    xsrfCookieName: input.xsrfCookieName ?? '_xsrf',
+    staticUrlPrefix: input.staticUrlPrefix ?? '/static/',
+    autoescape: input.autoescape ?? true,
+    maxBodySize: input.maxBodySize ?? 10 * 1024 * 1024,
+    maxHeaderSize: input.maxHeaderSize ?? 64 * 1024,
+    websocketMaxMessageSize: input.websocketMaxMessageSize ?? 10 * 1024 * 1024,
+    trustedDownstream: input.trustedDownstream ?? [],
+  };
+  positive('maxBodySize', settings.maxBodySize);
+  positive('maxHeaderSize', settings.maxHeaderSize);
+  positive('websocketMaxMessageSize', settings.websocketMaxMessageSize);
+  if (!settings.staticUrlPrefix.startsWith('/') || !settings.staticUrlPrefix.endsWith('/')) {
+    throw new ConfigurationError(`staticUrlPrefix '${settings.staticUrlPrefix}' must start and end with '/'`);
+  }
+  if (typeof settings.cookieSecret === 'object' && settings.keyVersion === undefined) {
+    throw new ConfigurationError('cookieSecret is versioned ({ version: key }): also set keyVersion to the version that signs');
+  }
+  return settings;
+}
+
+function positive(name: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive number of bytes, got ${value}`);
+}

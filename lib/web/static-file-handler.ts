@@ -1,0 +1,139 @@
+import { createReadStream } from 'node:fs';
+import mime from 'mime-types';
+import parseRange from 'range-parser';
+import { HTTPError } from '../errors';
+import { RequestHandler } from './request-handler';
+import type { StaticEntry, StaticVariant } from './static-files';
+
+/** Init args of {@link StaticFileHandler}. */
+export interface StaticFileArgs {
+  /** Folder to serve. */
+  path: string;
+  /** File served for a directory (e.g. `index.html`); without it directories are 403. */
+  defaultFilename?: string;
+}
+
+/** Cache lifetime of versioned URLs (`?v=`): ten years, as Tornado. */
+const VERSIONED_MAX_AGE = 86400 * 365 * 10;
+
+/**
+ * Serves files from a folder, as Tornado's `StaticFileHandler`: content-type, ETag from the
+ * content hash, Last-Modified, 304s, single byte ranges, HEAD, precompressed `.br`/`.gz`
+ * siblings, and nothing outside the folder. Large files stream with backpressure.
+ *
+ * @example
+ * ```ts
+ * new Application({ handlers: [['/files/*', StaticFileHandler, { path: '/srv/files' }]] });
+ * ```
+ */
+export class StaticFileHandler extends RequestHandler {
+  /** Folder served. */
+  root = '';
+  defaultFilename: string | undefined;
+
+  override initialize(args: StaticFileArgs): void {
+    this.root = args.path;
+    this.defaultFilename = args.defaultFilename;
+  }
+
+  get(relative: string): Promise<void> | void {
+    const cache = this.application.staticFileCache(this.root);
+    const hot = cache.fresh(this.root, relative);
+    // Served from memory without awaiting anything: completes inside the native callback.
+    if (hot && !this.request.headers.has('range')) return this.serve(hot, relative);
+    return this.lookupAndServe(relative);
+  }
+
+  private async lookupAndServe(relative: string): Promise<void> {
+    const cache = this.application.staticFileCache(this.root);
+    let found = await cache.lookup(this.root, relative);
+    if (found === 'directory') {
+      if (!this.defaultFilename) throw new HTTPError(403, `${relative} is a directory`);
+      if (!this.request.path.endsWith('/')) {
+        await this.redirect(this.request.path + '/' + (this.request.query ? `?${this.request.query}` : ''), true);
+        return;
+      }
+      relative = `${relative.replace(/\/?$/, '/')}${this.defaultFilename}`;
+      found = await cache.lookup(this.root, relative);
+    }
+    if (found === 'outside') throw new HTTPError(403, `${relative} is not in the static folder`);
+    if (found === 'missing' || found === 'directory') throw new HTTPError(404);
+    await this.serve(found, relative);
+  }
+
+  private serve(entry: StaticEntry, relative: string): Promise<void> | void {
+    // A precompressed sibling is a different representation: its own ETag and length.
+    const variant = this.request.headers.has('range') ? undefined : this.acceptedVariant(entry);
+    this.setHeader('Accept-Ranges', 'bytes');
+    const tag = variant ? `${entry.version}-${variant.encoding}` : entry.version;
+    this.setHeader('Etag', entry.strong ? `"${tag}"` : `W/"${tag}"`);
+    this.setHeader('Last-Modified', new Date(Math.floor(entry.mtimeMs / 1000) * 1000));
+    this.setHeader('Content-Type', mime.contentType(mime.lookup(relative) || 'application/octet-stream') || 'application/octet-stream');
+    if (entry.variants.length) this.setHeader('Vary', 'Accept-Encoding');
+    if (variant) this.setHeader('Content-Encoding', variant.encoding);
+    if (this.request.queryArguments.v) {
+      this.setHeader('Cache-Control', `max-age=${VERSIONED_MAX_AGE}`);
+      this.setHeader('Expires', new Date(Date.now() + VERSIONED_MAX_AGE * 1000));
+    } else {
+      this.setHeader('Cache-Control', 'public');
+    }
+    if (this.notModified(entry)) {
+      this.setStatus(304);
+      return this.finish();
+    }
+    if (variant) return this.sendBytes(variant.absolutePath, variant.content, 0, variant.size - 1);
+    const range = this.range(entry.size);
+    if (range === null) return this.sendBytes(entry.absolutePath, entry.content, 0, entry.size - 1);
+    this.setStatus(206);
+    this.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${entry.size}`);
+    return this.sendBytes(entry.absolutePath, entry.content, range.start, range.end);
+  }
+
+  private acceptedVariant(entry: StaticEntry): StaticVariant | undefined {
+    if (entry.variants.length === 0) return undefined;
+    const accepted = this.request.headers.get('accept-encoding') ?? '';
+    return entry.variants.find((variant) => new RegExp(`\\b${variant.encoding}\\b`).test(accepted));
+  }
+
+  /** Sends bytes `start..end` (inclusive): from memory when cached, else streamed from disk. */
+  private sendBytes(file: string, content: Buffer | undefined, start: number, end: number): Promise<void> | void {
+    if (content) return this.finish(content.subarray(start, end + 1));
+    const length = end - start + 1;
+    if (this.request.method === 'HEAD') {
+      this.setHeader('Content-Length', length);
+      return this.finish();
+    }
+    return this._streamFile(file, start, length);
+  }
+
+  /** If-None-Match (precedence) or If-Modified-Since. */
+  private notModified(entry: StaticEntry): boolean {
+    if (this.request.headers.has('if-none-match')) return this.checkEtagHeader();
+    const since = this.request.headers.get('if-modified-since');
+    if (!since) return false;
+    const date = Date.parse(since);
+    return Number.isFinite(date) && date >= Math.floor(entry.mtimeMs / 1000) * 1000;
+  }
+
+  /** The single range asked for; null for none, several, garbage, or the whole file. 416 when unsatisfiable. */
+  private range(size: number): { start: number; end: number } | null {
+    const header = this.request.headers.get('range');
+    if (!header) return null;
+    const ranges = parseRange(size, header);
+    if (ranges === -1) throw new HTTPError(416, undefined, { headers: { 'Content-Range': `bytes */${size}` } });
+    if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return null;
+    const [{ start, end }] = ranges;
+    if (start === 0 && end === size - 1) return null;
+    return { start, end };
+  }
+
+  /** @internal Streams part of a file to the client with backpressure. */
+  async _streamFile(file: string, start: number, length: number): Promise<void> {
+    const out = this._out;
+    const source = createReadStream(file, { start, end: start + length - 1, highWaterMark: 256 * 1024 });
+    this.request.markFinished();
+    out.state = 'finished';
+    await this._exchange.endStream(out.statusLine(), out.pairs(), length, source);
+    this._afterFinish();
+  }
+}

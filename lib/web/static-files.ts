@@ -1,0 +1,155 @@
+import { createHash, hash } from 'node:crypto';
+import { createReadStream, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { stat, readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { appLog } from '../log';
+import type { Router } from './router';
+import type { ResolvedSettings } from './settings';
+
+/** What is known of one file: identity, hash, and (small files) its bytes. */
+export interface StaticEntry {
+  absolutePath: string;
+  size: number;
+  mtimeMs: number;
+  /** Content hash (hex); for files over {@link HASH_LIMIT}, derived from size and mtime. */
+  version: string;
+  /** True when `version` hashes the content (a strong ETag). */
+  strong: boolean;
+  /** The file's bytes when small enough to keep in memory. */
+  content?: Buffer;
+  /** Precompressed siblings (`file.br`, `file.gz`), best first. */
+  variants: StaticVariant[];
+  /** When the entry was last checked against the disk (ms). */
+  checkedAt: number;
+}
+
+/** A precompressed sibling of a static file. */
+export interface StaticVariant {
+  encoding: 'br' | 'gzip';
+  absolutePath: string;
+  size: number;
+  content?: Buffer;
+}
+
+const VARIANTS: Array<[StaticVariant['encoding'], string]> = [['br', '.br'], ['gzip', '.gz']];
+
+/** Files up to this size are kept in memory. */
+export const MEMORY_LIMIT = 256 * 1024;
+/** Files up to this size get a content-hash ETag; larger ones a weak size+mtime ETag. */
+export const HASH_LIMIT = 64 * 1024 * 1024;
+/** How long a cached entry is trusted without looking at the disk again (not in debug). */
+const RECHECK_MS = 1000;
+
+function weakVersion(stats: Stats): string {
+  return `${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}`;
+}
+
+/**
+ * One application's view of its static folder: safe path resolution, content hashes for
+ * `staticUrl` and ETags, and small files kept in memory. Caches are per application and
+ * off in debug mode (every request looks at the disk).
+ */
+export class StaticFiles {
+  private readonly entries = new Map<string, StaticEntry>();
+  /** Hashes computed for `staticUrl` of files not served yet. */
+  private readonly versions = new Map<string, string>();
+  private rootReal: string | undefined;
+
+  constructor(readonly root: string, private readonly cache: boolean) {}
+
+  /** Adds `/static/*`, `/robots.txt` and `/favicon.ico` routes. */
+  addRoutes(router: Router, settings: ResolvedSettings): void {
+    const handlerClass = settings.staticHandlerClass ?? require('./static-file-handler').StaticFileHandler;
+    const args = { ...settings.staticHandlerArgs, path: this.root };
+    router.addHttp(`${settings.staticUrlPrefix}*`, handlerClass, args);
+    router.addHttp(/^\/(robots\.txt|favicon\.ico)$/, handlerClass, args);
+  }
+
+  /** `prefix + path?v=hash` (Tornado's `make_static_url`). */
+  url(relative: string, prefix: string, includeVersion: boolean): string {
+    const url = prefix + relative.replace(/^\/+/, '');
+    if (!includeVersion) return url;
+    const version = this.versionSync(relative);
+    return version ? `${url}?v=${version}` : url;
+  }
+
+  /**
+   * The file for a URL path, or a reason it cannot be served: `outside` (escapes the root,
+   * symlinks included), `missing`, `directory`.
+   */
+  async lookup(root: string, relative: string): Promise<StaticEntry | 'outside' | 'missing' | 'directory'> {
+    const candidate = path.resolve(root, `.${path.posix.sep}${relative}`);
+    const cached = this.cache ? this.entries.get(candidate) : undefined;
+    if (cached && performance.now() - cached.checkedAt < RECHECK_MS) return cached;
+    const rootReal = root === this.root ? (this.rootReal ??= await realpath(root)) : await realpath(root);
+    let real: string;
+    try {
+      real = await realpath(candidate);
+    } catch {
+      return 'missing';
+    }
+    if (real !== rootReal && !real.startsWith(rootReal + path.sep)) return 'outside';
+    let stats: Stats;
+    try {
+      stats = await stat(real);
+    } catch {
+      return 'missing';
+    }
+    if (stats.isDirectory()) return 'directory';
+    if (!stats.isFile()) return 'missing';
+    if (cached && cached.size === stats.size && cached.mtimeMs === stats.mtimeMs) {
+      cached.checkedAt = performance.now();
+      return cached;
+    }
+    const entry = await this.describe(real, stats);
+    if (this.cache) this.entries.set(candidate, entry);
+    return entry;
+  }
+
+  /** A cached entry still fresh enough to serve without touching the disk (sync fast path). */
+  fresh(root: string, relative: string): StaticEntry | undefined {
+    if (!this.cache) return undefined;
+    const entry = this.entries.get(path.resolve(root, `.${path.posix.sep}${relative}`));
+    return entry && entry.content && performance.now() - entry.checkedAt < RECHECK_MS ? entry : undefined;
+  }
+
+  private async describe(absolutePath: string, stats: Stats): Promise<StaticEntry> {
+    const variants: StaticVariant[] = [];
+    for (const [encoding, suffix] of VARIANTS) {
+      const sibling = await stat(absolutePath + suffix).catch(() => null);
+      if (!sibling?.isFile()) continue;
+      const content = sibling.size <= MEMORY_LIMIT ? await readFile(absolutePath + suffix) : undefined;
+      variants.push({ encoding, absolutePath: absolutePath + suffix, size: content?.length ?? sibling.size, content });
+    }
+    const base = { absolutePath, size: stats.size, mtimeMs: stats.mtimeMs, checkedAt: performance.now(), variants };
+    if (stats.size <= MEMORY_LIMIT) {
+      const content = await readFile(absolutePath);
+      return { ...base, size: content.length, version: hash('sha1', content), strong: true, content };
+    }
+    if (stats.size > HASH_LIMIT) return { ...base, version: weakVersion(stats), strong: false };
+    const hasher = createHash('sha1');
+    for await (const chunk of createReadStream(absolutePath)) hasher.update(chunk as Buffer);
+    return { ...base, version: hasher.digest('hex'), strong: true };
+  }
+
+  /** Content hash for `staticUrl` (sync, as templates need it); cached unless debug. */
+  private versionSync(relative: string): string | null {
+    const candidate = path.resolve(this.root, `.${path.posix.sep}${relative}`);
+    const cached = this.cache ? this.entries.get(candidate) ?? this.versions.get(candidate) : undefined;
+    if (cached) return typeof cached === 'string' ? cached : cached.version;
+    try {
+      const real = realpathSync(candidate);
+      const rootReal = (this.rootReal ??= realpathSync(this.root));
+      if (!real.startsWith(rootReal + path.sep)) return null;
+      const stats = statSync(real);
+      if (!stats.isFile()) return null;
+      if (stats.size > HASH_LIMIT) return weakVersion(stats);
+      const version = hash('sha1', readFileSync(real));
+      if (this.cache) this.versions.set(candidate, version);
+      return version;
+    } catch (error) {
+      appLog.error(`Could not open static file ${JSON.stringify(relative)}`, error);
+      return null;
+    }
+  }
+}

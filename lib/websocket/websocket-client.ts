@@ -1,0 +1,174 @@
+import WS from 'ws';
+import { HTTPClientError, WebSocketClosedError } from '../errors';
+
+/** Options of {@link websocketConnect}. */
+export interface WebSocketConnectOptions {
+  /** Subprotocols to offer (`Sec-WebSocket-Protocol`). */
+  subprotocols?: string[];
+  /** Extra handshake headers (cookies, auth, Origin...). */
+  headers?: Record<string, string>;
+  /** Seconds to wait for the handshake (default 20). */
+  connectTimeout?: number;
+  /** Largest message accepted, in bytes (default 10 MiB); larger closes with 1009. */
+  maxMessageSize?: number;
+  /** Seconds between client pings (default: none). */
+  pingInterval?: number;
+  /** Offer permessage-deflate (default false). */
+  compression?: boolean;
+  /** Unread messages kept before the socket is paused (default 1024). */
+  maxQueuedMessages?: number;
+  /** Accept self-signed certificates (tests). Default true. */
+  validateCert?: boolean;
+}
+
+/** A message as read: text as string, binary as Buffer. */
+export type WebSocketMessage = string | Buffer;
+
+/**
+ * The client side of a WebSocket, as Tornado's `WebSocketClientConnection`.
+ *
+ * @example
+ * ```ts
+ * const conn = await websocketConnect('ws://localhost:8888/chat');
+ * await conn.writeMessage('hello');
+ * const reply = await conn.readMessage(); // null once closed
+ * ```
+ */
+export class WebSocketClientConnection {
+  /** Close code sent by the server (or 1006 when the connection dropped). */
+  closeCode: number | null = null;
+  closeReason: string | null = null;
+  private readonly queue: WebSocketMessage[] = [];
+  private readers: Array<(message: WebSocketMessage | null) => void> = [];
+  private pinger: NodeJS.Timeout | undefined;
+  private closedPromise: Promise<void>;
+  private paused = false;
+
+  /** @internal */
+  constructor(private readonly socket: WS, private readonly options: WebSocketConnectOptions) {
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.received(isBinary ? data : data.toString()));
+    this.closedPromise = new Promise((resolve) => {
+      socket.on('close', (code: number, reason: Buffer) => {
+        this.closeCode = code;
+        this.closeReason = reason.toString();
+        clearInterval(this.pinger);
+        for (const read of this.readers.splice(0)) read(null);
+        resolve();
+      });
+    });
+    socket.on('error', () => undefined);
+    if (options.pingInterval) {
+      this.pinger = setInterval(() => socket.readyState === WS.OPEN && socket.ping(), options.pingInterval * 1000);
+      this.pinger.unref();
+    }
+  }
+
+  /** The subprotocol the server chose, or null. */
+  get selectedSubprotocol(): string | null {
+    return this.socket.protocol || null;
+  }
+
+  /** True until the close handshake started. */
+  get open(): boolean {
+    return this.socket.readyState === WS.OPEN;
+  }
+
+  /**
+   * Sends a message (objects as JSON text). Resolves once the data was written to the socket,
+   * so awaiting it keeps a fast writer from filling memory. Rejects with WebSocketClosedError
+   * when the connection is closed.
+   */
+  writeMessage(message: string | Buffer | object, binary = false): Promise<void> {
+    if (this.socket.readyState !== WS.OPEN) return Promise.reject(new WebSocketClosedError());
+    const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
+    return new Promise((resolve, reject) => {
+      this.socket.send(data, { binary }, (error) => (error ? reject(new WebSocketClosedError(error.message)) : resolve()));
+    });
+  }
+
+  /** The next message, or null once the connection is closed. */
+  readMessage(): Promise<WebSocketMessage | null> {
+    const next = this.queue.shift();
+    if (next !== undefined) {
+      if (this.paused && this.queue.length < this.limit() / 2) {
+        this.paused = false;
+        this.socket.resume();
+      }
+      return Promise.resolve(next);
+    }
+    if (this.closeCode !== null) return Promise.resolve(null);
+    return new Promise((resolve) => this.readers.push(resolve));
+  }
+
+  /** Sends a ping. */
+  ping(data: string | Buffer = ''): void {
+    if (this.socket.readyState === WS.OPEN) this.socket.ping(data);
+  }
+
+  /** Starts the close handshake; resolves when the connection is closed. */
+  close(code?: number, reason?: string): Promise<void> {
+    if (this.socket.readyState === WS.CONNECTING || this.socket.readyState === WS.OPEN) this.socket.close(code, reason);
+    return this.closedPromise;
+  }
+
+  /** Drops the TCP connection without a close handshake. */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  /** Resolves when the connection is closed. */
+  get closed(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  private received(message: WebSocketMessage): void {
+    const read = this.readers.shift();
+    if (read) {
+      read(message);
+      return;
+    }
+    this.queue.push(message);
+    // A reader that falls behind slows the server down instead of growing this queue forever.
+    if (!this.paused && this.queue.length >= this.limit()) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private limit(): number {
+    return this.options.maxQueuedMessages ?? 1024;
+  }
+}
+
+/** Opens a WebSocket connection; HTTPClientError with the status if the server refuses it. */
+export function websocketConnect(url: string, options: WebSocketConnectOptions = {}): Promise<WebSocketClientConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = new WS(url, options.subprotocols ?? [], {
+      headers: options.headers,
+      handshakeTimeout: (options.connectTimeout ?? 20) * 1000,
+      maxPayload: options.maxMessageSize ?? 10 * 1024 * 1024,
+      perMessageDeflate: options.compression ?? false,
+      rejectUnauthorized: options.validateCert ?? true,
+    });
+    const fail = (error: Error) => {
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.terminate();
+      reject(error);
+    };
+    socket.once('unexpected-response', (_request, response) => {
+      const status = response.statusCode ?? 599;
+      response.resume();
+      fail(new HTTPClientError(status, `WebSocket handshake refused with ${status} ${response.statusMessage ?? ''}`.trim()));
+    });
+    socket.once('error', (error) => {
+      const timeout = /timed out|timeout/i.test(error.message);
+      fail(new HTTPClientError(599, timeout ? `Timeout while connecting to ${url}` : error.message, undefined, { cause: error }));
+    });
+    socket.once('open', () => {
+      socket.removeAllListeners('error');
+      socket.removeAllListeners('unexpected-response');
+      resolve(new WebSocketClientConnection(socket, options));
+    });
+  });
+}

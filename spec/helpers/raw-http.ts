@@ -1,0 +1,43 @@
+import net from 'node:net';
+
+/** Sends raw bytes to a server and collects everything it answers until it closes or goes quiet. */
+export function rawRequest(port: number, data: string | Buffer, quietMs = 300): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    let timer: NodeJS.Timeout;
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(received);
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(done, quietMs);
+    };
+    socket.on('connect', () => {
+      socket.write(data);
+      arm();
+    });
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      arm();
+    });
+    socket.on('end', done);
+    socket.on('error', (error) => (received ? done() : reject(error)));
+  });
+}
+
+/** Parses the status lines of every response in a raw HTTP/1.1 byte stream. */
+export function statusLines(raw: string): string[] {
+  return raw.match(/^HTTP\/1\.1 \d{3}[^\r\n]*/gm) ?? [];
+}
+
+/** Waits until `predicate` holds (polling), or fails after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
