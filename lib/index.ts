@@ -4,7 +4,8 @@
  */
 import './di/ensure-metadata';
 
-export { injectable, singleton, inject, scoped, Lifecycle, container, delay, injectAll, registry } from 'tsyringe';
+export { injectable, inject, scoped, Lifecycle, container, delay, injectAll, registry } from 'tsyringe';
+export { singleton } from './di/singleton';
 export type { DependencyContainer, InjectionToken } from 'tsyringe';
 
 export * from './errors';

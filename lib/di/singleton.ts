@@ -1,0 +1,19 @@
+import { Lifecycle, scoped } from 'tsyringe';
+import type { Constructor } from './reflection';
+
+/**
+ * A service with one instance per application (not per process): registered in tsyringe's
+ * root container as container-scoped, so every `Application`, whose container is a child of
+ * the root, gets its own instance, created on first use and kept as long as the app.
+ * Two applications in one process (tests!) never share it. Decorate services before the
+ * `Application` is constructed (import them first), as the container copies them then.
+ *
+ * @example
+ * ```ts
+ * @singleton()
+ * class ItemStore { items = new Map<string, Item>(); }
+ * ```
+ */
+export function singleton<T>(): (target: Constructor<T>) => void {
+  return scoped(Lifecycle.ContainerScoped) as (target: Constructor<T>) => void;
+}

@@ -1,0 +1,146 @@
+import { expect } from 'chai';
+import { Application, inject, injectable, RequestHandler, Route, singleton, scoped, Lifecycle } from '../../lib';
+import { TestServer } from '../../lib/testing';
+
+@singleton()
+class Counter {
+  count = 0;
+}
+
+@injectable()
+class Greeter {
+  static made = 0;
+  constructor(readonly counter: Counter) {
+    Greeter.made++;
+  }
+  greet(name: string) {
+    return `hello ${name} #${++this.counter.count}`;
+  }
+}
+
+@scoped(Lifecycle.ContainerScoped)
+class PerAppState {
+  items: string[] = [];
+}
+
+let handlerInstances = new Set<unknown>();
+
+@Route('/greet/:name')
+class GreetHandler extends RequestHandler {
+  constructor(private greeter: Greeter, private state: PerAppState) {
+    super();
+    handlerInstances.add(this);
+  }
+  get(name: string) {
+    this.state.items.push(name);
+    this.write({ text: this.greeter.greet(name), items: this.state.items.length });
+  }
+}
+
+@Route('/token')
+class TokenHandler extends RequestHandler {
+  constructor(@inject('greeting') private greeting: string, private app: Application) {
+    super();
+  }
+  get() {
+    this.write({ greeting: this.greeting, sameApp: this.app === this.application });
+  }
+}
+
+@Route('/missing-dep')
+class MissingDepHandler extends RequestHandler {
+  constructor(@inject('not-registered') private thing: string) {
+    super();
+  }
+  get() {
+    this.write(String(this.thing));
+  }
+}
+
+describe('dependency injection', () => {
+  it('creates a new handler per request and injects services through the constructor', async () => {
+    handlerInstances = new Set();
+    const server = await TestServer.start(new Application({ handlers: [GreetHandler] }));
+    try {
+      const first = await server.fetch('/greet/ann');
+      const second = await server.fetch('/greet/bob');
+      expect(first.json()).to.deep.equal({ text: 'hello ann #1', items: 1 });
+      expect(second.json()).to.deep.equal({ text: 'hello bob #2', items: 2 });
+      expect(handlerInstances.size).to.equal(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps container-scoped state per application: two apps never share it', async () => {
+    const a = await TestServer.start(new Application({ handlers: [GreetHandler] }));
+    const b = await TestServer.start(new Application({ handlers: [GreetHandler] }));
+    try {
+      await a.fetch('/greet/x');
+      await a.fetch('/greet/y');
+      const fromB = await b.fetch('/greet/z');
+      expect(fromB.json<{ items: number }>().items).to.equal(1);
+      expect(a.app.container.resolve(PerAppState)).to.not.equal(b.app.container.resolve(PerAppState));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('makes @singleton() services one per application, kept across requests', async () => {
+    const a = await TestServer.start(new Application({ handlers: [GreetHandler] }));
+    const b = await TestServer.start(new Application({ handlers: [GreetHandler] }));
+    try {
+      expect((await a.fetch('/greet/1')).json<{ text: string }>().text).to.equal('hello 1 #1');
+      expect((await a.fetch('/greet/2')).json<{ text: string }>().text).to.equal('hello 2 #2');
+      expect((await b.fetch('/greet/3')).json<{ text: string }>().text).to.equal('hello 3 #1');
+      expect(a.app.container.resolve(Counter)).to.equal(a.app.container.resolve(Counter));
+      expect(a.app.container.resolve(Counter)).to.not.equal(b.app.container.resolve(Counter));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('resolves tokens registered on app.container and injects the Application', async () => {
+    const app = new Application({ handlers: [TokenHandler] });
+    app.container.register('greeting', { useValue: 'ahoy' });
+    const server = await TestServer.start(app);
+    try {
+      expect((await server.fetch('/token')).json()).to.deep.equal({ greeting: 'ahoy', sameApp: true });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 500 (and logs) when a dependency cannot be resolved', async () => {
+    const server = await TestServer.start(new Application({ handlers: [MissingDepHandler] }));
+    try {
+      const response = await server.fetch('/missing-dep');
+      expect(response.status).to.equal(500);
+      expect(response.text).to.not.contain('not-registered');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('creates handlers without constructor parameters without touching the container', async () => {
+    class Plain extends RequestHandler {
+      get() {
+        this.write('plain');
+      }
+    }
+    const app = new Application({ handlers: [['/p', Plain]] });
+    let resolves = 0;
+    const original = app.container.resolve.bind(app.container);
+    app.container.resolve = ((token: never) => {
+      resolves++;
+      return original(token);
+    }) as typeof app.container.resolve;
+    const server = await TestServer.start(app);
+    try {
+      expect((await server.fetch('/p')).text).to.equal('plain');
+      expect(resolves).to.equal(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
