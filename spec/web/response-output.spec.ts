@@ -1,0 +1,317 @@
+import { expect } from 'chai';
+import { gunzipSync } from 'node:zlib';
+import { Application, RequestHandler, UnsafeValueError } from '../../lib';
+import { TestServer } from '../../lib/testing';
+import { rawRequest } from '../helpers/raw-http';
+
+class StatusHandler extends RequestHandler {
+  get() {
+    const code = Number(this.getArgument('code'));
+    this.setStatus(code, this.getArgument('reason', undefined));
+    if (code !== 204 && code !== 304) this.write('body');
+  }
+}
+
+class HeadersHandler extends RequestHandler {
+  override setDefaultHeaders() {
+    this.setHeader('X-Default', 'on');
+  }
+  get() {
+    this.setHeader('X-One', 1);
+    this.setHeader('X-Date', new Date(0));
+    this.addHeader('X-Many', 'a');
+    this.addHeader('X-Many', 'b');
+    this.setHeader('X-Gone', 'soon');
+    this.clearHeader('X-Gone');
+    this.write({ header: this.getHeader('x-one') ?? null });
+  }
+}
+
+class UnsafeHeaderHandler extends RequestHandler {
+  get() {
+    const attempts: Record<string, string> = {};
+    const tries: Array<[string, () => void]> = [
+      ['crlf', () => this.setHeader('X-Evil', 'a\r\nSet-Cookie: pwned=1')],
+      ['lf', () => this.addHeader('X-Evil', 'a\nb')],
+      ['nul', () => this.setHeader('X-Evil', 'a\0b')],
+      ['name', () => this.setHeader('X Evil', 'a')],
+      ['reason', () => this.setStatus(200, 'OK\r\nX: y')],
+      ['status', () => this.setStatus(1000)],
+      ['cookie', () => this.setCookie('bad name', 'v')],
+      ['cookiepath', () => this.setCookie('ok', 'v', { path: '/\r\nX: y' })],
+      ['location', () => void this.redirect('/x\r\nSet-Cookie: a=b')],
+    ];
+    for (const [name, attempt] of tries) {
+      try {
+        attempt();
+        attempts[name] = 'accepted';
+      } catch (error) {
+        attempts[name] = error instanceof UnsafeValueError ? 'refused' : String(error);
+      }
+    }
+    this.write(attempts);
+  }
+}
+
+class WriteKinds extends RequestHandler {
+  get() {
+    const kind = this.getArgument('kind');
+    if (kind === 'object') this.write({ a: 1 });
+    if (kind === 'array') this.write([1, 2]);
+    if (kind === 'buffer') this.write(Buffer.from([0, 1, 2, 255]));
+    if (kind === 'mixed') {
+      this.write('a');
+      this.write(Buffer.from('b'));
+      this.write('c');
+    }
+  }
+}
+
+class FlushHandler extends RequestHandler {
+  async get() {
+    for (let i = 0; i < 3; i++) {
+      this.write(`chunk${i};`);
+      await this.flush();
+    }
+    await this.finish('end');
+  }
+}
+
+class BigFlushHandler extends RequestHandler {
+  static flushed = 0;
+  async get() {
+    const chunk = Buffer.alloc(1024 * 1024, 97);
+    for (let i = 0; i < 32; i++) {
+      this.write(chunk);
+      await this.flush();
+      BigFlushHandler.flushed = i + 1;
+    }
+  }
+}
+
+class RedirectingHandler extends RequestHandler {
+  async get() {
+    const kind = this.getArgument('kind', 'temp');
+    if (kind === 'perm') return this.redirect('/target', true);
+    if (kind === 'see') return this.redirect('/target', false, 303);
+    return this.redirect('/target?x=1');
+  }
+}
+
+class ClearHandler extends RequestHandler {
+  get() {
+    this.setHeader('X-Before', '1');
+    this.setStatus(418);
+    this.write('discarded');
+    this.clear();
+    this.write('kept');
+  }
+}
+
+class SendErrorHandler extends RequestHandler {
+  async get() {
+    this.write('partial that must vanish');
+    await this.sendError(503, { reason: 'Try Later' });
+  }
+}
+
+class EtagHandler extends RequestHandler {
+  get() {
+    this.write('same body');
+  }
+  post() {
+    this.write('posted body');
+  }
+}
+
+class CustomEtagHandler extends RequestHandler {
+  override computeEtag() {
+    return null;
+  }
+  get() {
+    this.write('no etag');
+  }
+}
+
+class TextHandler extends RequestHandler {
+  get() {
+    const size = Number(this.getArgument('size'));
+    this.setHeader('Content-Type', this.getArgument('type', 'text/plain'));
+    this.write('x'.repeat(size));
+  }
+}
+
+class StreamedTextHandler extends RequestHandler {
+  async get() {
+    this.setHeader('Content-Type', 'text/plain');
+    this.write('y'.repeat(2000));
+    await this.flush();
+    this.write('z'.repeat(2000));
+  }
+}
+
+describe('response output', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await TestServer.start(
+      new Application({
+        handlers: [
+          ['/status', StatusHandler], ['/headers', HeadersHandler], ['/unsafe', UnsafeHeaderHandler],
+          ['/write', WriteKinds], ['/flush', FlushHandler], ['/bigflush', BigFlushHandler],
+          ['/redirect', RedirectingHandler], ['/clear', ClearHandler], ['/senderror', SendErrorHandler],
+          ['/etag', EtagHandler], ['/noetag', CustomEtagHandler],
+        ],
+      }),
+    );
+  });
+  after(() => server.close());
+
+  it('sends default headers: Content-Type text/html, Server, Date, Content-Length', async () => {
+    const response = await server.fetch('/status?code=200');
+    expect(response.headers.get('content-type')).to.equal('text/html; charset=UTF-8');
+    expect(response.headers.get('server')).to.equal('TyphoonServer');
+    expect(Date.parse(response.headers.get('date')!)).to.be.closeTo(Date.now(), 5000);
+    expect(response.headers.get('content-length')).to.equal('4');
+  });
+
+  it('sets status codes with standard and custom reasons', async () => {
+    const teapot = await server.fetch('/status?code=418');
+    expect([teapot.status, teapot.reason]).to.deep.equal([418, "I'm a Teapot"]);
+    const custom = await server.fetch('/status?code=299&reason=Fine%20Thanks');
+    expect([custom.status, custom.reason]).to.deep.equal([299, 'Fine Thanks']);
+  });
+
+  it('sends 204 and 304 without body, Content-Length or Content-Type', async () => {
+    for (const code of [204, 304]) {
+      const raw = await rawRequest(server.port, `GET /status?code=${code} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(raw).to.match(new RegExp(`^HTTP/1\\.1 ${code} `));
+      expect(raw).to.not.match(/content-length|content-type|transfer-encoding/i);
+      expect(raw.endsWith('\r\n\r\n')).to.equal(true);
+    }
+  });
+
+  it('sets, adds, clears headers; setDefaultHeaders applies to every response', async () => {
+    const response = await server.fetch('/headers');
+    expect(response.headers.get('x-one')).to.equal('1');
+    expect(response.headers.get('x-date')).to.equal('Thu, 01 Jan 1970 00:00:00 GMT');
+    expect(response.headers.getAll('x-many')).to.deep.equal(['a', 'b']);
+    expect(response.headers.has('x-gone')).to.equal(false);
+    expect(response.headers.get('x-default')).to.equal('on');
+    expect(response.json()).to.deep.equal({ header: '1' });
+  });
+
+  it('refuses CR/LF and control characters in headers, reasons, cookies and Location', async () => {
+    const response = await server.fetch('/unsafe');
+    expect(response.json()).to.deep.equal({
+      crlf: 'refused', lf: 'refused', nul: 'refused', name: 'refused', reason: 'refused', status: 'refused',
+      cookie: 'refused', cookiepath: 'refused', location: 'refused',
+    });
+    expect(response.headers.has('set-cookie')).to.equal(false);
+    expect(response.headers.has('x-evil')).to.equal(false);
+  });
+
+  it('writes objects and arrays as JSON, Buffers as bytes, and concatenates chunks', async () => {
+    const object = await server.fetch('/write?kind=object');
+    expect(object.headers.get('content-type')).to.equal('application/json; charset=UTF-8');
+    expect(object.text).to.equal('{"a":1}');
+    expect((await server.fetch('/write?kind=array')).json()).to.deep.equal([1, 2]);
+    expect([...(await server.fetch('/write?kind=buffer')).body]).to.deep.equal([0, 1, 2, 255]);
+    expect((await server.fetch('/write?kind=mixed')).text).to.equal('abc');
+  });
+
+  it('streams with flush(): chunked encoding, no Content-Length', async () => {
+    const raw = await rawRequest(server.port, 'GET /flush HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(raw).to.contain('Transfer-Encoding: chunked');
+    expect(raw).to.not.contain('Content-Length');
+    expect(raw).to.contain('7\r\nchunk0;\r\n7\r\nchunk1;\r\n7\r\nchunk2;\r\n3\r\nend\r\n0\r\n\r\n');
+  });
+
+  it('flush() waits for a slow reader instead of buffering everything', async () => {
+    BigFlushHandler.flushed = 0;
+    const net = await import('node:net');
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.write('GET /bigflush HTTP/1.1\r\nHost: x\r\n\r\n');
+    socket.pause();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const whilePaused = BigFlushHandler.flushed;
+    let received = 0;
+    socket.on('data', (chunk) => (received += chunk.length));
+    const ended = new Promise((resolve) => socket.on('data', () => received >= 32 * 1024 * 1024 && resolve(null)));
+    socket.resume();
+    await ended;
+    socket.destroy();
+    expect(whilePaused).to.be.lessThan(20);
+    expect(BigFlushHandler.flushed).to.equal(32);
+  });
+
+  it('redirects with 302, 301 and a given 3xx status', async () => {
+    const temp = await server.fetch('/redirect');
+    expect([temp.status, temp.headers.get('location')]).to.deep.equal([302, '/target?x=1']);
+    expect((await server.fetch('/redirect?kind=perm')).status).to.equal(301);
+    expect((await server.fetch('/redirect?kind=see')).status).to.equal(303);
+  });
+
+  it('clear() resets status, headers and body to the defaults', async () => {
+    const response = await server.fetch('/clear');
+    expect([response.status, response.text, response.headers.has('x-before')]).to.deep.equal([200, 'kept', false]);
+  });
+
+  it('sendError() discards buffered output and renders the error page', async () => {
+    const response = await server.fetch('/senderror');
+    expect([response.status, response.reason]).to.deep.equal([503, 'Try Later']);
+    expect(response.text).to.equal('<html><title>503: Try Later</title><body>503: Try Later</body></html>');
+  });
+
+  it('adds an ETag to 200 GET responses and answers 304 when it matches', async () => {
+    const first = await server.fetch('/etag');
+    const etag = first.headers.get('etag')!;
+    expect(etag).to.match(/^"[0-9a-f]{40}"$/);
+    const again = await server.fetch('/etag', { headers: { 'If-None-Match': etag } });
+    expect(again.status).to.equal(304);
+    expect(again.body.length).to.equal(0);
+    expect(again.headers.get('etag')).to.equal(etag);
+    const weak = await server.fetch('/etag', { headers: { 'If-None-Match': `"nope", W/${etag}` } });
+    expect(weak.status).to.equal(304);
+    expect((await server.fetch('/etag', { headers: { 'If-None-Match': '*' } })).status).to.equal(304);
+    expect((await server.fetch('/etag', { headers: { 'If-None-Match': '"other"' } })).status).to.equal(200);
+    const post = await server.fetch('/etag', { method: 'POST', headers: { 'If-None-Match': etag } });
+    expect(post.status).to.equal(200);
+    expect(post.headers.has('etag')).to.equal(false);
+    expect((await server.fetch('/noetag')).headers.has('etag')).to.equal(false);
+  });
+
+  describe('with compressResponse', () => {
+    let gz: TestServer;
+    before(async () => {
+      gz = await TestServer.start(new Application({ compressResponse: true, handlers: [['/text', TextHandler], ['/streamed', StreamedTextHandler]] }));
+    });
+    after(() => gz.close());
+
+    it('gzips text of 1 KiB or more when accepted, with Vary: Accept-Encoding', async () => {
+      const response = await gz.fetch('/text?size=5000', { headers: { 'Accept-Encoding': 'gzip, br' } });
+      expect(response.headers.get('content-encoding')).to.equal('gzip');
+      expect(response.headers.get('vary')).to.equal('Accept-Encoding');
+      expect(Number(response.headers.get('content-length'))).to.equal(response.body.length).and.lessThan(200);
+      expect(gunzipSync(response.body).toString()).to.equal('x'.repeat(5000));
+    });
+
+    it('leaves small bodies, binary types and clients without gzip alone', async () => {
+      const small = await gz.fetch('/text?size=100', { headers: { 'Accept-Encoding': 'gzip' } });
+      expect(small.headers.has('content-encoding')).to.equal(false);
+      const binary = await gz.fetch('/text?size=5000&type=image/png', { headers: { 'Accept-Encoding': 'gzip' } });
+      expect(binary.headers.has('content-encoding')).to.equal(false);
+      const plain = await gz.fetch('/text?size=5000');
+      expect(plain.headers.has('content-encoding')).to.equal(false);
+      expect(plain.headers.get('vary')).to.equal('Accept-Encoding');
+      expect(plain.text).to.equal('x'.repeat(5000));
+    });
+
+    it('gzips flushed (chunked) responses as one stream', async () => {
+      const response = await gz.fetch('/streamed', { headers: { 'Accept-Encoding': 'gzip' } });
+      expect(response.headers.get('content-encoding')).to.equal('gzip');
+      expect(response.headers.get('transfer-encoding')).to.equal('chunked');
+      expect(gunzipSync(response.body).toString()).to.equal('y'.repeat(2000) + 'z'.repeat(2000));
+    });
+  });
+});
