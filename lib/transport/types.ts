@@ -60,6 +60,8 @@ export interface ServerExchange {
   endStream(status: string, headers: HeaderPairs, size: number, source: import('node:stream').Readable): Promise<void>;
   /** Ends a chunked response, optionally with a last chunk. */
   endChunked(chunk?: string | Buffer): void;
+  /** Closes the connection once the response is sent (e.g. after refusing an unread body). */
+  closeWhenDone(): void;
   /** Closes the connection at once (the client sees a reset / EOF). */
   close(): void;
 }

@@ -26,7 +26,10 @@ export class UwsExchange implements ServerExchange {
   private abortCallbacks: Array<() => void> | null = null;
   private drainWaiters: Array<() => void> | null = null;
   private bodyReader: ((chunk: Buffer, last: boolean) => void) | null = null;
-  /** A body is being read and has not ended: answering now must close the connection. */
+  /**
+   * A body is being read and has not ended (or was refused unread): answering now must close
+   * the connection, or the unread bytes would be parsed as the next request.
+   */
   private bodyPending = false;
 
   constructor(private readonly res: HttpResponse, req: HttpRequest, ssl: boolean) {
@@ -224,6 +227,10 @@ export class UwsExchange implements ServerExchange {
     if (this.inCallback) this.res.end(chunk, close);
     else this.res.cork(() => this.res.end(chunk, close));
     this.released();
+  }
+
+  closeWhenDone(): void {
+    this.bodyPending = true;
   }
 
   close(): void {

@@ -157,6 +157,7 @@ export class Application {
     if (!chunked && (length === '' || length === '0')) return null;
     const limit = this.settings.maxBodySize;
     if (!chunked && Number(length) > limit) {
+      exchange.closeWhenDone();
       this.track(handleException(handler, new HTTPError(413, `Content-Length ${length} exceeds the limit of ${limit} bytes`)));
       return false;
     }

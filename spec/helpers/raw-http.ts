@@ -1,19 +1,25 @@
 import net from 'node:net';
 
 /** Sends raw bytes to a server and collects everything it answers until it closes or goes quiet. */
-export function rawRequest(port: number, data: string | Buffer, quietMs = 300): Promise<string> {
+export async function rawRequest(port: number, data: string | Buffer, quietMs = 300): Promise<string> {
+  return (await rawExchange(port, data, quietMs)).data;
+}
+
+/** Like rawRequest, and tells whether the server closed the connection (rather than going quiet). */
+export function rawExchange(port: number, data: string | Buffer, quietMs = 300): Promise<{ data: string; closedByServer: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let received = '';
     let timer: NodeJS.Timeout;
-    const done = () => {
+    const finish = (closedByServer: boolean) => {
       clearTimeout(timer);
       socket.destroy();
-      resolve(received);
+      resolve({ data: received, closedByServer });
     };
+    const done = () => finish(true);
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(done, quietMs);
+      timer = setTimeout(() => finish(false), quietMs);
     };
     socket.on('connect', () => {
       socket.write(data);
