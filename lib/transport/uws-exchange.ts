@@ -5,6 +5,11 @@ import type { ExchangeState, HeaderPairs, ServerExchange } from './types';
 
 const textDecoder = new TextDecoder();
 
+/** uWS reports methods lower-case; interned upper-case names save an allocation per request. */
+const UPPER_METHODS: Record<string, string> = {
+  get: 'GET', head: 'HEAD', post: 'POST', put: 'PUT', delete: 'DELETE', patch: 'PATCH', options: 'OPTIONS',
+};
+
 /**
  * A {@link ServerExchange} over one uWS `HttpResponse`. Enforces the native rules in one place:
  * the `HttpRequest` is read only while the route callback runs (`detach()` copies what is left
@@ -32,11 +37,20 @@ export class UwsExchange implements ServerExchange {
    */
   private bodyPending = false;
 
-  constructor(private readonly res: HttpResponse, req: HttpRequest, ssl: boolean) {
+  constructor(private readonly res: HttpResponse, req: HttpRequest, ssl: boolean, fallback = false) {
     this.req = req;
-    this.method = req.getCaseSensitiveMethod();
-    this.path = req.getUrl();
-    this.query = req.getQuery() ?? '';
+    const method = req.getMethod();
+    this.method = UPPER_METHODS[method] ?? method.toUpperCase();
+    const url = req.getUrl();
+    if (fallback) {
+      // The opt-in JS fallback leaves the query in getUrl() and its getQuery() throws.
+      const mark = url.indexOf('?');
+      this.path = mark < 0 ? url : url.slice(0, mark);
+      this.query = mark < 0 ? '' : url.slice(mark + 1);
+    } else {
+      this.path = url;
+      this.query = req.getQuery() ?? '';
+    }
     this.protocol = ssl ? 'https' : 'http';
   }
 

@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import { ConfigurationError } from '../errors';
 import { genLog } from '../log';
 import type { RouteCallback, TransportOptions } from './types';
-import { loadUws, type Uws } from './uws';
+import { isNative, loadUws, type Uws } from './uws';
 import { UwsExchange } from './uws-exchange';
 
 const NO_PARAMS: string[] = [];
@@ -15,11 +15,13 @@ export class UwsServer {
   readonly uws: Uws;
   readonly app: TemplatedApp;
   private readonly ssl: boolean;
+  private readonly onFallback: boolean;
   private listenSocket: us_listen_socket | null = null;
 
   constructor(options: TransportOptions = {}) {
     this.uws = loadUws(options.allowFallback);
     this.ssl = Boolean(options.ssl);
+    this.onFallback = !isNative(this.uws);
     this.app = options.ssl
       ? this.uws.SSLApp({
           key_file_name: options.ssl.keyFile,
@@ -64,13 +66,14 @@ export class UwsServer {
   /** Closes every connection at once (listen socket included). */
   closeAll(): void {
     this.stopListening();
-    (this.app as TemplatedApp & { close(): void }).close(); // present in the native build, missing from its d.ts
+    // close() exists in the native build (missing from its d.ts), not in the opt-in JS fallback.
+    (this.app as TemplatedApp & { close?(): void }).close?.();
   }
 
   private serve(res: HttpResponse, req: HttpRequest, paramCount: number, callback: RouteCallback): void {
     let exchange: UwsExchange | undefined;
     try {
-      exchange = new UwsExchange(res, req, this.ssl);
+      exchange = new UwsExchange(res, req, this.ssl, this.onFallback);
       const params: string[] = paramCount === 0 ? NO_PARAMS : new Array(paramCount);
       for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i);
       callback(exchange, params);

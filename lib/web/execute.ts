@@ -33,7 +33,8 @@ export async function execute(handler: RequestHandler, match: RouteMatch, body: 
     decodePathArgs(handler, match);
     if (body && !route.streamBody) await readBody(handler, body);
     if (handler.settings.xsrfCookies && !SAFE_METHODS.has(request.method)) handler.checkXsrfCookie();
-    await handler._loadCurrentUser();
+    const user = handler._loadCurrentUser();
+    if (user) await user;
     const prepared = handler.prepare();
     if (prepared instanceof Promise) await prepared;
     if (handler.finished) return;

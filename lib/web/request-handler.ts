@@ -126,11 +126,20 @@ export class RequestHandler {
     this._userKnown = true;
   }
 
-  /** @internal Resolves `getCurrentUser()` once, if it was overridden. */
-  async _loadCurrentUser(): Promise<void> {
-    if (this._userKnown || this.getCurrentUser === RequestHandler.prototype.getCurrentUser) return;
-    const user = await this.getCurrentUser();
-    if (!this._userKnown) this.currentUser = user;
+  /**
+   * @internal Resolves `getCurrentUser()` once, if it was overridden. Returns a promise only
+   * when there is something to wait for, so handlers without users stay synchronous.
+   */
+  _loadCurrentUser(): Promise<void> | undefined {
+    if (this._userKnown || this.getCurrentUser === RequestHandler.prototype.getCurrentUser) return undefined;
+    const user = this.getCurrentUser();
+    if (!(user instanceof Promise)) {
+      this.currentUser = user;
+      return undefined;
+    }
+    return user.then((value) => {
+      if (!this._userKnown) this.currentUser = value;
+    });
   }
 
   /** @internal The client went away. */
