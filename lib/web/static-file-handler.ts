@@ -13,6 +13,8 @@ export interface StaticFileArgs {
   defaultFilename?: string;
 }
 
+const RANGE_SYNTAX = /^bytes=\s*(?:\d+-\d*|-\d+)\s*(?:,\s*(?:\d+-\d*|-\d+)\s*)*$/;
+
 /** Cache lifetime of versioned URLs (`?v=`): ten years, as Tornado. */
 const VERSIONED_MAX_AGE = 86400 * 365 * 10;
 
@@ -118,7 +120,8 @@ export class StaticFileHandler extends RequestHandler {
   /** The single range asked for; null for none, several, garbage, or the whole file. 416 when unsatisfiable. */
   private range(size: number): { start: number; end: number } | null {
     const header = this.request.headers.get('range');
-    if (!header) return null;
+    // range-parser calls some garbage "unsatisfiable"; RFC 9110 says ignore what does not parse.
+    if (!header || !RANGE_SYNTAX.test(header)) return null;
     const ranges = parseRange(size, header);
     if (ranges === -1) throw new HTTPError(416, undefined, { headers: { 'Content-Range': `bytes */${size}` } });
     if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return null;

@@ -1,0 +1,187 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { Application, RequestHandler, StaticFileHandler } from '../../lib';
+import { TestServer } from '../../lib/testing';
+import { rawRequest } from '../helpers/raw-http';
+
+const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
+
+class UrlHandler extends RequestHandler {
+  get() {
+    this.write({ url: this.staticUrl(this.getArgument('p')), plain: this.staticUrl(this.getArgument('p'), { includeVersion: false }), host: this.staticUrl('a.txt', { includeHost: true }) });
+  }
+}
+
+describe('StaticFileHandler', () => {
+  let root: string;
+  let outside: string;
+  let server: TestServer;
+  const text = 'hello static world\n';
+  const big = Buffer.alloc(600 * 1024, 'abcdefghij');
+
+  before(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'typhoon-static-'));
+    outside = mkdtempSync(path.join(tmpdir(), 'typhoon-outside-'));
+    writeFileSync(path.join(root, 'a.txt'), text);
+    writeFileSync(path.join(root, 'style.css'), 'body { color: red }');
+    writeFileSync(path.join(root, 'big.bin'), big);
+    writeFileSync(path.join(root, 'robots.txt'), 'User-agent: *');
+    writeFileSync(path.join(root, 'favicon.ico'), Buffer.from([0, 0, 1, 0]));
+    mkdirSync(path.join(root, 'docs'));
+    writeFileSync(path.join(root, 'docs', 'index.html'), '<h1>docs</h1>');
+    writeFileSync(path.join(root, 'app.js'), 'console.log("original")'.repeat(50));
+    writeFileSync(path.join(root, 'app.js.br'), brotliCompressSync(Buffer.from('console.log("original")'.repeat(50))));
+    writeFileSync(path.join(root, 'app.js.gz'), gzipSync(Buffer.from('console.log("original")'.repeat(50))));
+    writeFileSync(path.join(outside, 'secret.txt'), 'top secret');
+    symlinkSync(path.join(outside, 'secret.txt'), path.join(root, 'link-out.txt'));
+    symlinkSync(outside, path.join(root, 'dir-out'));
+    utimesSync(path.join(root, 'a.txt'), new Date('2024-01-02T03:04:05Z'), new Date('2024-01-02T03:04:05Z'));
+    server = await TestServer.start(
+      new Application({
+        staticPath: root,
+        handlers: [['/url', UrlHandler], ['/site/*', StaticFileHandler, { path: root, defaultFilename: 'index.html' }]],
+      }),
+    );
+  });
+  after(async () => {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('serves files with type, length, ranges, content-hash ETag and Last-Modified', async () => {
+    const response = await server.fetch('/static/a.txt');
+    expect(response.status).to.equal(200);
+    expect(response.text).to.equal(text);
+    expect(response.headers.get('content-type')).to.equal('text/plain; charset=utf-8');
+    expect(response.headers.get('content-length')).to.equal(String(text.length));
+    expect(response.headers.get('accept-ranges')).to.equal('bytes');
+    expect(response.headers.get('etag')).to.equal(`"${sha1(text)}"`);
+    expect(response.headers.get('last-modified')).to.equal('Tue, 02 Jan 2024 03:04:05 GMT');
+    expect((await server.fetch('/static/style.css')).headers.get('content-type')).to.equal('text/css; charset=utf-8');
+  });
+
+  it('answers 304 for If-None-Match (which wins) and If-Modified-Since', async () => {
+    const etag = `"${sha1(text)}"`;
+    expect((await server.fetch('/static/a.txt', { headers: { 'If-None-Match': etag } })).status).to.equal(304);
+    expect((await server.fetch('/static/a.txt', { headers: { 'If-Modified-Since': 'Tue, 02 Jan 2024 03:04:05 GMT' } })).status).to.equal(304);
+    expect((await server.fetch('/static/a.txt', { headers: { 'If-Modified-Since': 'Mon, 01 Jan 2024 00:00:00 GMT' } })).status).to.equal(200);
+    const mismatch = await server.fetch('/static/a.txt', { headers: { 'If-None-Match': '"other"', 'If-Modified-Since': 'Tue, 02 Jan 2030 00:00:00 GMT' } });
+    expect(mismatch.status).to.equal(200);
+    const notModified = await rawRequest(server.port, `GET /static/a.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${etag}\r\n\r\n`);
+    expect(notModified).to.match(/^HTTP\/1\.1 304 /);
+    expect(notModified).to.not.match(/content-length|content-type/i);
+  });
+
+  it('serves single byte ranges with 206 and Content-Range', async () => {
+    const response = await server.fetch('/static/a.txt', { headers: { Range: 'bytes=6-11' } });
+    expect([response.status, response.text, response.headers.get('content-range'), response.headers.get('content-length')]).to.deep.equal([206, 'static', `bytes 6-11/${text.length}`, '6']);
+    const suffix = await server.fetch('/static/a.txt', { headers: { Range: 'bytes=-6' } });
+    expect([suffix.status, suffix.text]).to.deep.equal([206, 'world\n']);
+    const bigRange = await server.fetch('/static/big.bin', { headers: { Range: 'bytes=100000-100009' } });
+    expect([bigRange.status, bigRange.text]).to.deep.equal([206, 'abcdefghij']);
+  });
+
+  it('answers 200 for a range covering the file, 416 for unsatisfiable, and ignores garbage or several ranges', async () => {
+    expect((await server.fetch('/static/a.txt', { headers: { Range: `bytes=0-${text.length - 1}` } })).status).to.equal(200);
+    const unsatisfiable = await server.fetch('/static/a.txt', { headers: { Range: 'bytes=1000-2000' } });
+    expect([unsatisfiable.status, unsatisfiable.headers.get('content-range')]).to.deep.equal([416, `bytes */${text.length}`]);
+    for (const header of ['bytes=abc', 'lines=1-2', 'bytes=0-1,4-5']) {
+      const response = await server.fetch('/static/a.txt', { headers: { Range: header } });
+      expect([response.status, response.text], header).to.deep.equal([200, text]);
+    }
+  });
+
+  it('answers HEAD with the same headers and no body', async () => {
+    for (const file of ['a.txt', 'big.bin']) {
+      const get = await server.fetch(`/static/${file}`);
+      const raw = await rawRequest(server.port, `HEAD /static/${file} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(raw).to.match(/^HTTP\/1\.1 200 OK/);
+      expect(raw).to.contain(`Content-Length: ${get.body.length}\r\n`).and.contain(`Etag: ${get.headers.get('etag')}`);
+      expect(raw.endsWith('\r\n\r\n')).to.equal(true);
+    }
+  });
+
+  it('streams large files whole and byte-exact', async () => {
+    const response = await server.fetch('/static/big.bin');
+    expect(response.body.equals(big)).to.equal(true);
+    expect(response.headers.get('content-length')).to.equal(String(big.length));
+  });
+
+  it('serves /robots.txt and /favicon.ico from staticPath', async () => {
+    expect((await server.fetch('/robots.txt')).text).to.equal('User-agent: *');
+    expect([...(await server.fetch('/favicon.ico')).body]).to.deep.equal([0, 0, 1, 0]);
+  });
+
+  it('versions staticUrl() with the content hash; versioned responses are cached for a year or more', async () => {
+    const urls = (await server.fetch('/url?p=a.txt')).json<{ url: string; plain: string; host: string }>();
+    expect(urls.url).to.equal(`/static/a.txt?v=${sha1(text)}`);
+    expect(urls.plain).to.equal('/static/a.txt');
+    expect(urls.host).to.equal(`http://127.0.0.1:${server.port}/static/a.txt?v=${sha1(text)}`);
+    const versioned = await server.fetch(urls.url);
+    const maxAge = Number(/max-age=(\d+)/.exec(versioned.headers.get('cache-control') ?? '')?.[1]);
+    expect(maxAge).to.be.at.least(365 * 86400);
+    expect(Date.parse(versioned.headers.get('expires')!)).to.be.greaterThan(Date.now() + 364 * 86400_000);
+    expect((await server.fetch('/static/a.txt')).headers.get('cache-control')).to.not.match(/max-age/);
+  });
+
+  it('never serves outside the root: .., encoded dots, absolute paths, symlinks out', async () => {
+    const attempts = ['/static/../package.json', '/static/%2e%2e/%2e%2e/etc/passwd', '/static/..%2f..%2fetc%2fpasswd', '/static//etc/passwd',
+      '/static/link-out.txt', '/static/dir-out/secret.txt', '/site/%2e%2e%2f%2e%2e%2fetc/passwd', '/static/a.txt%00.png'];
+    for (const attempt of attempts) {
+      const response = await server.fetch(attempt);
+      expect([403, 404], attempt).to.include(response.status);
+      expect(response.text, attempt).to.not.contain('secret').and.not.contain('root:');
+    }
+    const raw = await rawRequest(server.port, 'GET /static/../../../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(raw).to.not.contain('root:');
+    expect((await server.fetch('/static/link-out.txt')).status).to.equal(403);
+  });
+
+  it('refuses directories without defaultFilename (403), redirects dir → dir/ and serves the default file', async () => {
+    expect((await server.fetch('/static/docs')).status).to.equal(403);
+    const redirect = await server.fetch('/site/docs?x=1');
+    expect([redirect.status, redirect.headers.get('location')]).to.deep.equal([301, '/site/docs/?x=1']);
+    const index = await server.fetch('/site/docs/');
+    expect([index.status, index.text, index.headers.get('content-type')]).to.deep.equal([200, '<h1>docs</h1>', 'text/html; charset=utf-8']);
+    expect((await server.fetch('/static/missing.txt')).status).to.equal(404);
+  });
+
+  it('serves a precompressed .br or .gz sibling to clients that accept it', async () => {
+    const br = await server.fetch('/static/app.js', { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+    expect(br.headers.get('content-encoding')).to.equal('br');
+    expect(br.headers.get('vary')).to.equal('Accept-Encoding');
+    expect(br.headers.get('content-type')).to.equal('text/javascript; charset=utf-8');
+    const gz = await server.fetch('/static/app.js', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(gz.headers.get('content-encoding')).to.equal('gzip');
+    const plain = await server.fetch('/static/app.js');
+    expect(plain.headers.has('content-encoding')).to.equal(false);
+    expect(plain.text).to.equal('console.log("original")'.repeat(50));
+    expect(new Set([br.headers.get('etag'), gz.headers.get('etag'), plain.headers.get('etag')]).size).to.equal(3);
+    const ranged = await server.fetch('/static/app.js', { headers: { 'Accept-Encoding': 'br', Range: 'bytes=0-6' } });
+    expect([ranged.status, ranged.text, ranged.headers.has('content-encoding')]).to.deep.equal([206, 'console', false]);
+  });
+
+  it('caches hashes per application, and re-reads files in debug mode', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'typhoon-cache-'));
+    writeFileSync(path.join(folder, 'v.txt'), 'one');
+    const cached = await TestServer.start(new Application({ staticPath: folder, handlers: [['/url', UrlHandler]] }));
+    const debug = await TestServer.start(new Application({ staticPath: folder, debug: true, handlers: [['/url', UrlHandler]] }));
+    try {
+      const before = [(await cached.fetch('/url?p=v.txt')).json<{ url: string }>().url, (await debug.fetch('/url?p=v.txt')).json<{ url: string }>().url];
+      writeFileSync(path.join(folder, 'v.txt'), 'two');
+      const after = [(await cached.fetch('/url?p=v.txt')).json<{ url: string }>().url, (await debug.fetch('/url?p=v.txt')).json<{ url: string }>().url];
+      expect(before[0]).to.equal(`/static/v.txt?v=${sha1('one')}`);
+      expect(after[0]).to.equal(before[0]);
+      expect(after[1]).to.equal(`/static/v.txt?v=${sha1('two')}`);
+      expect((await debug.fetch('/static/v.txt')).text).to.equal('two');
+    } finally {
+      await Promise.all([cached.close(), debug.close()]);
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
