@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigurationError, TemplateError } from '../errors';
+import { escapeHtml } from '../web/html';
 
 /** What template helpers need from the handler rendering them. */
 export interface TemplateHost {
@@ -111,10 +112,12 @@ export class TemplateEngine {
   private registerHelpers(): void {
     const hb = this.hb;
     const hostOf = (options: Handlebars.HelperOptions): TemplateHost => options.data.host as TemplateHost;
-    hb.registerHelper('staticUrl', (file: string, options: Handlebars.HelperOptions) => hostOf(options).staticUrl(file));
+    // URLs are escaped for HTML, but not '=' (Handlebars' own escaping would turn `?v=` into `?v&#x3D;`).
+    const url = (text: string) => new hb.SafeString(escapeHtml(text));
+    hb.registerHelper('staticUrl', (file: string, options: Handlebars.HelperOptions) => url(hostOf(options).staticUrl(file)));
     hb.registerHelper('reverseUrl', (name: string, ...rest: unknown[]) => {
       const options = rest.pop() as Handlebars.HelperOptions;
-      return hostOf(options).reverseUrl(name, ...(rest as Array<string | number>));
+      return url(hostOf(options).reverseUrl(name, ...(rest as Array<string | number>)));
     });
     hb.registerHelper('xsrfFormHtml', (options: Handlebars.HelperOptions) => new hb.SafeString(hostOf(options).xsrfFormHtml()));
     hb.registerHelper('json', (value: unknown) => new hb.SafeString(scriptSafeJson(value)));

@@ -6,6 +6,7 @@ import type { Application } from './application';
 import { formatSetCookie, type CookieOptions } from './cookies';
 import type { ArgumentMap } from './form-data';
 import type { HTTPServerRequest } from './http-server-request';
+import { escapeHtml } from './html';
 import { ResponseOutput, type Compression, type HeaderValue } from './output';
 import type { ResolvedSettings } from './settings';
 import { createSignedValue, decodeSignedValue } from './signed-value';
@@ -471,9 +472,4 @@ function pickLast(args: ArgumentMap, name: string, rest: unknown[]): unknown {
   if (values.length) return values[values.length - 1];
   if (rest.length === 0) throw new MissingArgumentError(name);
   return rest[0];
-}
-
-/** Escapes text for HTML. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
