@@ -29,3 +29,6 @@ export { authenticated } from './web/decorators/authenticated';
 export { streamRequestBody } from './web/decorators/stream-request-body';
 export { addslash, removeslash } from './web/decorators/slashes';
 export { websocketConnect, WebSocketClientConnection, type WebSocketConnectOptions, type WebSocketMessage } from './websocket/websocket-client';
+export { WebSocketHandler, type WebSocketState } from './websocket/websocket-handler';
+export { WebSocket } from './websocket/websocket-decorator';
+export type { WebSocketOptions } from './websocket/websocket-options';

@@ -90,11 +90,11 @@ export class TestServer {
     return connection;
   }
 
-  /** Closes client connections, then the application. */
+  /** Closes the application (WebSockets get 1001), then what is left of the clients. */
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.terminate();
     this.agent.destroy();
     await this.app.close({ timeout: 5 });
+    for (const socket of this.sockets) socket.terminate();
   }
 
   private once(url: string, method: string, body: TestFetchOptions['body'], options: TestFetchOptions): Promise<TestResponse> {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { genLog } from '../log';
 import type { ExchangeState, HeaderPairs, ServerExchange } from './types';
 
@@ -23,6 +23,8 @@ export class UwsExchange implements ServerExchange {
   readonly protocol: string;
   state: ExchangeState = 'open';
 
+  /** Handshake data of a WebSocket upgrade request. */
+  private upgradeInfo: { key: string; extensions: string; context: us_socket_context_t } | null = null;
   /** Valid only during the synchronous route callback; null afterwards. */
   private req: HttpRequest | null;
   private headerList: HeaderPairs | null = null;
@@ -90,6 +92,28 @@ export class UwsExchange implements ServerExchange {
     void this.remoteAddress;
     this.req = null;
     this.res.onAborted(() => this.aborted());
+  }
+
+  /**
+   * Marks this exchange as a WebSocket handshake: copies the headers, the address and the
+   * `Sec-WebSocket-*` values now, while the native request is valid (rule 7).
+   */
+  prepareUpgrade(context: us_socket_context_t): void {
+    this.headerPairs();
+    void this.remoteAddress;
+    this.upgradeInfo = { key: this.header('sec-websocket-key'), extensions: this.header('sec-websocket-extensions'), context };
+  }
+
+  /** Completes the handshake: the HTTP exchange ends and uWS opens the WebSocket. */
+  upgrade(session: unknown, protocol: string): boolean {
+    if (this.state !== 'open' || !this.upgradeInfo) return false;
+    this.state = 'finished';
+    const { key, extensions, context } = this.upgradeInfo;
+    const userData = { session, remote: this.remote ?? '' };
+    if (this.inCallback) this.res.upgrade(userData, key, protocol, extensions, context);
+    else this.res.cork(() => this.res.upgrade(userData, key, protocol, extensions, context));
+    this.released();
+    return true;
   }
 
   onAbort(callback: () => void): void {

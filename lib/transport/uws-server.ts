@@ -1,11 +1,37 @@
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import { ConfigurationError } from '../errors';
 import { genLog } from '../log';
 import type { RouteCallback, TransportOptions } from './types';
 import { isNative, loadUws, type Uws } from './uws';
 import { UwsExchange } from './uws-exchange';
+import { UwsSocket, type SocketUserData } from './uws-socket';
 
 const NO_PARAMS: string[] = [];
+const textDecoder = new TextDecoder();
+
+/** Native WebSocket options of one route, already validated by the WebSocket layer. */
+export interface SocketRouteOptions {
+  /** Largest message uWS accepts before dropping the connection. */
+  maxPayloadLength: number;
+  /** Seconds: 0 or 8..960 (uWS aborts the process otherwise). */
+  idleTimeout: number;
+  compression: 'none' | 'shared' | 'dedicated';
+  maxBackpressure: number;
+  closeOnBackpressureLimit: boolean;
+}
+
+/** The WebSocket layer's side of one route. `session` is whatever `upgrade` attached. */
+export interface SocketRouteCallbacks {
+  /** A handshake request: answer it through the exchange, or call `exchange.upgrade(session)`. */
+  upgrade(exchange: UwsExchange, params: string[]): void;
+  open(session: unknown, socket: UwsSocket): void;
+  /** `size`: the message's length in bytes (for text, before decoding). */
+  message(session: unknown, data: string | Buffer, size: number): void;
+  drain(session: unknown): void;
+  close(session: unknown, code: number, reason: string): void;
+  ping(session: unknown, data: Buffer): void;
+  pong(session: unknown, data: Buffer): void;
+}
 
 /**
  * The HTTP server on uWebSockets.js: native routes, a catch-all, listening and closing.
@@ -41,6 +67,58 @@ export class UwsServer {
     this.app.any('/*', (res, req) => this.serve(res, req, 0, callback));
   }
 
+  /** Registers a WebSocket route on a native pattern. */
+  websocket(pattern: string, paramCount: number, options: SocketRouteOptions, callbacks: SocketRouteCallbacks): void {
+    const uws = this.uws;
+    const compression =
+      options.compression === 'none' ? uws.DISABLED
+      : options.compression === 'shared' ? uws.SHARED_COMPRESSOR | uws.SHARED_DECOMPRESSOR
+      : uws.DEDICATED_COMPRESSOR_4KB | uws.DEDICATED_DECOMPRESSOR;
+    const guard = (what: string, body: () => void) => {
+      try {
+        body();
+      } catch (error) {
+        genLog.error(`Uncaught exception in the WebSocket ${what} callback`, error);
+      }
+    };
+    this.app.ws<SocketUserData>(pattern, {
+      maxPayloadLength: options.maxPayloadLength,
+      idleTimeout: options.idleTimeout,
+      compression,
+      maxBackpressure: options.maxBackpressure,
+      closeOnBackpressureLimit: options.closeOnBackpressureLimit ? 1 : 0,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => this.serveUpgrade(res, req, context, paramCount, callbacks),
+      open: (ws) => {
+        const data = ws.getUserData();
+        // The address was captured before the upgrade (rule 7).
+        const socket = new UwsSocket(ws, (data as SocketUserData & { remote?: string }).remote ?? '');
+        data.socket = socket;
+        guard('open', () => callbacks.open(data.session, socket));
+      },
+      message: (ws, message, isBinary) => {
+        // The ArrayBuffer is neutered when this callback returns: copy it (toString copies).
+        const data = isBinary ? Buffer.copyBytesFrom(new Uint8Array(message)) : textDecoder.decode(message);
+        const size = message.byteLength;
+        guard('message', () => callbacks.message(ws.getUserData().session, data, size));
+      },
+      drain: (ws) => guard('drain', () => callbacks.drain(ws.getUserData().session)),
+      close: (ws, code, message) => {
+        const data = ws.getUserData();
+        if (data.socket) data.socket.closed = true;
+        const reason = textDecoder.decode(message);
+        guard('close', () => callbacks.close(data.session, code, reason));
+      },
+      ping: (ws, message) => guard('ping', () => callbacks.ping(ws.getUserData().session, Buffer.copyBytesFrom(new Uint8Array(message)))),
+      pong: (ws, message) => guard('pong', () => callbacks.pong(ws.getUserData().session, Buffer.copyBytesFrom(new Uint8Array(message)))),
+    });
+  }
+
+  /** Publishes to every subscriber of a topic in this App (uWS pub/sub is per App). */
+  publish(topic: string, data: string | Buffer, binary: boolean, compress: boolean): boolean {
+    return this.app.publish(topic, data, binary, compress);
+  }
+
   /** Listens on `host:port` (port 0: any free port); resolves with the bound port. */
   listen(host: string, port: number): Promise<number> {
     if (this.listenSocket) return Promise.reject(new ConfigurationError('This server is already listening'));
@@ -68,6 +146,22 @@ export class UwsServer {
     this.stopListening();
     // close() exists in the native build (missing from its d.ts), not in the opt-in JS fallback.
     (this.app as TemplatedApp & { close?(): void }).close?.();
+  }
+
+  private serveUpgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t, paramCount: number, callbacks: SocketRouteCallbacks): void {
+    let exchange: UwsExchange | undefined;
+    try {
+      exchange = new UwsExchange(res, req, this.ssl, this.onFallback);
+      exchange.prepareUpgrade(context);
+      const params: string[] = paramCount === 0 ? NO_PARAMS : new Array(paramCount);
+      for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i);
+      callbacks.upgrade(exchange, params);
+    } catch (error) {
+      genLog.error('Uncaught exception in a WebSocket upgrade', error);
+      if (exchange?.state === 'open') exchange.end('500 Internal Server Error', [], '', true);
+      else if (!exchange) res.writeStatus('500 Internal Server Error').end('', true);
+    }
+    exchange?.detach();
   }
 
   private serve(res: HttpResponse, req: HttpRequest, paramCount: number, callback: RouteCallback): void {

@@ -13,6 +13,12 @@ import { RequestHandler } from './request-handler';
 import { Router, type HandlerSpec } from './router';
 import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from './settings';
 import { StaticFiles } from './static-files';
+import type { UrlPattern } from './url-pattern';
+import type { UwsExchange } from '../transport/uws-exchange';
+import { handshake } from '../websocket/handshake';
+import type { WebSocketHandler } from '../websocket/websocket-handler';
+import { nativeSocketOptions, type ResolvedWebSocketOptions } from '../websocket/websocket-options';
+import { socketCallbacks, WebSocketRoute } from '../websocket/websocket-route';
 
 /** `new Application(options)`: the handlers and the settings. */
 export interface ApplicationOptions extends ApplicationSettings {
@@ -53,7 +59,10 @@ export class Application {
   readonly templates: TemplateEngine;
   /** @internal */ readonly router: Router;
   private readonly staticCaches = new Map<string, StaticFiles>();
+  private readonly webSocketRoutes: WebSocketRoute[];
   private server: UwsServer | null = null;
+  private publisher: UwsServer | null = null;
+  private compressTopics = false;
   private defaultRoute: HandlerRoute;
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
@@ -68,6 +77,7 @@ export class Application {
     this.templates = new TemplateEngine(this.settings);
     this.router.addAll(handlers);
     if (this.settings.staticPath) this.staticFileCache(this.settings.staticPath).addRoutes(this.router, this.settings);
+    this.webSocketRoutes = this.router.websocket.map((spec) => new WebSocketRoute(spec, this.container, this.settings));
     this.defaultRoute = this.router.addDefault(
       this.settings.defaultHandlerClass ?? ErrorHandler,
       this.settings.defaultHandlerClass ? (this.settings.defaultHandlerArgs ?? {}) : { statusCode: 404 },
@@ -83,12 +93,14 @@ export class Application {
     const server = new UwsServer({ ssl: this.settings.ssl, allowFallback: this.settings.allowUwsFallback });
     for (const route of this.router.native) {
       server.route(route.pattern.source, route.pattern.paramNames.length, (exchange, params) =>
-        this.dispatch(exchange, { route, args: this.nativeArgs(route, exchange, params), named: this.namedArgs(route, params) }),
+        this.dispatch(exchange, { route, args: nativeArgs(route.pattern, exchange, params), named: namedArgs(route.pattern, params) }),
       );
     }
+    this.listenWebSockets(server);
     server.fallback((exchange) => this.dispatch(exchange, this.router.matchRegex(exchange.path) ?? { route: this.defaultRoute, args: [], named: null }));
     const bound = await server.listen(host, port);
     this.server = server;
+    this.publisher = server;
     this.closing = null;
     genLog.debug(`Listening on ${host}:${bound}`);
     return { port: bound, host, close: (options) => this.close(options) };
@@ -104,10 +116,27 @@ export class Application {
     this.server = null;
     this.closing = (async () => {
       server.stopListening();
+      for (const route of this.webSocketRoutes) {
+        route.stopPings();
+        route.closeAll(1001, 'Server shutting down');
+      }
       await this.drain(options.timeout ?? 10);
+      // Let the close frames reach the wire before every socket is cut.
+      await new Promise((resolve) => setTimeout(resolve, 20));
       server.closeAll();
+      this.publisher = null;
     })();
     return this.closing;
+  }
+
+  /**
+   * Sends a message to every WebSocket subscribed to `topic` in this application (uWS native
+   * pub/sub). Objects are sent as JSON. False when nothing is listening yet.
+   */
+  publish(topic: string, message: string | Buffer | object, binary = false): boolean {
+    if (!this.publisher) return false;
+    const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
+    return this.publisher.publish(topic, data, binary, this.compressTopics);
   }
 
   /** Path of a named route filled with `args` (Tornado's `reverse_url`). */
@@ -164,17 +193,56 @@ export class Application {
     return new BodyReader(exchange, limit);
   }
 
-  private nativeArgs(route: HandlerRoute, exchange: ServerExchange, params: string[]): string[] {
-    if (route.pattern.wildcardAt < 0) return params;
-    return [...params, exchange.path.slice(route.pattern.wildcardAt)];
+  /** Registers WebSocket routes: native patterns directly, RegExp ones behind one catch-all. */
+  private listenWebSockets(server: UwsServer): void {
+    const callbacks = socketCallbacks((exchange) => this.upgradeByRegex(exchange));
+    const regex: WebSocketRoute[] = [];
+    for (const route of this.webSocketRoutes) {
+      this.compressTopics ||= route.options.compression !== 'none';
+      route.startPings();
+      if (!route.pattern.native) {
+        regex.push(route);
+        continue;
+      }
+      const native = socketCallbacks((exchange, params) =>
+        this.upgrade(route, exchange, { args: nativeArgs(route.pattern, exchange, params), named: namedArgs(route.pattern, params) }),
+      );
+      server.websocket(route.pattern.source, route.pattern.paramNames.length, nativeSocketOptions(route.options), native);
+    }
+    if (regex.length === 0) return;
+    this.regexWebSockets = regex;
+    // One native registration serves every RegExp route: it gets the most permissive limits,
+    // and each handler enforces its own route's limits in JavaScript.
+    server.websocket('/*', 0, nativeSocketOptions(mostPermissive(regex.map((route) => route.options))), callbacks);
   }
 
-  private namedArgs(route: HandlerRoute, params: string[]): Record<string, string> | null {
-    const names = route.pattern.paramNames;
-    if (names.length === 0) return null;
-    const named: Record<string, string> = {};
-    for (let i = 0; i < names.length; i++) named[names[i]] = params[i];
-    return named;
+  private regexWebSockets: WebSocketRoute[] = [];
+
+  private upgradeByRegex(exchange: UwsExchange): void {
+    for (const route of this.regexWebSockets) {
+      const found = route.pattern.match(exchange.path);
+      if (found) return this.upgrade(route, exchange, { args: found.args, named: Object.keys(found.named).length ? found.named : null });
+    }
+    exchange.end('404 Not Found', [['Content-Type', 'text/plain; charset=UTF-8']], '404: Not Found');
+  }
+
+  /** One WebSocket handshake: make the handler, then run it through `handshake()`. */
+  private upgrade(route: WebSocketRoute, exchange: UwsExchange, match: Omit<RouteMatch, 'route'>): void {
+    const request = new HTTPServerRequest(exchange, this.settings);
+    let handler: WebSocketHandler;
+    try {
+      handler = route.create();
+      handler._attach(this, request, exchange);
+      handler._route = route;
+      handler._options = route.options;
+    } catch (error) {
+      const fallback = new RequestHandler();
+      fallback._attach(this, request, exchange);
+      this.track(handleException(fallback, error));
+      return;
+    }
+    exchange.onAbort(() => handler._connectionClosed());
+    this.track(handshake(this, handler, route, exchange, match));
   }
 
   /** Counts a request as in flight until its lifecycle settles. */
@@ -223,4 +291,29 @@ export class Application {
       else accessLog.error(line);
     }
   }
+}
+
+function nativeArgs(pattern: UrlPattern, exchange: ServerExchange, params: string[]): string[] {
+  if (pattern.wildcardAt < 0) return params;
+  return [...params, exchange.path.slice(pattern.wildcardAt)];
+}
+
+function namedArgs(pattern: UrlPattern, params: string[]): Record<string, string> | null {
+  const names = pattern.paramNames;
+  if (names.length === 0) return null;
+  const named: Record<string, string> = {};
+  for (let i = 0; i < names.length; i++) named[names[i]] = params[i];
+  return named;
+}
+
+function mostPermissive(options: ResolvedWebSocketOptions[]): ResolvedWebSocketOptions {
+  return options.reduce((a, b) => ({
+    ...a,
+    maxMessageSize: Math.max(a.maxMessageSize, b.maxMessageSize),
+    idleTimeout: a.idleTimeout === 0 || b.idleTimeout === 0 ? 0 : Math.max(a.idleTimeout, b.idleTimeout),
+    maxBackpressure: Math.max(a.maxBackpressure, b.maxBackpressure),
+    compression: a.compression !== 'none' ? a.compression : b.compression,
+    // Routes asking to close slow clients are closed by their handlers (writeMessage).
+    backpressure: 'drop',
+  }));
 }

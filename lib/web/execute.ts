@@ -47,7 +47,7 @@ export async function execute(handler: RequestHandler, match: RouteMatch, body: 
   }
 }
 
-function decodePathArgs(handler: RequestHandler, match: RouteMatch): void {
+export function decodePathArgs(handler: RequestHandler, match: Pick<RouteMatch, 'args' | 'named'>): void {
   if (match.args.length) handler.pathArgs = match.args.map((arg) => decodeComponent(arg, false, 'path'));
   if (match.named) {
     const kwargs: Record<string, string> = {};

@@ -4,6 +4,8 @@ import { decoratedClasses, getRouteMetadata, type Constructor, type RouteMetadat
 import type { RouteMatch } from './execute';
 import { HandlerRoute } from './handler-route';
 import type { RequestHandler } from './request-handler';
+import { UrlPattern } from './url-pattern';
+import { UpgradeRequiredHandler } from '../websocket/upgrade-required-handler';
 
 /**
  * One entry of `handlers`: a decorated class, or Tornado's tuple
@@ -99,7 +101,12 @@ export class Router {
 
   private addRoute(meta: RouteMetadata, handlerClass: Constructor): void {
     if (meta.kind === 'websocket') {
+      this.claim(meta.pattern, handlerClass);
       this.websocket.push({ pattern: meta.pattern, handlerClass, initArgs: meta.initArgs ?? {}, name: meta.name, options: meta.options ?? {} });
+      if (meta.name) this.nameRoute(meta.name, new UrlPattern(meta.pattern), handlerClass);
+      // Plain HTTP requests on the same path get 426 instead of a 404.
+      const plain = new HandlerRoute(meta.pattern, UpgradeRequiredHandler, {}, undefined, this.container);
+      (plain.pattern.native ? this.native : this.regex).push(plain);
       return;
     }
     this.addHttp(meta.pattern, handlerClass, meta.initArgs ?? {}, meta.name);

@@ -1,0 +1,68 @@
+import type { WebSocket as UwsWebSocket } from 'uWebSockets.js';
+
+/** What the transport keeps per WebSocket: the owner's session object. */
+export interface SocketUserData {
+  /** The WebSocket layer's per-connection object (opaque to the transport). */
+  session: unknown;
+  socket?: UwsSocket;
+}
+
+/** Result of a send: sent now, buffered (backpressure), or dropped over the limit. */
+export type SendResult = 'sent' | 'buffered' | 'dropped';
+
+const SEND_RESULTS: SendResult[] = ['buffered', 'sent', 'dropped'];
+
+/**
+ * One open uWS WebSocket. Valid from `open` to `close`; after `close` nothing touches the
+ * native object again (uWS would abort the process).
+ */
+export class UwsSocket {
+  closed = false;
+
+  constructor(private readonly ws: UwsWebSocket<SocketUserData>, readonly remoteAddress: string) {}
+
+  send(data: string | Buffer, binary: boolean, compress: boolean): SendResult {
+    if (this.closed) return 'dropped';
+    return SEND_RESULTS[this.ws.send(data, binary, compress)];
+  }
+
+  /** Several sends in one syscall. */
+  cork(body: () => void): void {
+    if (!this.closed) this.ws.cork(body);
+  }
+
+  bufferedAmount(): number {
+    return this.closed ? 0 : this.ws.getBufferedAmount();
+  }
+
+  /** Close handshake with a code and reason; uWS calls the close handler synchronously. */
+  end(code: number, reason: string): void {
+    if (!this.closed) this.ws.end(code, reason);
+  }
+
+  /** Drops the connection without a close frame. */
+  terminate(): void {
+    if (!this.closed) this.ws.close();
+  }
+
+  ping(data: string | Buffer): void {
+    if (!this.closed) this.ws.ping(data);
+  }
+
+  subscribe(topic: string): boolean {
+    return !this.closed && this.ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): boolean {
+    return !this.closed && this.ws.unsubscribe(topic);
+  }
+
+  /** Publishes to a topic: every subscriber of this App except this socket. */
+  publish(topic: string, data: string | Buffer, binary: boolean, compress: boolean): boolean {
+    return !this.closed && this.ws.publish(topic, data, binary, compress);
+  }
+
+  topics(): string[] {
+    return this.closed ? [] : this.ws.getTopics();
+  }
+}

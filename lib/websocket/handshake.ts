@@ -1,0 +1,37 @@
+import { HTTPError } from '../errors';
+import type { UwsExchange } from '../transport/uws-exchange';
+import type { Application } from '../web/application';
+import { decodePathArgs, handleException, type RouteMatch } from '../web/execute';
+import type { WebSocketHandler } from './websocket-handler';
+import type { WebSocketRoute } from './websocket-route';
+
+/**
+ * The WebSocket handshake, as Tornado's `WebSocketHandler.get`: initialize → path args →
+ * origin check (403) → current user → prepare (may refuse) → subprotocol → upgrade. Until the
+ * upgrade the handler is an ordinary RequestHandler answering over HTTP.
+ */
+export async function handshake(application: Application, handler: WebSocketHandler, route: WebSocketRoute, exchange: UwsExchange, match: Omit<RouteMatch, 'route'>): Promise<void> {
+  const request = handler.request;
+  try {
+    const init = handler.initialize(route.initArgs);
+    if (init instanceof Promise) await init;
+    decodePathArgs(handler, match);
+    const origin = request.headers.get('origin');
+    if (origin && !handler.checkOrigin(origin)) throw new HTTPError(403, `Cross origin WebSocket refused (Origin: ${origin})`);
+    const user = handler._loadCurrentUser();
+    if (user) await user;
+    const prepared = handler.prepare();
+    if (prepared instanceof Promise) await prepared;
+    if (handler.finished) return;
+    const offered = (request.headers.get('sec-websocket-protocol') ?? '').split(',').map((part) => part.trim()).filter(Boolean);
+    const chosen = offered.length ? handler.selectSubprotocol(offered) : null;
+    if (chosen !== null && !offered.includes(chosen)) {
+      throw new Error(`selectSubprotocol() returned ${JSON.stringify(chosen)}, which the client did not offer (${offered.join(', ')})`);
+    }
+    handler.selectedSubprotocol = chosen;
+    handler.setStatus(101);
+    if (exchange.upgrade(handler, chosen ?? '')) application._requestFinished(handler);
+  } catch (error) {
+    await handleException(handler, error);
+  }
+}

@@ -1,0 +1,239 @@
+import { UnsafeValueError, WebSocketClosedError } from '../errors';
+import { appLog } from '../log';
+import type { UwsSocket } from '../transport/uws-socket';
+import { RequestHandler } from '../web/request-handler';
+import type { ResolvedWebSocketOptions } from './websocket-options';
+import type { WebSocketRoute } from './websocket-route';
+
+/** Where a connection stands: handshake, `open()` running, open, closed. */
+export type WebSocketState = 'connecting' | 'opening' | 'open' | 'closed';
+
+/** Close codes a server may send (RFC 6455 §7.4, plus the application range). */
+const SENDABLE_CODES = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014]);
+
+/**
+ * Base class of WebSocket handlers, as Tornado's `WebSocketHandler`. Route it with
+ * `@WebSocket`; override `open`, `onMessage`, `onClose`. Before the upgrade it is a
+ * `RequestHandler`: `prepare()` may refuse the connection (throw `HTTPError`), and
+ * `this.request`, cookies, arguments and `currentUser` stay usable for the connection's life.
+ *
+ * Messages of one connection are handled one at a time, in order, even when `onMessage` is
+ * async; none is delivered before `open()` has completed.
+ *
+ * @example
+ * ```ts
+ * @WebSocket('/echo')
+ * class EchoSocket extends WebSocketHandler {
+ *   async onMessage(message: string | Buffer) {
+ *     await this.writeMessage(`You said: ${message}`);
+ *   }
+ * }
+ * ```
+ */
+export class WebSocketHandler extends RequestHandler {
+  /** Close code (from the client's close frame, or the one the server sent). */
+  closeCode: number | null = null;
+  closeReason: string | null = null;
+  /** The subprotocol chosen by `selectSubprotocol`. */
+  selectedSubprotocol: string | null = null;
+  /** Messages dropped over the backpressure limit (with `backpressure: 'drop'`). */
+  droppedMessages = 0;
+
+  /** @internal */ _state: WebSocketState = 'connecting';
+  /** @internal */ _socket: UwsSocket | null = null;
+  /** @internal */ _options!: ResolvedWebSocketOptions;
+  /** @internal */ _route!: WebSocketRoute;
+  /** @internal */ _lastPing = 0;
+  /** @internal */ _lastPong = 0;
+  private _queue: Array<string | Buffer> = [];
+  private _busy = false;
+  private _drainWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+
+  // ---- Override ---------------------------------------------------------------------------
+
+  /** The connection is open; receives the path arguments. May be async: messages wait. */
+  open(..._args: string[]): void | Promise<void> {}
+
+  /** A message arrived: text as string, binary as Buffer. May be async: the next one waits. */
+  onMessage(_message: string | Buffer): void | Promise<void> {}
+
+  /** The connection closed (`closeCode`, `closeReason` are set). */
+  onClose(): void {}
+
+  /** A ping arrived (the pong is sent automatically). */
+  onPing(_data: Buffer): void {}
+
+  /** A pong arrived. */
+  onPong(_data: Buffer): void {}
+
+  /** Accept the handshake from this `Origin`? Default: no Origin, or the same host as `Host`. 403 otherwise. */
+  checkOrigin(origin: string): boolean {
+    try {
+      return new URL(origin).host.toLowerCase() === (this.request.headers.get('host') ?? '').toLowerCase();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Picks one of the subprotocols the client offered, or null for none. */
+  selectSubprotocol(_protocols: string[]): string | null {
+    return null;
+  }
+
+  // ---- Act --------------------------------------------------------------------------------
+
+  /** True once the connection is closed. */
+  get closed(): boolean {
+    return this._state === 'closed';
+  }
+
+  /**
+   * Sends a message (objects as JSON text). Resolves when the data was accepted without
+   * going over the backpressure limit, so `await`ing it paces a producer to its client;
+   * rejects with WebSocketClosedError once closed. Over `maxBackpressure` the client is
+   * closed (`backpressure: 'close'`) or the message dropped (`'drop'`).
+   */
+  writeMessage(message: string | Buffer | object, binary = false): Promise<void> {
+    const socket = this._socket;
+    if (!socket || this._state === 'closed' || socket.closed) return Promise.reject(new WebSocketClosedError());
+    const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : message instanceof Uint8Array ? Buffer.from(message) : JSON.stringify(message);
+    const result = socket.send(data, binary, this._options.compression !== 'none');
+    if (result === 'dropped') {
+      if (this._options.backpressure === 'close' || socket.closed) {
+        this.closeForBackpressure();
+        return Promise.reject(new WebSocketClosedError('WebSocket closed: the client is not reading (backpressure limit)'));
+      }
+      this.droppedMessages++;
+      return Promise.resolve();
+    }
+    if (result === 'sent' || socket.bufferedAmount() <= this._options.lowWaterMark) return Promise.resolve();
+    return new Promise((resolve, reject) => this._drainWaiters.push({ resolve, reject }));
+  }
+
+  /** Starts the close handshake (code 1000 by default). The reason is at most 123 bytes. */
+  close(code = 1000, reason = ''): void {
+    if (!SENDABLE_CODES.has(code) && !(code >= 3000 && code <= 4999)) {
+      throw new UnsafeValueError(`Invalid WebSocket close code ${code}: use 1000, 1001, 1008, 1011... or 3000-4999`);
+    }
+    if (Buffer.byteLength(reason) > 123) throw new UnsafeValueError(`WebSocket close reason is ${Buffer.byteLength(reason)} bytes; at most 123 are allowed`);
+    if (this._state === 'closed' || !this._socket) return;
+    this._socket.end(code, reason);
+  }
+
+  /** Sends a ping (at most 125 bytes of data). */
+  ping(data: string | Buffer = ''): void {
+    if (Buffer.byteLength(data) > 125) throw new UnsafeValueError('WebSocket ping data is limited to 125 bytes');
+    if (this._state === 'closed' || !this._socket) throw new WebSocketClosedError();
+    this._socket.ping(data);
+  }
+
+  /** Receives messages published to `topic` (in this process; see `app.publish`). */
+  subscribe(topic: string): boolean {
+    return this._socket?.subscribe(topic) ?? false;
+  }
+
+  unsubscribe(topic: string): boolean {
+    return this._socket?.unsubscribe(topic) ?? false;
+  }
+
+  /** Publishes to `topic`'s subscribers except this connection (use `app.publish` to include it). */
+  publish(topic: string, message: string | Buffer | object, binary = false): boolean {
+    const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
+    return this._socket?.publish(topic, data, binary, this._options.compression !== 'none') ?? false;
+  }
+
+  // ---- Driven by the WebSocket layer ------------------------------------------------------
+
+  /** @internal The upgrade completed: run `open()`, then release queued messages. */
+  _opened(socket: UwsSocket): void {
+    this._socket = socket;
+    this._state = 'opening';
+    this._lastPong = this._lastPing = performance.now();
+    const opened = () => {
+      this._busy = false;
+      if (this._state !== 'opening') return;
+      this._state = 'open';
+      this.pump();
+    };
+    const pending = this.call(() => this.open(...this.pathArgs));
+    if (!pending) return opened();
+    this._busy = true;
+    pending.then(opened, (error) => this.fail(error));
+  }
+
+  /** @internal A message arrived. */
+  _received(data: string | Buffer, size: number): void {
+    if (this._state === 'closed') return;
+    if (size > this._options.maxMessageSize) {
+      this.close(1009, 'Message too big');
+      return;
+    }
+    if (this._queue.length >= this._options.maxQueuedMessages) {
+      this.close(1008, 'Too many unprocessed messages');
+      return;
+    }
+    this._queue.push(data);
+    if (this._state === 'open' && !this._busy) this.pump();
+  }
+
+  /** @internal uWS says the socket drained. */
+  _drained(): void {
+    if (!this._socket || this._socket.bufferedAmount() > this._options.lowWaterMark) return;
+    const waiters = this._drainWaiters;
+    this._drainWaiters = [];
+    for (const waiter of waiters) waiter.resolve();
+  }
+
+  /** @internal The connection closed (either side). */
+  _closed(code: number, reason: string): void {
+    if (this._state === 'closed') return;
+    this._state = 'closed';
+    this.closeCode = code;
+    this.closeReason = reason;
+    this._queue = [];
+    const waiters = this._drainWaiters;
+    this._drainWaiters = [];
+    for (const waiter of waiters) waiter.reject(new WebSocketClosedError());
+    try {
+      this.onClose();
+    } catch (error) {
+      appLog.error(`Exception in onClose of ${this.constructor.name}`, error);
+    }
+  }
+
+  /** Runs queued messages one at a time; an async `onMessage` holds the queue until it settles. */
+  private pump(): void {
+    while (this._queue.length && this._state === 'open' && !this._busy) {
+      const message = this._queue.shift()!;
+      const pending = this.call(() => this.onMessage(message));
+      if (!pending) continue;
+      this._busy = true;
+      pending.then(() => {
+        this._busy = false;
+        this.pump();
+      }, (error) => this.fail(error));
+    }
+  }
+
+  /** Calls a hook; returns its promise if it is async. A sync exception closes the connection. */
+  private call(hook: () => void | Promise<void>): Promise<void> | undefined {
+    try {
+      const result = hook();
+      return result instanceof Promise ? result : undefined;
+    } catch (error) {
+      this.fail(error);
+      return undefined;
+    }
+  }
+
+  /** An exception in `open` or `onMessage` is logged and closes this connection only (1011). */
+  private fail(error: unknown): void {
+    this._busy = false;
+    appLog.error(`Uncaught exception in ${this.constructor.name} (${this.request.path}); closing the connection`, error);
+    if (this._state !== 'closed') this.close(1011, 'Internal error');
+  }
+
+  private closeForBackpressure(): void {
+    if (this._socket && !this._socket.closed) this._socket.end(1008, 'Backpressure limit exceeded');
+  }
+}

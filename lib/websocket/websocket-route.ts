@@ -1,0 +1,99 @@
+import type { DependencyContainer } from 'tsyringe';
+import { handlerFactory } from '../di/handler-factory';
+import type { Constructor } from '../di/reflection';
+import { genLog } from '../log';
+import type { SocketRouteCallbacks } from '../transport/uws-server';
+import type { UwsExchange } from '../transport/uws-exchange';
+import type { UwsSocket } from '../transport/uws-socket';
+import type { WebSocketRouteSpec } from '../web/router';
+import { UrlPattern } from '../web/url-pattern';
+import type { WebSocketHandler } from './websocket-handler';
+import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketDefaults } from './websocket-options';
+
+/**
+ * One WebSocket route: pattern, handler factory, validated options, the connections open on
+ * it, and their ping schedule (one timer per route, not per socket).
+ */
+export class WebSocketRoute {
+  readonly pattern: UrlPattern;
+  readonly create: () => WebSocketHandler;
+  readonly options: ResolvedWebSocketOptions;
+  readonly initArgs: Record<string, unknown>;
+  readonly sockets = new Set<WebSocketHandler>();
+  private pinger: NodeJS.Timeout | undefined;
+
+  constructor(readonly spec: WebSocketRouteSpec, container: DependencyContainer, defaults: WebSocketDefaults) {
+    this.pattern = new UrlPattern(spec.pattern);
+    this.options = resolveWebSocketOptions(this.pattern.source, spec.options, defaults);
+    this.create = handlerFactory(container, spec.handlerClass as Constructor<WebSocketHandler>);
+    this.initArgs = spec.initArgs;
+  }
+
+  /** Starts pinging every open socket, closing those whose pong is overdue (Tornado's rule). */
+  startPings(): void {
+    const { pingInterval, pingTimeout } = this.options;
+    if (!pingInterval || this.pinger) return;
+    this.pinger = setInterval(() => {
+      const now = performance.now();
+      for (const handler of this.sockets) {
+        if (handler._state !== 'open') continue;
+        const sinceLastPing = now - handler._lastPing;
+        const sinceLastPong = now - handler._lastPong;
+        if (sinceLastPing < 2 * pingInterval * 1000 && sinceLastPong > pingTimeout * 1000) {
+          handler.close(1000, 'ping timed out');
+          continue;
+        }
+        handler.ping();
+        handler._lastPing = now;
+      }
+    }, pingInterval * 1000);
+    this.pinger.unref();
+  }
+
+  stopPings(): void {
+    clearInterval(this.pinger);
+    this.pinger = undefined;
+  }
+
+  /** Closes every open socket with `code` (1001 on shutdown). */
+  closeAll(code: number, reason: string): void {
+    for (const handler of [...this.sockets]) handler.close(code, reason);
+  }
+}
+
+/**
+ * Transport callbacks shared by every WebSocket route: each connection's handler knows its
+ * route. `upgrade` is the application's handshake.
+ */
+export function socketCallbacks(upgrade: (exchange: UwsExchange, params: string[]) => void): SocketRouteCallbacks {
+  const handlerOf = (session: unknown) => session as WebSocketHandler;
+  return {
+    upgrade,
+    open: (session, socket: UwsSocket) => {
+      const handler = handlerOf(session);
+      handler._route.sockets.add(handler);
+      handler._opened(socket);
+    },
+    message: (session, data, size) => handlerOf(session)._received(data, size),
+    drain: (session) => handlerOf(session)._drained(),
+    close: (session, code, reason) => {
+      const handler = handlerOf(session);
+      handler._route.sockets.delete(handler);
+      handler._closed(code, reason);
+    },
+    ping: (session, data) => safely(handlerOf(session), 'onPing', () => handlerOf(session).onPing(data)),
+    pong: (session, data) => {
+      const handler = handlerOf(session);
+      handler._lastPong = performance.now();
+      safely(handler, 'onPong', () => handler.onPong(data));
+    },
+  };
+}
+
+function safely(handler: WebSocketHandler, hook: string, body: () => void): void {
+  try {
+    body();
+  } catch (error) {
+    genLog.error(`Exception in ${hook} of ${handler.constructor.name}`, error);
+  }
+}
