@@ -17,8 +17,10 @@ export interface WebSocketConnectOptions {
   compression?: boolean;
   /** Unread messages kept before the socket is paused (default 1024). */
   maxQueuedMessages?: number;
-  /** Accept self-signed certificates (tests). Default true. */
+  /** Check the server's TLS certificate (default true; tests with self-signed certificates turn it off). */
   validateCert?: boolean;
+  /** Answer server pings automatically (default true). */
+  autoPong?: boolean;
 }
 
 /** A message as read: text as string, binary as Buffer. */
@@ -79,11 +81,16 @@ export class WebSocketClientConnection {
    * when the connection is closed.
    */
   writeMessage(message: string | Buffer | object, binary = false): Promise<void> {
-    if (this.socket.readyState !== WS.OPEN) return Promise.reject(new WebSocketClosedError());
-    const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
-    return new Promise((resolve, reject) => {
-      this.socket.send(data, { binary }, (error) => (error ? reject(new WebSocketClosedError(error.message)) : resolve()));
-    });
+    const sent: Promise<void> =
+      this.socket.readyState !== WS.OPEN
+        ? Promise.reject(new WebSocketClosedError())
+        : new Promise((resolve, reject) => {
+            const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
+            this.socket.send(data, { binary }, (error) => (error ? reject(new WebSocketClosedError(error.message)) : resolve()));
+          });
+    // Ignored rejections (fire-and-forget writes) must not end the process; awaiting still throws.
+    sent.catch(() => undefined);
+    return sent;
   }
 
   /** The next message, or null once the connection is closed. */
@@ -149,6 +156,7 @@ export function websocketConnect(url: string, options: WebSocketConnectOptions =
       maxPayload: options.maxMessageSize ?? 10 * 1024 * 1024,
       perMessageDeflate: options.compression ?? false,
       rejectUnauthorized: options.validateCert ?? true,
+      autoPong: options.autoPong ?? true,
     });
     const fail = (error: Error) => {
       socket.removeAllListeners();

@@ -8,6 +8,15 @@ import type { WebSocketRoute } from './websocket-route';
 /** Where a connection stands: handshake, `open()` running, open, closed. */
 export type WebSocketState = 'connecting' | 'opening' | 'open' | 'closed';
 
+/**
+ * Marks a promise as handled so a fire-and-forget `writeMessage` to a client that just left
+ * never becomes an unhandled rejection (which would end the process); awaiting it still throws.
+ */
+function quietly<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 /** Close codes a server may send (RFC 6455 §7.4, plus the application range). */
 const SENDABLE_CODES = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014]);
 
@@ -90,10 +99,15 @@ export class WebSocketHandler extends RequestHandler {
   /**
    * Sends a message (objects as JSON text). Resolves when the data was accepted without
    * going over the backpressure limit, so `await`ing it paces a producer to its client;
-   * rejects with WebSocketClosedError once closed. Over `maxBackpressure` the client is
+   * rejects with WebSocketClosedError once closed (a rejection nobody awaits is ignored, so
+   * fire-and-forget broadcasts are safe). Over `maxBackpressure` the client is
    * closed (`backpressure: 'close'`) or the message dropped (`'drop'`).
    */
   writeMessage(message: string | Buffer | object, binary = false): Promise<void> {
+    return quietly(this.send(message, binary));
+  }
+
+  private send(message: string | Buffer | object, binary: boolean): Promise<void> {
     const socket = this._socket;
     if (!socket || this._state === 'closed' || socket.closed) return Promise.reject(new WebSocketClosedError());
     const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : message instanceof Uint8Array ? Buffer.from(message) : JSON.stringify(message);

@@ -1,0 +1,339 @@
+import { expect } from 'chai';
+import {
+  Application, configureLogging, ConfigurationError, HTTPClientError, HTTPError, injectable, RequestHandler, WebSocket,
+  WebSocketClosedError, WebSocketHandler, websocketConnect, type LogRecord,
+} from '../../lib';
+import { TestServer } from '../../lib/testing';
+import { waitFor } from '../helpers/raw-http';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const events: string[] = [];
+
+@injectable()
+class Greeting {
+  text = 'welcome';
+}
+
+@WebSocket('/rooms/:room/:user', { name: 'room' })
+class RoomSocket extends WebSocketHandler {
+  constructor(private greeting: Greeting) {
+    super();
+  }
+  override async open(room: string, user: string) {
+    await sleep(20);
+    await this.writeMessage({ hello: `${user}@${room}`, greeting: this.greeting.text, kwargs: this.pathKwargs });
+  }
+  override async onMessage(message: string | Buffer) {
+    await sleep(5);
+    // this.request was copied at upgrade time and is still usable after awaits.
+    await this.writeMessage({
+      echo: typeof message === 'string' ? message : [...message], binary: Buffer.isBuffer(message),
+      cookie: this.getCookie('who', 'none'), ip: this.request.remoteIp, header: this.request.headers.get('x-test') ?? null,
+      query: this.getArgument('q', null),
+    });
+  }
+}
+
+@WebSocket(/^\/regex\/(\d+)$/)
+class RegexSocket extends WebSocketHandler {
+  override open(id: string) {
+    void this.writeMessage(`regex ${id}`);
+  }
+}
+
+@WebSocket('/ordered')
+class OrderedSocket extends WebSocketHandler {
+  override async open() {
+    events.push('open-start');
+    await sleep(100);
+    events.push('open-end');
+  }
+  override async onMessage(message: string | Buffer) {
+    events.push(`start ${message}`);
+    await sleep(Math.random() * 10);
+    events.push(`end ${message}`);
+    await this.writeMessage(String(message));
+  }
+}
+
+@WebSocket('/guarded')
+class GuardedSocket extends WebSocketHandler {
+  override prepare() {
+    if (this.getArgument('token', '') !== 'secret') throw new HTTPError(401, 'no token');
+  }
+  override open() {
+    void this.writeMessage(`user ${this.currentUser}`);
+  }
+  override getCurrentUser() {
+    return 'ann';
+  }
+}
+
+@WebSocket('/fails')
+class FailingSocket extends WebSocketHandler {
+  override open() {
+    if (this.getArgument('when', '') === 'open') throw new Error('open failed');
+  }
+  override onMessage(message: string | Buffer) {
+    if (message === 'boom') throw new Error('message failed');
+    void this.writeMessage(`ok ${message}`);
+  }
+}
+
+let lastClosed: { code: number | null; reason: string | null; writeError?: unknown } | null = null;
+
+@WebSocket('/closing')
+class ClosingSocket extends WebSocketHandler {
+  override onMessage(message: string | Buffer) {
+    if (message === 'close-me') this.close(4000, 'as you wish');
+    if (message === 'object') void this.writeMessage({ a: [1, 2] });
+    if (message === 'ping') this.ping('hi');
+  }
+  override onPing(data: Buffer) {
+    events.push(`ping ${data.toString()}`);
+  }
+  override onPong(data: Buffer) {
+    events.push(`pong ${data.toString()}`);
+  }
+  override async onClose() {
+    const writeError = await this.writeMessage('too late').catch((error) => error);
+    lastClosed = { code: this.closeCode, reason: this.closeReason, writeError };
+  }
+}
+
+@WebSocket('/protocols')
+class ProtocolSocket extends WebSocketHandler {
+  override selectSubprotocol(protocols: string[]) {
+    return protocols.includes('chat.v2') ? 'chat.v2' : null;
+  }
+  override open() {
+    void this.writeMessage(`protocol ${this.selectedSubprotocol}`);
+  }
+}
+
+@WebSocket('/any-origin')
+class AnyOriginSocket extends WebSocketHandler {
+  override checkOrigin(origin: string) {
+    return origin === 'https://trusted.example';
+  }
+}
+
+@WebSocket('/small', { maxMessageSize: 1000 })
+class SmallSocket extends WebSocketHandler {
+  override onMessage(message: string | Buffer) {
+    void this.writeMessage(`got ${message.length}`);
+  }
+}
+
+@WebSocket('/pinged', { pingInterval: 0.1, pingTimeout: 0.35 })
+class PingedSocket extends WebSocketHandler {}
+
+@WebSocket('/compressed', { compression: true })
+class CompressedSocket extends WebSocketHandler {
+  override onMessage(message: string | Buffer) {
+    void this.writeMessage(String(message).repeat(100));
+  }
+}
+
+class PlainHandler extends RequestHandler {
+  get() {
+    this.write('plain');
+  }
+}
+
+describe('WebSocketHandler', () => {
+  let server: TestServer;
+  let logs: LogRecord[];
+  let restore: ReturnType<typeof configureLogging>;
+
+  before(async () => {
+    server = await TestServer.start(
+      new Application({
+        handlers: [RoomSocket, RegexSocket, OrderedSocket, GuardedSocket, FailingSocket, ClosingSocket, ProtocolSocket, AnyOriginSocket, SmallSocket, PingedSocket, CompressedSocket, ['/plain', PlainHandler]],
+      }),
+    );
+  });
+  after(() => server.close());
+  beforeEach(() => {
+    events.length = 0;
+    logs = [];
+    restore = configureLogging({ level: 'warn', sink: (record) => logs.push(record) });
+  });
+  afterEach(() => configureLogging(restore));
+
+  it('routes :params to open(), injects services, and keeps this.request usable for the connection', async () => {
+    const conn = await server.websocket('/rooms/lobby/ann?q=search', { headers: { Cookie: 'who=ann', 'X-Test': 'yes' } });
+    expect(JSON.parse(String(await conn.readMessage()))).to.deep.equal({ hello: 'ann@lobby', greeting: 'welcome', kwargs: { room: 'lobby', user: 'ann' } });
+    await conn.writeMessage('text');
+    expect(JSON.parse(String(await conn.readMessage()))).to.deep.equal({ echo: 'text', binary: false, cookie: 'ann', ip: '127.0.0.1', header: 'yes', query: 'search' });
+    await conn.writeMessage(Buffer.from([0, 255, 7]), true);
+    expect(JSON.parse(String(await conn.readMessage()))).to.deep.include({ echo: [0, 255, 7], binary: true });
+    expect(server.app.reverseUrl('room', 'a', 'b')).to.equal('/rooms/a/b');
+    await conn.close();
+  });
+
+  it('routes RegExp patterns with groups as open() arguments', async () => {
+    const conn = await server.websocket('/regex/42');
+    expect(await conn.readMessage()).to.equal('regex 42');
+    await conn.close();
+    const missing = await server.websocket('/regex/nope').catch((error) => error);
+    expect(missing).to.be.instanceOf(HTTPClientError).and.include({ code: 404 });
+  });
+
+  it('answers a plain GET on a WebSocket route with 426, and an upgrade to an unknown path with 404', async () => {
+    const plain = await server.fetch('/ordered');
+    expect([plain.status, plain.headers.get('upgrade')]).to.deep.equal([426, 'websocket']);
+    expect(plain.text).to.contain('Can "Upgrade" only to "WebSocket"');
+    const unknown = await server.websocket('/nowhere').catch((error) => error);
+    expect(unknown).to.be.instanceOf(HTTPClientError).and.include({ code: 404 });
+  });
+
+  it('holds messages until open() completes, and handles them one at a time in order', async () => {
+    const conn = await server.websocket('/ordered');
+    for (let i = 0; i < 20; i++) void conn.writeMessage(`m${i}`);
+    const replies: unknown[] = [];
+    for (let i = 0; i < 20; i++) replies.push(await conn.readMessage());
+    expect(replies).to.deep.equal(Array.from({ length: 20 }, (_, i) => `m${i}`));
+    expect(events.slice(0, 3)).to.deep.equal(['open-start', 'open-end', 'start m0']);
+    const expected = ['open-start', 'open-end', ...Array.from({ length: 20 }, (_, i) => [`start m${i}`, `end m${i}`]).flat()];
+    expect(events).to.deep.equal(expected);
+    await conn.close();
+  });
+
+  it('lets prepare() refuse the upgrade with an HTTPError, and runs getCurrentUser before it', async () => {
+    const refused = await server.websocket('/guarded').catch((error) => error);
+    expect(refused).to.be.instanceOf(HTTPClientError).and.include({ code: 401 });
+    const conn = await server.websocket('/guarded?token=secret');
+    expect(await conn.readMessage()).to.equal('user ann');
+    await conn.close();
+  });
+
+  it('closes only the failing connection (1011) when open() or onMessage() throws, and logs it', async () => {
+    const healthy = await server.websocket('/fails');
+    const failsOnOpen = await server.websocket('/fails?when=open');
+    expect(await failsOnOpen.readMessage()).to.equal(null);
+    expect(failsOnOpen.closeCode).to.equal(1011);
+    const failsOnMessage = await server.websocket('/fails');
+    await failsOnMessage.writeMessage('boom');
+    expect(await failsOnMessage.readMessage()).to.equal(null);
+    expect(failsOnMessage.closeCode).to.equal(1011);
+    await healthy.writeMessage('still there');
+    expect(await healthy.readMessage()).to.equal('ok still there');
+    expect(logs.filter((record) => record.level === 'error').map((record) => String(record.error))).to.deep.equal(['Error: open failed', 'Error: message failed']);
+    await healthy.close();
+  });
+
+  it('reports the client close code and reason to onClose(); writeMessage then rejects', async () => {
+    lastClosed = null;
+    const conn = await server.websocket('/closing');
+    await conn.close(4321, 'client leaving');
+    await waitFor(() => lastClosed !== null);
+    expect(lastClosed!.code).to.equal(4321);
+    expect(lastClosed!.reason).to.equal('client leaving');
+    expect(lastClosed!.writeError).to.be.instanceOf(WebSocketClosedError);
+  });
+
+  it('closes from the server with a code and reason; validates both', async () => {
+    lastClosed = null;
+    const conn = await server.websocket('/closing');
+    await conn.writeMessage('close-me');
+    expect(await conn.readMessage()).to.equal(null);
+    expect([conn.closeCode, conn.closeReason]).to.deep.equal([4000, 'as you wish']);
+    await waitFor(() => lastClosed !== null);
+    const handler = new ClosingSocket();
+    expect(() => handler.close(1005)).to.throw(/Invalid WebSocket close code 1005/);
+    expect(() => handler.close(1000, 'x'.repeat(124))).to.throw(/at most 123/);
+    expect(() => handler.ping('x'.repeat(126))).to.throw(/125 bytes/);
+  });
+
+  it('sends objects as JSON text', async () => {
+    const conn = await server.websocket('/closing');
+    await conn.writeMessage('object');
+    expect(await conn.readMessage()).to.equal('{"a":[1,2]}');
+    await conn.close();
+  });
+
+  it('calls onPing for client pings and onPong for answers to server pings', async () => {
+    const conn = await server.websocket('/closing');
+    conn.ping('from-client');
+    await conn.writeMessage('ping');
+    await waitFor(() => events.includes('ping from-client') && events.includes('pong hi'), 2000, 'ping and pong');
+    await conn.close();
+  });
+
+  it('negotiates subprotocols with selectSubprotocol()', async () => {
+    const v2 = await server.websocket('/protocols', { subprotocols: ['chat.v1', 'chat.v2'] });
+    expect(v2.selectedSubprotocol).to.equal('chat.v2');
+    expect(await v2.readMessage()).to.equal('protocol chat.v2');
+    const none = await server.websocket('/protocols', { subprotocols: ['other'] }).catch((error) => error);
+    // The client offered protocols and the server chose none: the ws client refuses such handshakes.
+    if (none instanceof Error) expect(none.message).to.match(/subprotocol/i);
+    else expect(none.selectedSubprotocol).to.equal(null);
+    await v2.close();
+  });
+
+  it('checks Origin: same host or none passes, another host gets 403, checkOrigin() can allow it', async () => {
+    const same = await server.websocket('/closing', { headers: { Origin: `http://127.0.0.1:${server.port}` } });
+    await same.close();
+    const cross = await server.websocket('/closing', { headers: { Origin: 'https://evil.example' } }).catch((error) => error);
+    expect(cross).to.be.instanceOf(HTTPClientError).and.include({ code: 403 });
+    const trusted = await server.websocket('/any-origin', { headers: { Origin: 'https://trusted.example' } });
+    await trusted.close();
+    expect(await server.websocket('/any-origin', { headers: { Origin: 'https://evil.example' } }).catch((error) => error.code)).to.equal(403);
+  });
+
+  it('closes with 1009 when a message is over maxMessageSize', async () => {
+    const conn = await server.websocket('/small');
+    await conn.writeMessage('x'.repeat(1000));
+    expect(await conn.readMessage()).to.equal('got 1000');
+    await conn.writeMessage('x'.repeat(1001));
+    expect(await conn.readMessage()).to.equal(null);
+    expect(conn.closeCode).to.equal(1009);
+  });
+
+  it('pings on websocketPingInterval and closes 1000 "ping timed out" without pongs', async () => {
+    const answering = await server.websocket('/pinged');
+    const silent = await server.websocket('/pinged', { autoPong: false });
+    expect(await silent.readMessage()).to.equal(null);
+    expect([silent.closeCode, silent.closeReason]).to.deep.equal([1000, 'ping timed out']);
+    expect(answering.open).to.equal(true);
+    await answering.close();
+  });
+
+  it('compresses with permessage-deflate only when both sides offer it', async () => {
+    const deflating = await websocketConnect(server.url('/compressed', 'ws'), { compression: true });
+    await deflating.writeMessage('abc');
+    expect(await deflating.readMessage()).to.equal('abc'.repeat(100));
+    expect((deflating as unknown as { socket: { extensions: string } }).socket.extensions).to.contain('permessage-deflate');
+    await deflating.close();
+    const plain = await server.websocket('/compressed');
+    expect((plain as unknown as { socket: { extensions: string } }).socket.extensions).to.equal('');
+    await plain.close();
+  });
+
+  it('refuses out-of-range options before they reach uWS', () => {
+    const make = (options: object) => {
+      @WebSocket('/x', options)
+      class Bad extends WebSocketHandler {}
+      return () => new Application({ handlers: [Bad] });
+    };
+    expect(make({ idleTimeout: 5 })).to.throw(ConfigurationError, "WebSocket route '/x': idleTimeout must be 0 (off) or an integer from 8 to 960 seconds, got 5");
+    expect(make({ idleTimeout: 961 })).to.throw(ConfigurationError, /idleTimeout/);
+    expect(make({ maxMessageSize: 0 })).to.throw(ConfigurationError, /maxMessageSize/);
+    expect(make({ maxBackpressure: 10 })).to.throw(ConfigurationError, /maxBackpressure/);
+    expect(make({ backpressure: 'queue' })).to.throw(ConfigurationError, /backpressure must be/);
+    expect(make({ compression: 'max' })).to.throw(ConfigurationError, /compression/);
+    expect(make({ pingInterval: -1 })).to.throw(ConfigurationError, /pingInterval/);
+    expect(make({ idleTimeout: 0 })).to.not.throw();
+  });
+
+  it('closes open WebSockets with 1001 when the application closes', async () => {
+    const app = new Application({ handlers: [['/ws', ClosingSocket]] });
+    const own = await TestServer.start(app);
+    const conn = await own.websocket('/ws');
+    await app.close();
+    expect(await conn.readMessage()).to.equal(null);
+    expect([conn.closeCode, conn.closeReason]).to.deep.equal([1001, 'Server shutting down']);
+    await own.close();
+  });
+});
