@@ -337,3 +337,23 @@ describe('WebSocketHandler', () => {
     await own.close();
   });
 });
+
+describe('WebSocket idleTimeout', function () {
+  this.timeout(30_000);
+
+  it('closes a connection that stays silent (no pongs either) past idleTimeout', async () => {
+    @WebSocket('/idle', { idleTimeout: 8 })
+    class IdleSocket extends WebSocketHandler {}
+    const server = await TestServer.start(new Application({ handlers: [IdleSocket] }));
+    try {
+      const silent = await server.websocket('/idle', { autoPong: false });
+      const started = Date.now();
+      expect(await silent.readMessage()).to.equal(null);
+      const seconds = (Date.now() - started) / 1000;
+      expect(seconds).to.be.greaterThan(4);
+      expect(silent.closeCode).to.not.equal(null);
+    } finally {
+      await server.close();
+    }
+  });
+});
