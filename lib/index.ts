@@ -32,3 +32,9 @@ export { websocketConnect, WebSocketClientConnection, type WebSocketConnectOptio
 export { WebSocketHandler, type WebSocketState } from './websocket/websocket-handler';
 export { WebSocket } from './websocket/websocket-decorator';
 export type { WebSocketOptions } from './websocket/websocket-options';
+export { IOLoop, TimeoutHandle, type RunSyncOptions } from './ioloop/ioloop';
+export { PeriodicCallback } from './ioloop/periodic-callback';
+export { sleep, moment, multi, withTimeout, coroutine, type QuietOptions } from './ioloop/gen';
+export { AsyncHTTPClient, type AsyncHTTPClientOptions } from './httpclient/async-http-client';
+export { HTTPRequest, type HTTPRequestOptions } from './httpclient/http-request';
+export { HTTPResponse } from './httpclient/http-response';

@@ -1,0 +1,137 @@
+import { TimeoutError } from '../errors';
+import { appLog } from '../log';
+
+/** Resolves after `seconds`. */
+export function sleep(seconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+}
+
+/**
+ * Yields to the event loop for one iteration: `await moment` lets pending I/O and timers run
+ * (a resolved promise would only yield to other microtasks).
+ */
+export const moment: PromiseLike<void> = {
+  then<R1 = void, R2 = never>(resolve?: ((value: void) => R1 | PromiseLike<R1>) | null, reject?: ((reason: unknown) => R2 | PromiseLike<R2>) | null): PromiseLike<R1 | R2> {
+    return new Promise<void>((done) => setImmediate(done)).then(resolve, reject);
+  },
+};
+
+type Awaited2<T> = T extends PromiseLike<infer U> ? U : T;
+
+/** Options of {@link multi} and {@link withTimeout}. */
+export interface QuietOptions {
+  /** Error classes not to log when they are not the one reported. */
+  quietExceptions?: Array<new (...args: never[]) => Error>;
+}
+
+/**
+ * Waits for many promises at once, as Tornado's `multi`: an array gives an array, a record
+ * gives a record with the same keys. The first failure rejects; later failures are logged.
+ */
+export function multi<T extends readonly unknown[]>(children: T, options?: QuietOptions): Promise<{ -readonly [K in keyof T]: Awaited2<T[K]> }>;
+export function multi<T extends Record<string, unknown>>(children: T, options?: QuietOptions): Promise<{ [K in keyof T]: Awaited2<T[K]> }>;
+export async function multi(children: readonly unknown[] | Record<string, unknown>, options: QuietOptions = {}): Promise<unknown> {
+  const keys = Array.isArray(children) ? null : Object.keys(children);
+  const values = keys ? keys.map((key) => (children as Record<string, unknown>)[key]) : [...(children as unknown[])];
+  const settled = await Promise.allSettled(values);
+  const failures = settled.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failures.length) {
+    for (const extra of failures.slice(1)) {
+      if (!isQuiet(extra.reason, options)) appLog.error('Multiple exceptions in yield list', extra.reason);
+    }
+    throw failures[0].reason;
+  }
+  const results = settled.map((result) => (result as PromiseFulfilledResult<unknown>).value);
+  if (!keys) return results;
+  return Object.fromEntries(keys.map((key, index) => [key, results[index]]));
+}
+
+/**
+ * Rejects with TimeoutError if `promise` has not settled after `seconds`. The wrapped work
+ * is not cancelled; if it fails later, the error is logged (unless quiet).
+ */
+export function withTimeout<T>(seconds: number, promise: PromiseLike<T>, options: QuietOptions = {}): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(new TimeoutError(`Timeout after ${seconds} seconds`));
+    }, seconds * 1000);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        if (!timedOut) reject(error);
+        else if (!isQuiet(error, options)) appLog.error('Exception in Future after timeout', error);
+      },
+    );
+  });
+}
+
+function isQuiet(error: unknown, options: QuietOptions): boolean {
+  return (options.quietExceptions ?? []).some((quiet) => error instanceof quiet);
+}
+
+type Yieldable = unknown;
+type CoroutineFunction<A extends unknown[], R> = (...args: A) => Generator<Yieldable, R, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- values sent back into a generator are whatever was yielded
+
+/**
+ * Turns a generator function that yields promises into an async function, for Tornado-style
+ * `@gen.coroutine` code: `yield promise` waits for it, `yield [a, b]` / `yield { a, b }`
+ * waits for all (as `multi`), `yield null` is `moment`. Also usable as a method decorator.
+ *
+ * @example
+ * ```ts
+ * const fetchBoth = coroutine(function* (client: AsyncHTTPClient) {
+ *   const [a, b] = yield [client.fetch(urlA), client.fetch(urlB)];
+ *   return a.body.length + b.body.length;
+ * });
+ * ```
+ */
+export function coroutine<A extends unknown[], R>(fn: CoroutineFunction<A, R>): (...args: A) => Promise<R>;
+export function coroutine(target: object, key: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+export function coroutine(...input: unknown[]): unknown {
+  if (input.length === 3) {
+    const descriptor = input[2] as PropertyDescriptor;
+    descriptor.value = wrap(descriptor.value as CoroutineFunction<unknown[], unknown>);
+    return descriptor;
+  }
+  return wrap(input[0] as CoroutineFunction<unknown[], unknown>);
+}
+
+function wrap<A extends unknown[], R>(fn: CoroutineFunction<A, R>): (...args: A) => Promise<R> {
+  return function (this: unknown, ...args: A): Promise<R> {
+    const generator = fn.apply(this, args);
+    return new Promise<R>((resolve, reject) => {
+      const step = (advance: () => IteratorResult<Yieldable, R>) => {
+        let next: IteratorResult<Yieldable, R>;
+        try {
+          next = advance();
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        if (next.done) {
+          resolve(next.value);
+          return;
+        }
+        toPromise(next.value).then(
+          (value) => step(() => generator.next(value)),
+          (error) => step(() => generator.throw(error)),
+        );
+      };
+      step(() => generator.next());
+    });
+  };
+}
+
+function toPromise(value: Yieldable): PromiseLike<unknown> {
+  if (value === null || value === undefined) return moment;
+  if (typeof (value as PromiseLike<unknown>).then === 'function') return value as PromiseLike<unknown>;
+  if (Array.isArray(value)) return multi(value);
+  if (typeof value === 'object') return multi(value as Record<string, unknown>);
+  return Promise.reject(new TypeError(`coroutine yielded ${String(value)}: yield a promise, an array or object of promises, or null`));
+}

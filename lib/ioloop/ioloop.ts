@@ -1,0 +1,135 @@
+import { TimeoutError } from '../errors';
+import { appLog } from '../log';
+
+/** What `callLater`/`callAt`/`addTimeout` return; give it to `removeTimeout`. */
+export class TimeoutHandle {
+  /** @internal */
+  constructor(readonly deadline: number, /** @internal */ readonly timer: NodeJS.Timeout) {}
+}
+
+/** Options of {@link IOLoop.runSync}. */
+export interface RunSyncOptions {
+  /** Seconds before `runSync` rejects with TimeoutError (the work itself is not cancelled). */
+  timeout?: number;
+}
+
+type Callback<A extends unknown[]> = (...args: A) => unknown;
+
+/**
+ * Tornado's IOLoop as a thin layer over Node's event loop (which already is one): timers in
+ * seconds on a monotonic clock, callbacks whose errors are logged instead of crashing the
+ * process, and `start()`/`stop()` to keep a program alive. One per thread.
+ *
+ * @example
+ * ```ts
+ * const loop = IOLoop.current();
+ * loop.callLater(1.5, () => console.log('a second and a half later'));
+ * const answer = await loop.runSync(async () => 42, { timeout: 5 });
+ * ```
+ */
+export class IOLoop {
+  private static instance: IOLoop | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private stopped: (() => void) | undefined;
+
+  private constructor() {}
+
+  /** This thread's IOLoop (module state is per worker thread, so one per thread). */
+  static current(): IOLoop {
+    return (IOLoop.instance ??= new IOLoop());
+  }
+
+  /** Monotonic seconds (not wall-clock time): the clock deadlines are measured on. */
+  time(): number {
+    return performance.now() / 1000;
+  }
+
+  /** Runs `fn(...args)` after `delay` seconds. */
+  callLater<A extends unknown[]>(delay: number, fn: Callback<A>, ...args: A): TimeoutHandle {
+    return this.callAt(this.time() + delay, fn, ...args);
+  }
+
+  /** Runs `fn(...args)` at `when` (on `time()`'s clock). */
+  callAt<A extends unknown[]>(when: number, fn: Callback<A>, ...args: A): TimeoutHandle {
+    const delayMs = Math.max(0, (when - this.time()) * 1000);
+    return new TimeoutHandle(when, setTimeout(() => this.invoke(fn, args), delayMs));
+  }
+
+  /** Tornado's `add_timeout`: runs `fn` at the absolute `deadline` (seconds on `time()`'s clock). */
+  addTimeout<A extends unknown[]>(deadline: number, fn: Callback<A>, ...args: A): TimeoutHandle {
+    return this.callAt(deadline, fn, ...args);
+  }
+
+  /** Cancels a pending timeout (no effect if it already ran). */
+  removeTimeout(handle: TimeoutHandle): void {
+    clearTimeout(handle.timer);
+  }
+
+  /** Runs `fn(...args)` on the next loop iteration. */
+  addCallback<A extends unknown[]>(fn: Callback<A>, ...args: A): void {
+    setImmediate(() => this.invoke(fn, args));
+  }
+
+  /** Runs a (possibly async) function in the background; its errors are logged, never thrown. */
+  spawnCallback<A extends unknown[]>(fn: Callback<A>, ...args: A): void {
+    this.addCallback(fn, ...args);
+  }
+
+  /** Calls `callback(promise)` once the promise settles (Tornado's `add_future`). */
+  addFuture<T>(promise: Promise<T>, callback: (settled: Promise<T>) => unknown): void {
+    const run = () => this.invoke(callback, [promise]);
+    promise.then(run, run);
+  }
+
+  /**
+   * Runs `fn` and resolves with its result, keeping the process alive meanwhile; rejects
+   * with TimeoutError after `timeout` seconds.
+   */
+  async runSync<T>(fn: () => T | PromiseLike<T>, options: RunSyncOptions = {}): Promise<T> {
+    const work = Promise.resolve().then(fn);
+    if (options.timeout === undefined) return work;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(`Operation timed out after ${options.timeout} seconds`)), options.timeout! * 1000);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Keeps the process running until `stop()`; resolves then. */
+  start(): Promise<void> {
+    if (this.stopped) throw new Error('IOLoop is already running');
+    this.keepAlive = setInterval(() => undefined, 2 ** 30);
+    return new Promise((resolve) => (this.stopped = resolve));
+  }
+
+  /** Lets `start()` return (pending callbacks still run, as in Node). */
+  stop(): void {
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+    const resolve = this.stopped;
+    this.stopped = undefined;
+    resolve?.();
+  }
+
+  /** True between `start()` and `stop()`. */
+  get running(): boolean {
+    return this.stopped !== undefined;
+  }
+
+  private invoke<A extends unknown[]>(fn: Callback<A>, args: A): void {
+    try {
+      const result = fn(...args);
+      if (result instanceof Promise) result.catch((error) => appLog.error(`Exception in callback ${describe(fn)}`, error));
+    } catch (error) {
+      appLog.error(`Exception in callback ${describe(fn)}`, error);
+    }
+  }
+}
+
+function describe(fn: (...args: never[]) => unknown): string {
+  return fn.name ? `${fn.name}()` : '<anonymous>';
+}

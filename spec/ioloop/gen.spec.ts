@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { configureLogging, coroutine, moment, multi, sleep, TimeoutError, withTimeout, type LogRecord } from '../../lib';
+import { waitFor } from '../helpers/raw-http';
+
+const later = <T>(seconds: number, value: T) => sleep(seconds).then(() => value);
+const failLater = (seconds: number, message: string) => sleep(seconds).then(() => Promise.reject(new Error(message)));
+
+describe('coroutine helpers', () => {
+  let logs: LogRecord[];
+  let restore: ReturnType<typeof configureLogging>;
+  beforeEach(() => {
+    logs = [];
+    restore = configureLogging({ level: 'error', sink: (record) => logs.push(record) });
+  });
+  afterEach(() => configureLogging(restore));
+
+  it('multi waits for arrays and records of promises, keeping order and keys', async () => {
+    expect(await multi([later(0.02, 'a'), later(0.01, 'b'), 'plain'])).to.deep.equal(['a', 'b', 'plain']);
+    expect(await multi({ x: later(0.01, 1), y: later(0.02, 2) })).to.deep.equal({ x: 1, y: 2 });
+  });
+
+  it('multi rejects with the first error and logs the others', async () => {
+    const error = await multi([failLater(0.01, 'first'), failLater(0.02, 'second'), later(0.01, 'ok')]).catch((e) => e);
+    expect(error.message).to.equal('first');
+    expect(logs.map((record) => String(record.error))).to.deep.equal(['Error: second']);
+  });
+
+  it('withTimeout passes results through and rejects with TimeoutError, without cancelling the work', async () => {
+    expect(await withTimeout(1, later(0.01, 'fast'))).to.equal('fast');
+    let finished = false;
+    const slow = later(0.08, 'slow').then((value) => {
+      finished = true;
+      return value;
+    });
+    const error = await withTimeout(0.02, slow).catch((e) => e);
+    expect(error).to.be.instanceOf(TimeoutError);
+    await waitFor(() => finished);
+  });
+
+  it('withTimeout logs a failure that arrives after the timeout, unless quiet', async () => {
+    await withTimeout(0.01, failLater(0.03, 'late failure')).catch(() => undefined);
+    await withTimeout(0.01, failLater(0.03, 'quiet failure'), { quietExceptions: [Error] }).catch(() => undefined);
+    await sleep(0.06);
+    expect(logs.map((record) => String(record.error))).to.deep.equal(['Error: late failure']);
+  });
+
+  it('moment yields to the event loop (timers and I/O run), not just to microtasks', async () => {
+    let immediate = false;
+    setImmediate(() => (immediate = true));
+    await Promise.resolve();
+    expect(immediate).to.equal(false);
+    await moment;
+    expect(immediate).to.equal(true);
+  });
+
+  it('coroutine runs generator functions that yield promises, arrays, records and null', async () => {
+    const add = coroutine(function* (a: number, b: number) {
+      const x: number = yield later(0.01, a);
+      const [y, z]: number[] = yield [later(0.01, b), Promise.resolve(1)];
+      const { w }: { w: number } = yield { w: later(0.01, 10) };
+      yield null;
+      return x + y + z + w;
+    });
+    expect(await add(2, 3)).to.equal(16);
+  });
+
+  it('coroutine throws rejections into the generator, and rejects with uncaught errors', async () => {
+    const caught = coroutine(function* () {
+      try {
+        yield failLater(0.01, 'inner');
+        return 'not reached';
+      } catch (error) {
+        return `caught ${(error as Error).message}`;
+      }
+    });
+    expect(await caught()).to.equal('caught inner');
+    const uncaught = coroutine(function* () {
+      yield sleep(0.01);
+      throw new Error('outer');
+    });
+    expect(await uncaught().catch((error) => error.message)).to.equal('outer');
+    const bad = coroutine(function* () {
+      yield 42;
+    });
+    expect(await bad().catch((error) => error.message)).to.contain('coroutine yielded 42');
+  });
+
+  it('works as a method decorator with this bound', async () => {
+    class Service {
+      factor = 3;
+      @coroutine
+      *scale(value: number): Generator<unknown, number, number> {
+        const resolved = yield later(0.01, value);
+        return resolved * this.factor;
+      }
+    }
+    expect(await (new Service().scale(5) as unknown as Promise<number>)).to.equal(15);
+  });
+});
