@@ -144,3 +144,16 @@ export class HTTPClientError extends Error {
     this.response = response;
   }
 }
+/** `Queue.getNowait()` found no item, as Tornado's `queues.QueueEmpty`. */
+export class QueueEmpty extends TyphoonError {
+  constructor(message = 'Queue is empty; await get() to wait for an item') {
+    super('ERR_QUEUE_EMPTY', message);
+  }
+}
+
+/** `Queue.putNowait()` found the queue at its maxsize, as Tornado's `queues.QueueFull`. */
+export class QueueFull extends TyphoonError {
+  constructor(message = 'Queue is full; await put() to wait for room') {
+    super('ERR_QUEUE_FULL', message);
+  }
+}

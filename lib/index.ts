@@ -38,3 +38,5 @@ export { sleep, moment, multi, withTimeout, coroutine, type QuietOptions } from 
 export { AsyncHTTPClient, type AsyncHTTPClientOptions } from './httpclient/async-http-client';
 export { HTTPRequest, type HTTPRequestOptions } from './httpclient/http-request';
 export { HTTPResponse } from './httpclient/http-response';
+export { Condition, Event, Semaphore, BoundedSemaphore, Lock, type Releaser } from './ioloop/locks';
+export { Queue, PriorityQueue, LifoQueue, type Comparator } from './ioloop/queues';

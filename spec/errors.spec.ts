@@ -15,6 +15,8 @@ const CODES: Record<string, string> = {
   UnsafeValueError: 'ERR_UNSAFE_VALUE',
   ResponseStateError: 'ERR_RESPONSE_STATE',
   TemplateError: 'ERR_TEMPLATE',
+  QueueEmpty: 'ERR_QUEUE_EMPTY',
+  QueueFull: 'ERR_QUEUE_FULL',
 };
 
 describe('errors', () => {

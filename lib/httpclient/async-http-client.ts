@@ -2,6 +2,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { HTTPClientError } from '../errors';
+import { Semaphore } from '../ioloop/semaphore';
 import { HTTPHeaders } from '../web/http-headers';
 import { HTTPRequest, type HTTPRequestOptions } from './http-request';
 import { HTTPResponse } from './http-response';
@@ -46,14 +47,15 @@ export class AsyncHTTPClient {
   private readonly defaults: HTTPRequestOptions;
   private readonly keepAliveMs: number;
   private readonly agents = new Map<string, Agent>();
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  /** `maxClients` requests in flight; the rest wait in line. */
+  private readonly slots: Semaphore;
   private closed = false;
 
   constructor(options: AsyncHTTPClientOptions = {}) {
     const { maxClients = 10, keepAliveTimeout = 4, ...defaults } = options;
     if (!Number.isInteger(maxClients) || maxClients < 1) throw new RangeError(`maxClients must be a positive integer, got ${maxClients}`);
     this.maxClients = maxClients;
+    this.slots = new Semaphore(maxClients);
     this.keepAliveMs = keepAliveTimeout * 1000;
     this.defaults = defaults;
   }
@@ -64,12 +66,7 @@ export class AsyncHTTPClient {
     const prepared = typeof request === 'string'
       ? new HTTPRequest(request, { ...this.defaults, ...options, headers: { ...this.defaults.headers, ...options.headers } })
       : Object.assign(new HTTPRequest(request.url, { ...this.defaults, ...options }), request);
-    await this.slot();
-    try {
-      return await this.fetchFollowing(prepared, performance.now());
-    } finally {
-      this.release();
-    }
+    return this.slots.runExclusive(() => this.fetchFollowing(prepared, performance.now()));
   }
 
   /** Closes pooled connections; later fetches fail. */
@@ -206,19 +203,6 @@ export class AsyncHTTPClient {
     return agent;
   }
 
-  private slot(): Promise<void> {
-    if (this.active < this.maxClients) {
-      this.active++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.active--;
-  }
 }
 
 function parseUrl(text: string): URL {

@@ -1,5 +1,6 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { ConfigurationError, HTTPError } from '../errors';
+import { AsyncHTTPClient } from '../httpclient/async-http-client';
 import { accessLog, genLog, isLogEnabled } from '../log';
 import type { ServerExchange } from '../transport/types';
 import { UwsServer } from '../transport/uws-server';
@@ -61,6 +62,7 @@ export class Application {
   private readonly staticCaches = new Map<string, StaticFiles>();
   private readonly webSocketRoutes: WebSocketRoute[];
   private server: UwsServer | null = null;
+  private client: AsyncHTTPClient | null = null;
   private publisher: UwsServer | null = null;
   private compressTopics = false;
   private defaultRoute: HandlerRoute;
@@ -73,6 +75,7 @@ export class Application {
     this.settings = resolveSettings(rest);
     this.container = rootContainer.createChildContainer();
     this.container.registerInstance(Application, this);
+    this.container.register(AsyncHTTPClient, { useFactory: () => this.httpClient });
     this.router = new Router(this.container);
     this.templates = new TemplateEngine(this.settings);
     this.router.addAll(handlers);
@@ -125,6 +128,8 @@ export class Application {
       await new Promise((resolve) => setTimeout(resolve, 20));
       server.closeAll();
       this.publisher = null;
+      this.client?.close();
+      this.client = null;
     })();
     return this.closing;
   }
@@ -137,6 +142,11 @@ export class Application {
     if (!this.publisher) return false;
     const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
     return this.publisher.publish(topic, data, binary, this.compressTopics);
+  }
+
+  /** This application's HTTP client (pooled connections), injectable as `AsyncHTTPClient`; closed with the app. */
+  get httpClient(): AsyncHTTPClient {
+    return (this.client ??= new AsyncHTTPClient());
   }
 
   /** Path of a named route filled with `args` (Tornado's `reverse_url`). */
