@@ -167,40 +167,43 @@ export class Application {
     return cache;
   }
 
-  /** @internal One request: make the handler, start reading the body, run the lifecycle. */
+  /** @internal One request: make the handler, refuse bad framing, start reading the body, run the lifecycle. */
   private dispatch(exchange: ServerExchange, match: RouteMatch): void {
     const request = new HTTPServerRequest(exchange, this.settings);
     // The access log reads the address after the response ended, when uWS no longer has it.
     if (this.settings.logFunction || isLogEnabled('info')) void request.remoteIp;
-    let handler: RequestHandler;
-    try {
-      handler = match.route.create();
-      handler._attach(this, request, exchange);
-    } catch (error) {
-      handler = new RequestHandler();
-      handler._attach(this, request, exchange);
-      this.track(handleException(handler, error));
-      return;
-    }
+    const handler = this.makeHandler(match.route.create, request, exchange);
+    if (!handler) return;
     if (this.settings.compressResponse) handler._compression = /\bgzip\b/.test(exchange.header('accept-encoding')) ? 'gzip' : 'identity';
     exchange.onAbort(() => handler._connectionClosed());
-    const body = this.openBody(exchange, handler);
-    if (body === false) return;
-    this.track(execute(handler, match, body));
+    const refusal = refuseRequest(exchange, this.settings);
+    if (refusal) {
+      // The framing cannot be trusted: never read on from this connection.
+      exchange.closeWhenDone();
+      this.track(handleException(handler, refusal));
+      return;
+    }
+    const hasBody = exchange.header('transfer-encoding') !== '' || (exchange.header('content-length') || '0') !== '0';
+    const body = hasBody ? new BodyReader(exchange, this.settings.maxBodySize, this.settings.requestTimeout) : null;
+    const lifecycle = execute(handler, match, body);
+    const limit = this.settings.handlerTimeout;
+    if (limit === undefined) return this.track(lifecycle);
+    const timer = setTimeout(() => void handler._timedOut(limit), limit * 1000);
+    this.track(lifecycle.finally(() => clearTimeout(timer)));
   }
 
-  /** Starts the body reader, or answers 413 at once when `Content-Length` is over the limit. */
-  private openBody(exchange: ServerExchange, handler: RequestHandler): BodyReader | null | false {
-    const length = exchange.header('content-length');
-    const chunked = exchange.header('transfer-encoding') !== '';
-    if (!chunked && (length === '' || length === '0')) return null;
-    const limit = this.settings.maxBodySize;
-    if (!chunked && Number(length) > limit) {
-      exchange.closeWhenDone();
-      this.track(handleException(handler, new HTTPError(413, `Content-Length ${length} exceeds the limit of ${limit} bytes`)));
-      return false;
+  /** Makes a handler through DI; if that fails, answers 500 with a plain handler and returns null. */
+  private makeHandler<H extends RequestHandler>(create: () => H, request: HTTPServerRequest, exchange: ServerExchange): H | null {
+    try {
+      const handler = create();
+      handler._attach(this, request, exchange);
+      return handler;
+    } catch (error) {
+      const fallback = new RequestHandler();
+      fallback._attach(this, request, exchange);
+      this.track(handleException(fallback, error));
+      return null;
     }
-    return new BodyReader(exchange, limit);
   }
 
   /** Registers WebSocket routes: native patterns directly, RegExp ones behind one catch-all. */
@@ -238,19 +241,10 @@ export class Application {
 
   /** One WebSocket handshake: make the handler, then run it through `handshake()`. */
   private upgrade(route: WebSocketRoute, exchange: UwsExchange, match: Omit<RouteMatch, 'route'>): void {
-    const request = new HTTPServerRequest(exchange, this.settings);
-    let handler: WebSocketHandler;
-    try {
-      handler = route.create();
-      handler._attach(this, request, exchange);
-      handler._route = route;
-      handler._options = route.options;
-    } catch (error) {
-      const fallback = new RequestHandler();
-      fallback._attach(this, request, exchange);
-      this.track(handleException(fallback, error));
-      return;
-    }
+    const handler = this.makeHandler(route.create, new HTTPServerRequest(exchange, this.settings), exchange);
+    if (!handler) return;
+    handler._route = route;
+    handler._options = route.options;
     exchange.onAbort(() => handler._connectionClosed());
     this.track(handshake(this, handler, route, exchange, match));
   }
@@ -301,6 +295,37 @@ export class Application {
       else accessLog.error(line);
     }
   }
+}
+
+/**
+ * Requests whose framing cannot be trusted (request-smuggling shapes) or whose head is over
+ * `maxHeaderSize`. Checked only when a body is announced or a header limit is set, so plain
+ * GETs pay nothing.
+ */
+function refuseRequest(exchange: ServerExchange, settings: ResolvedSettings): HTTPError | null {
+  const length = exchange.header('content-length');
+  const encoding = exchange.header('transfer-encoding');
+  if (length !== '' || encoding !== '') {
+    let lengths = 0;
+    let encodings = 0;
+    for (const [name] of exchange.headerPairs()) {
+      if (name === 'content-length') lengths++;
+      else if (name === 'transfer-encoding') encodings++;
+    }
+    if (lengths > 1) return new HTTPError(400, 'several Content-Length headers', { reason: 'Duplicate Content-Length' });
+    if (encodings > 1) return new HTTPError(400, 'several Transfer-Encoding headers', { reason: 'Duplicate Transfer-Encoding' });
+    if (lengths && encodings) return new HTTPError(400, 'Transfer-Encoding together with Content-Length', { reason: 'Ambiguous Message Length' });
+    if (encoding && encoding.trim().toLowerCase() !== 'chunked') return new HTTPError(400, `Transfer-Encoding ${JSON.stringify(encoding)}`, { reason: 'Unsupported Transfer-Encoding' });
+    if (length && !/^\d{1,15}$/.test(length)) return new HTTPError(400, `Content-Length ${JSON.stringify(length)}`, { reason: 'Invalid Content-Length' });
+    if (length && Number(length) > settings.maxBodySize) return new HTTPError(413, `Content-Length ${length} exceeds the limit of ${settings.maxBodySize} bytes`);
+  }
+  const headLimit = settings.maxHeaderSize;
+  if (headLimit !== undefined) {
+    let size = exchange.method.length + exchange.path.length + exchange.query.length + 12;
+    for (const [name, value] of exchange.headerPairs()) size += name.length + value.length + 4;
+    if (size > headLimit) return new HTTPError(431, `request head of ${size} bytes exceeds maxHeaderSize ${headLimit}`);
+  }
+  return null;
 }
 
 function nativeArgs(pattern: UrlPattern, exchange: ServerExchange, params: string[]): string[] {

@@ -13,8 +13,19 @@ export class BodyReader {
   private failure: HTTPError | null = null;
   private wake: (() => void) | null = null;
 
-  constructor(private readonly exchange: ServerExchange, private readonly limit: number) {
+  private timer: NodeJS.Timeout | undefined;
+
+  /** @param timeout seconds to receive the whole body (`requestTimeout`); slower → 408 */
+  constructor(private readonly exchange: ServerExchange, private readonly limit: number, timeout?: number) {
     exchange.readBody((chunk, last) => this.push(chunk, last));
+    if (timeout !== undefined) {
+      this.timer = setTimeout(() => {
+        if (this.done) return;
+        this.failure ??= new HTTPError(408, `request body not received within ${timeout} s`);
+        this.chunks = [];
+        this.wake?.();
+      }, timeout * 1000);
+    }
     exchange.onAbort(() => {
       this.failure ??= new HTTPError(400, 'The client closed the connection before the body was complete');
       this.wake?.();
@@ -60,7 +71,10 @@ export class BodyReader {
     } else if (chunk.length) {
       this.chunks.push(chunk);
     }
-    if (last) this.done = true;
+    if (last) {
+      this.done = true;
+      clearTimeout(this.timer);
+    }
     this.wake?.();
   }
 

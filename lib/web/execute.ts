@@ -1,6 +1,7 @@
 import { Finish, HTTPError, StreamClosedError } from '../errors';
 import { appLog, genLog } from '../log';
 import type { BodyReader } from './body-reader';
+import { answerPreflight, isPreflight } from './cors';
 import { decodeComponent, parseMultipart } from './form-data';
 import type { HandlerRoute } from './handler-route';
 import type { RequestHandler } from './request-handler';
@@ -28,6 +29,8 @@ export async function execute(handler: RequestHandler, match: RouteMatch, body: 
   try {
     const init = handler.initialize(route.initArgs);
     if (init instanceof Promise) await init;
+    const cors = handler.settings.cors;
+    if (cors && isPreflight(handler)) return await answerPreflight(handler, cors, [...route.verbs.keys()]);
     const verb = route.verbs.get(request.method);
     if (!verb) throw new HTTPError(405, undefined, { headers: { Allow: route.allowHeader } });
     decodePathArgs(handler, match);
@@ -82,6 +85,8 @@ export async function handleException(handler: RequestHandler, error: unknown): 
       return;
     }
     if (error instanceof StreamClosedError && handler._exchange.state === 'aborted') return;
+    // After a handler timeout the 503 is out: what the handler does later is moot.
+    if (handler._timedOutAfter !== undefined) return;
     logException(handler, error);
     if (handler.finished) return;
     await handler.sendError(error instanceof HTTPError ? error.statusCode : 500, { error });

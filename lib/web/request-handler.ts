@@ -4,6 +4,7 @@ import { appLog, genLog } from '../log';
 import type { ServerExchange } from '../transport/types';
 import type { Application } from './application';
 import { formatSetCookie, type CookieOptions } from './cookies';
+import { decorateCors } from './cors';
 import type { ArgumentMap } from './form-data';
 import type { HTTPServerRequest } from './http-server-request';
 import { escapeHtml } from './html';
@@ -141,6 +142,22 @@ export class RequestHandler {
     return user.then((value) => {
       if (!this._userKnown) this.currentUser = value;
     });
+  }
+
+  /** @internal Set when `handlerTimeout` expired (seconds). */
+  _timedOutAfter: number | undefined;
+
+  /** @internal `handlerTimeout` expired: answer 503, abort `signal`, ignore what the handler does next. */
+  async _timedOut(seconds: number): Promise<void> {
+    if (this.finished || this._exchange.state !== 'open') return;
+    this._timedOutAfter = seconds;
+    genLog.warn(`${this.request.method} ${this.request.uri} did not finish within handlerTimeout ${seconds} s; answering 503`);
+    this._abort?.abort(new HTTPError(503, 'handler timeout'));
+    try {
+      await this.sendError(503, { reason: 'Handler Timeout' });
+    } catch (error) {
+      genLog.error('Could not send the handler-timeout response', error);
+    }
   }
 
   /** @internal The client went away. */
@@ -329,6 +346,7 @@ export class RequestHandler {
     this._out.reset();
     this._out.setHeader('Server', 'TyphoonServer');
     this._out.setHeader('Content-Type', 'text/html; charset=UTF-8');
+    if (this.settings.cors) decorateCors(this, this.settings.cors);
     this.setDefaultHeaders();
   }
 

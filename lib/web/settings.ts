@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { ConfigurationError } from '../errors';
 import type { Constructor } from '../di/reflection';
 import type { CookieSecret } from './signed-value';
 import type { CookieOptions } from './cookies';
+import type { CorsOptions } from './cors';
 
 /** Access-log hook: called once per finished request with the handler that served it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any handler subclass
@@ -56,10 +58,19 @@ export interface ApplicationSettings {
   websocketMaxMessageSize?: number;
   /** Largest request body accepted, in bytes (default 10 MiB). */
   maxBodySize?: number;
-  /** Largest request head, in bytes (default 64 KiB). */
+  /**
+   * Largest request head (request line and headers), in bytes; larger → 431. Unset: uWS's own
+   * limits apply (about 100 KB and 50 headers; beyond, uWS drops the connection).
+   */
   maxHeaderSize?: number;
-  /** Seconds a keep-alive connection may stay idle. */
+  /** Seconds an idle keep-alive connection stays open: fixed at 10 in this uWS build (the only value accepted). */
   idleConnectionTimeout?: number;
+  /** Seconds to receive a request body; slower → 408 and the connection is closed. Default: none. */
+  requestTimeout?: number;
+  /** Seconds a handler may take to respond; longer → 503 (its `signal` is aborted). Default: none. */
+  handlerTimeout?: number;
+  /** Cross-origin requests (CORS): answers preflights and decorates responses. */
+  cors?: CorsOptions;
   /** Trust `X-Real-Ip` / `X-Forwarded-For` / `X-Forwarded-Proto` (behind a proxy). */
   xheaders?: boolean;
   /** Proxy addresses skipped when reading `X-Forwarded-For`. */
@@ -82,7 +93,6 @@ export interface ResolvedSettings extends ApplicationSettings {
   staticUrlPrefix: string;
   autoescape: boolean;
   maxBodySize: number;
-  maxHeaderSize: number;
   websocketMaxMessageSize: number;
   trustedDownstream: string[];
 }
@@ -92,7 +102,7 @@ const KNOWN = new Set<string>([
   'xsrfCookieName', 'xsrfCookieOptions', 'staticPath', 'staticUrlPrefix', 'staticHandlerClass', 'staticHandlerArgs',
   'templatePath', 'autoescape', 'uiMethods', 'defaultHandlerClass', 'defaultHandlerArgs', 'websocketPingInterval',
   'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxHeaderSize', 'idleConnectionTimeout',
-  'xheaders', 'trustedDownstream', 'logFunction', 'ssl', 'allowUwsFallback',
+  'xheaders', 'trustedDownstream', 'logFunction', 'ssl', 'allowUwsFallback', 'requestTimeout', 'handlerTimeout', 'cors',
 ]);
 
 /** Applies defaults and refuses unknown or impossible values, naming the fix. */
@@ -116,13 +126,34 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
     staticUrlPrefix: input.staticUrlPrefix ?? '/static/',
     autoescape: input.autoescape ?? true,
     maxBodySize: input.maxBodySize ?? 10 * 1024 * 1024,
-    maxHeaderSize: input.maxHeaderSize ?? 64 * 1024,
     websocketMaxMessageSize: input.websocketMaxMessageSize ?? 10 * 1024 * 1024,
     trustedDownstream: input.trustedDownstream ?? [],
   };
   positive('maxBodySize', settings.maxBodySize);
-  positive('maxHeaderSize', settings.maxHeaderSize);
-  positive('websocketMaxMessageSize', settings.websocketMaxMessageSize);
+  if (settings.maxHeaderSize !== undefined) positive('maxHeaderSize', settings.maxHeaderSize);
+  for (const name of ['requestTimeout', 'handlerTimeout'] as const) {
+    const value = settings[name];
+    if (value !== undefined && !(value > 0 && value <= 2 ** 31 / 1000)) throw new ConfigurationError(`${name} must be a positive number of seconds, got ${value}`);
+  }
+  if (settings.idleConnectionTimeout !== undefined && settings.idleConnectionTimeout !== 10) {
+    throw new ConfigurationError(
+      `idleConnectionTimeout ${settings.idleConnectionTimeout} cannot be honoured: this uWebSockets.js build closes idle HTTP connections after 10 seconds (a compile-time constant). Remove the setting or set it to 10.`,
+    );
+  }
+  if (settings.ssl) {
+    for (const file of [settings.ssl.keyFile, settings.ssl.certFile]) {
+      if (!file || !existsSync(file)) throw new ConfigurationError(`ssl: cannot read ${JSON.stringify(file)}; give keyFile and certFile as paths to PEM files`);
+    }
+  }
+  if (settings.cors) {
+    const origins = settings.cors.origins;
+    if (origins !== '*' && !Array.isArray(origins) && typeof origins !== 'function') {
+      throw new ConfigurationError("cors.origins must be '*', a list of origins, or a function of the origin");
+    }
+    if (origins === '*' && settings.cors.credentials) {
+      throw new ConfigurationError("cors: credentials cannot be allowed for every origin ('*'); list the origins or give a function");
+    }
+  }  positive('websocketMaxMessageSize', settings.websocketMaxMessageSize);
   if (!settings.staticUrlPrefix.startsWith('/') || !settings.staticUrlPrefix.endsWith('/')) {
     throw new ConfigurationError(`staticUrlPrefix '${settings.staticUrlPrefix}' must start and end with '/'`);
   }
