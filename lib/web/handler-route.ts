@@ -32,8 +32,9 @@ export class HandlerRoute {
     for (const method of supported) {
       const name = method.toLowerCase();
       if (typeof proto[name] === 'function') this.verbs.set(method, name);
+      // HEAD without head() is answered by get() without a body (RFC 9110).
+      else if (method === 'HEAD' && typeof proto.get === 'function') this.verbs.set(method, 'get');
     }
-    if (!this.verbs.has('HEAD') && this.verbs.has('GET') && supported.includes('HEAD')) this.verbs.set('HEAD', 'get');
     this.allowHeader = [...this.verbs.keys()].join(', ');
     this.streamBody = isStreamRequestBody(handlerClass);
   }

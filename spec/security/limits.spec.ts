@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import net from 'node:net';
+import { Application, ConfigurationError, RequestHandler, sleep, WebSocket, WebSocketHandler } from '../../lib';
+import { TestServer } from '../../lib/testing';
+import { rawExchange, statusLines } from '../helpers/raw-http';
+
+let abortedBySignal = false;
+
+class SlowHandler extends RequestHandler {
+  async get() {
+    abortedBySignal = false;
+    this.signal.addEventListener('abort', () => (abortedBySignal = true));
+    await sleep(Number(this.getArgument('s', '1')));
+    this.write('too late?');
+  }
+  post() {
+    this.write(`got ${this.request.body.length}`);
+  }
+}
+
+@WebSocket('/ws', { maxMessageSize: 100 })
+class SmallSocket extends WebSocketHandler {}
+
+describe('limits and timeouts', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+
+  before(async () => {
+    server = await TestServer.start(new Application({
+      maxHeaderSize: 2048, maxBodySize: 1000, requestTimeout: 0.3, handlerTimeout: 0.3,
+      handlers: [['/slow', SlowHandler], SmallSocket],
+    }));
+  });
+  after(() => server.close());
+
+  it('answers 431 for a request head over maxHeaderSize, and closes the connection', async () => {
+    const { data, closedByServer } = await rawExchange(server.port, `GET /slow?s=0 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(3000)}\r\n\r\n`, 1000);
+    expect(statusLines(data)).to.deep.equal(['HTTP/1.1 431 Request Header Fields Too Large']);
+    expect(closedByServer).to.equal(true);
+    const { data: fine } = await rawExchange(server.port, `GET /slow?s=0 HTTP/1.1\r\nHost: x\r\nX-Small: ${'a'.repeat(1000)}\r\n\r\n`);
+    expect(statusLines(fine)).to.deep.equal(['HTTP/1.1 200 OK']);
+  });
+
+  it('answers 413 for bodies over maxBodySize', async () => {
+    expect((await server.fetch('/slow', { method: 'POST', body: Buffer.alloc(1001) })).status).to.equal(413);
+    expect((await server.fetch('/slow', { method: 'POST', body: Buffer.alloc(1000) })).text).to.equal('got 1000');
+  });
+
+  it('answers 408 and closes when the body does not arrive within requestTimeout', async () => {
+    const { data, closedByServer } = await rawExchange(server.port, 'POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\nonly a little', 2000);
+    expect(statusLines(data)).to.deep.equal(['HTTP/1.1 408 Request Timeout']);
+    expect(closedByServer).to.equal(true);
+  });
+
+  it('answers 503 when the handler takes longer than handlerTimeout, and aborts its signal', async () => {
+    const response = await server.fetch('/slow?s=0.8');
+    expect([response.status, response.reason]).to.deep.equal([503, 'Handler Timeout']);
+    expect(abortedBySignal).to.equal(true);
+    await sleep(0.6);
+    expect((await server.fetch('/slow?s=0')).text).to.equal('too late?');
+  });
+
+  it('closes WebSockets with 1009 over the payload limit', async () => {
+    const conn = await server.websocket('/ws');
+    await conn.writeMessage('x'.repeat(101));
+    expect(await conn.readMessage()).to.equal(null);
+    expect(conn.closeCode).to.equal(1009);
+  });
+
+  it('closes idle keep-alive connections (uWS: after 10 s), and refuses other idleConnectionTimeout values', async () => {
+    expect(() => new Application({ idleConnectionTimeout: 30 })).to.throw(ConfigurationError, /10 seconds/);
+    expect(() => new Application({ idleConnectionTimeout: 10, handlers: [] })).to.not.throw();
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.write('GET /slow?s=0 HTTP/1.1\r\nHost: x\r\n\r\n');
+    socket.resume(); // read the response, so the server's FIN is seen
+    const started = Date.now();
+    await new Promise((resolve) => socket.on('close', resolve));
+    const seconds = (Date.now() - started) / 1000;
+    expect(seconds).to.be.within(5, 25);
+  });
+
+  it('validates the limit settings', () => {
+    expect(() => new Application({ requestTimeout: 0 })).to.throw(ConfigurationError, /requestTimeout/);
+    expect(() => new Application({ handlerTimeout: -1 })).to.throw(ConfigurationError, /handlerTimeout/);
+    expect(() => new Application({ maxHeaderSize: 0 })).to.throw(ConfigurationError, /maxHeaderSize/);
+    expect(() => new Application({ ssl: { keyFile: '/nope/key.pem', certFile: '/nope/cert.pem' } })).to.throw(ConfigurationError, /cannot read/);
+  });
+});
