@@ -178,9 +178,12 @@ export class Application {
     exchange.onAbort(() => handler._connectionClosed());
     const refusal = refuseRequest(exchange, this.settings);
     if (refusal) {
-      // The framing cannot be trusted: never read on from this connection.
+      // The framing cannot be trusted: never read on from this connection. Answer only after
+      // the native callback: bytes behind this request are already in uWS's buffer, and uWS
+      // would parse and run them as the next request if this response ended now, whereas it
+      // drops the connection when a pipelined request arrives while a response is pending.
       exchange.closeWhenDone();
-      this.track(handleException(handler, refusal));
+      setImmediate(() => this.track(handleException(handler, refusal)));
       return;
     }
     const hasBody = exchange.header('transfer-encoding') !== '' || (exchange.header('content-length') || '0') !== '0';

@@ -36,7 +36,7 @@ export function rawExchange(port: number, data: string | Buffer, quietMs = 300):
 
 /** Parses the status lines of every response in a raw HTTP/1.1 byte stream. */
 export function statusLines(raw: string): string[] {
-  return raw.match(/^HTTP\/1\.1 \d{3}[^\r\n]*/gm) ?? [];
+  return raw.match(/HTTP\/1\.1 \d{3}[^\r\n]*/g) ?? [];
 }
 
 /** Waits until `predicate` holds (polling), or fails after `timeoutMs`. */
