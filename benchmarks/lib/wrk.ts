@@ -1,0 +1,26 @@
+import { run } from './processes';
+
+/** What one wrk run measured. */
+export interface WrkResult {
+  rps: number;
+  p99ms: number;
+  requests: number;
+  errors: number;
+}
+
+function toMs(value: string, unit: string): number {
+  const number = Number(value);
+  return unit === 'us' ? number / 1000 : unit === 's' ? number * 1000 : number;
+}
+
+/** Runs wrk (Debian's, native: not the bottleneck) on CPU 1 against `url`. */
+export async function wrk(url: string, seconds: number, connections = 50): Promise<WrkResult> {
+  const out = await run('taskset', ['-c', '1', 'wrk', '-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', url]);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(out);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (socket ? socket.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0);
+  return { rps, p99ms: p99 ? toMs(p99[1], p99[2]) : NaN, requests, errors };
+}

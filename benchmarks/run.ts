@@ -1,0 +1,252 @@
+/**
+ * `npm run bench [-- --quick]`: every scenario against Typhoon and the reference servers in
+ * one run, same load generators, printed as markdown tables with ratios to raw uWebSockets.js,
+ * and saved as JSON under benchmarks/results/. Servers run on CPU 0, load generators on CPU 1.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { isNative } from '../lib/transport/uws';
+import { rss, sampleRss, startServer, type RunningServer } from './lib/processes';
+import { wrk } from './lib/wrk';
+import { broadcastLoad, connect, echoLoad, frame, openIdle } from './lib/ws-load';
+
+const quick = process.argv.includes('--quick');
+const root = path.resolve(__dirname, '..', '..');
+const SECONDS = quick ? 2 : 8;
+const WARMUP = quick ? 1 : 2;
+const IDLE = 10_000;
+const SUSTAINED = quick ? 300_000 : 1_000_000;
+
+interface ServerSpec {
+  name: string;
+  command: string;
+  args: (port: number, staticDir: string) => string[];
+  http: boolean;
+  ws: boolean;
+}
+
+interface Row {
+  scenario: string;
+  server: string;
+  rate: number;
+  unit: string;
+  p99ms: number;
+  peakRssMb: number;
+  errors?: number;
+  extra?: string;
+}
+
+const node = process.execPath;
+const SERVERS: ServerSpec[] = [
+  { name: 'uWebSockets.js', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/raw-uws.js'), String(p), s], http: true, ws: true },
+  { name: 'Typhoon', command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: true },
+  { name: 'Fastify', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/fastify.js'), String(p), s], http: true, ws: false },
+  { name: 'node:http (+ws)', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/node-http.js'), String(p), s], http: true, ws: true },
+  { name: 'Express', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/express.js'), String(p), s], http: true, ws: false },
+  { name: 'Tornado', command: '/usr/bin/python3', args: (p, s) => [path.join(root, 'benchmarks/servers/tornado_server.py'), String(p), s], http: true, ws: true },
+];
+
+const HTTP_SCENARIOS = [
+  { name: 'plaintext', path: '/', connections: 50 },
+  { name: 'JSON + :id + injected singleton', path: '/json/42', connections: 50 },
+  { name: 'static 4 KiB', path: '/static/4k.bin', connections: 50 },
+  { name: 'static 10 MiB', path: '/static/10m.bin', connections: 10 },
+];
+
+const rows: Row[] = [];
+const notes: string[] = [];
+const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+
+function preflight(): ServerSpec[] {
+  if (!existsSync('/usr/bin/wrk')) throw new Error("wrk is missing: apt-get install -y wrk (the HTTP load generator)");
+  if (!isNative(require('uWebSockets.js'))) throw new Error('uWebSockets.js is on its JavaScript fallback: refusing to benchmark');
+  try {
+    execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    notes.push('could not pin the load generator to CPU 1');
+  }
+  let servers = SERVERS;
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import tornado'], { stdio: 'ignore' });
+  } catch {
+    notes.push('Tornado skipped: apt-get install -y python3-tornado');
+    servers = servers.filter((server) => server.name !== 'Tornado');
+  }
+  return servers;
+}
+
+function makeStatic(): { dir: string; sizes: Record<string, number> } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'typhoon-bench-'));
+  writeFileSync(path.join(dir, '4k.bin'), randomBytes(4096));
+  writeFileSync(path.join(dir, '10m.bin'), randomBytes(10 * 1024 * 1024));
+  return { dir, sizes: { '/static/4k.bin': 4096, '/static/10m.bin': 10 * 1024 * 1024 } };
+}
+
+async function start(spec: ServerSpec, staticDir: string): Promise<RunningServer> {
+  return startServer(spec.name, spec.command, spec.args(0, staticDir), root);
+}
+
+/** Checks every HTTP endpoint answers what the benchmark expects before anything is timed. */
+async function verifyHttp(server: RunningServer, sizes: Record<string, number>): Promise<void> {
+  const base = `http://127.0.0.1:${server.port}`;
+  const hello = await fetch(`${base}/`);
+  const text = await hello.text();
+  if (hello.status !== 200 || text !== 'Hello, World!') throw new Error(`${server.name} / answered ${hello.status} ${JSON.stringify(text)}`);
+  const json = (await (await fetch(`${base}/json/42`)).json()) as { id: string; name: string };
+  if (json.id !== '42' || json.name !== 'item 42') throw new Error(`${server.name} /json/42 answered ${JSON.stringify(json)}`);
+  for (const [file, size] of Object.entries(sizes)) {
+    const body = Buffer.from(await (await fetch(`${base}${file}`)).arrayBuffer());
+    if (body.length !== size) throw new Error(`${server.name} ${file} answered ${body.length} bytes, expected ${size}`);
+  }
+}
+
+async function verifyWs(server: RunningServer): Promise<void> {
+  const { socket, rest } = await connect(server.port, '/echo');
+  const reply = await new Promise<Buffer>((resolve) => {
+    let data = rest;
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      if (data.length >= 7) resolve(data);
+    });
+    socket.write(frame(Buffer.from('hello')));
+  });
+  socket.destroy();
+  if (reply.subarray(2, 7).toString() !== 'hello') throw new Error(`${server.name} /echo answered ${JSON.stringify(reply.toString())}`);
+}
+
+async function httpScenarios(servers: ServerSpec[], staticDir: string, sizes: Record<string, number>): Promise<void> {
+  for (const spec of servers.filter((s) => s.http)) {
+    const server = await start(spec, staticDir);
+    try {
+      await verifyHttp(server, sizes);
+      await wrk(`http://127.0.0.1:${server.port}/`, WARMUP);
+      for (const scenario of HTTP_SCENARIOS) {
+        const { result, peak } = await sampleRss(server.pid, 100, () => wrk(`http://127.0.0.1:${server.port}${scenario.path}`, SECONDS, scenario.connections));
+        rows.push({ scenario: scenario.name, server: spec.name, rate: result.rps, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(peak), errors: result.errors });
+        process.stderr.write(`  ${scenario.name} ${spec.name}: ${Math.round(result.rps)} req/s\n`);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+async function wsScenarios(servers: ServerSpec[], staticDir: string): Promise<void> {
+  for (const spec of servers.filter((s) => s.ws)) {
+    let server = await start(spec, staticDir);
+    try {
+      await verifyWs(server);
+      await echoLoad(server.port, WARMUP);
+      const echo = await sampleRss(server.pid, 100, () => echoLoad(server.port, SECONDS));
+      rows.push({ scenario: 'WebSocket echo', server: spec.name, rate: echo.result.rate, unit: 'msg/s', p99ms: echo.result.p99ms, peakRssMb: mb(echo.peak) });
+      process.stderr.write(`  WebSocket echo ${spec.name}: ${Math.round(echo.result.rate)} msg/s\n`);
+      const broadcast = await sampleRss(server.pid, 100, () => broadcastLoad(server.port, SECONDS, 1000));
+      rows.push({ scenario: 'broadcast to 1,000 clients', server: spec.name, rate: broadcast.result.rate, unit: 'deliveries/s', p99ms: broadcast.result.p99ms, peakRssMb: mb(broadcast.peak) });
+      process.stderr.write(`  broadcast ${spec.name}: ${Math.round(broadcast.result.rate)} deliveries/s\n`);
+    } finally {
+      await server.stop();
+    }
+    // Idle connections on a fresh process, so earlier scenarios do not blur the memory figure.
+    server = await start(spec, staticDir);
+    try {
+      await verifyWs(server);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const before = rss(server.pid);
+      const sockets = await openIdle(server.port, IDLE);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const after = rss(server.pid);
+      for (const socket of sockets) socket.destroy();
+      const perConnection = (after - before) / IDLE;
+      rows.push({ scenario: `${IDLE.toLocaleString('en')} idle WebSockets`, server: spec.name, rate: perConnection, unit: 'bytes/conn', p99ms: NaN, peakRssMb: mb(after) });
+      process.stderr.write(`  idle ${spec.name}: ${Math.round(perConnection)} bytes/connection\n`);
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+/** A long plaintext run on Typhoon, watching RSS: the slope of the second half should be ~0. */
+async function sustained(staticDir: string): Promise<void> {
+  const spec = SERVERS.find((s) => s.name === 'Typhoon')!;
+  const server = await start(spec, staticDir);
+  try {
+    const probe = await wrk(`http://127.0.0.1:${server.port}/`, 1);
+    const seconds = Math.max(2, Math.ceil(SUSTAINED / Math.max(probe.rps, 1)) + 1);
+    const { result, samples } = await sampleRss(server.pid, 250, () => wrk(`http://127.0.0.1:${server.port}/json/7`, seconds));
+    const half = samples.slice(Math.floor(samples.length / 2));
+    const slope = linearSlope(half); // bytes per second
+    const perHundredK = result.rps ? (slope / result.rps) * 100_000 : 0;
+    rows.push({
+      scenario: `sustained ${(result.requests / 1e6).toFixed(2)}M requests (JSON)`, server: spec.name, rate: result.rps, unit: 'req/s', p99ms: result.p99ms,
+      peakRssMb: mb(Math.max(...samples.map(([, value]) => value))),
+      extra: `RSS ${mb(samples[0][1])} → ${mb(samples[samples.length - 1][1])} MB; second-half trend ${(perHundredK / 1024).toFixed(1)} KiB per 100k requests`,
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+function linearSlope(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return den ? num / den : 0;
+}
+
+function format(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return '–';
+  if (unit === 'bytes/conn') return `${Math.round(value).toLocaleString('en')} B/conn`;
+  return `${Math.round(value).toLocaleString('en')} ${unit}`;
+}
+
+function table(): string {
+  const lines: string[] = [];
+  for (const scenario of [...new Set(rows.map((row) => row.scenario))]) {
+    const group = rows.filter((row) => row.scenario === scenario);
+    const reference = group.find((row) => row.server === 'uWebSockets.js');
+    lines.push(`\n### ${scenario}\n`, '| server | throughput | p99 latency | peak RSS | vs raw uWS |', '| --- | ---: | ---: | ---: | ---: |');
+    for (const row of group) {
+      const ratio = reference && reference.rate ? row.rate / reference.rate : NaN;
+      const p99 = Number.isFinite(row.p99ms) ? `${row.p99ms.toFixed(2)} ms` : '–';
+      const errors = row.errors ? ` (${row.errors} errors)` : '';
+      lines.push(`| ${row.server} | ${format(row.rate, row.unit)}${errors} | ${p99} | ${row.peakRssMb} MB | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'} |`);
+      if (row.extra) lines.push(`| | ${row.extra} | | | |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const servers = preflight();
+  const { dir, sizes } = makeStatic();
+  const started = Date.now();
+  try {
+    process.stderr.write(`Typhoon benchmarks (${quick ? 'quick' : 'full'}): servers on CPU 0, wrk and the WebSocket client on CPU 1\n`);
+    await httpScenarios(servers, dir, sizes);
+    await wsScenarios(servers, dir);
+    await sustained(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const header = `## Typhoon benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${quick ? 'quick' : 'full'} run (${seconds} s), Node ${process.versions.node}, ${require('node:os').cpus().length} cores`;
+  console.log(header);
+  console.log(table());
+  if (notes.length) console.log(`\nNotes: ${notes.join('; ')}`);
+  const dirOut = path.join(root, 'benchmarks', 'results');
+  mkdirSync(dirOut, { recursive: true });
+  const file = path.join(dirOut, `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+  writeFileSync(file, JSON.stringify({ quick, seconds, node: process.versions.node, rows, notes }, null, 2));
+  console.log(`\nSaved ${path.relative(root, file)}`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+// Reference: raw uWebSockets.js, the ceiling. Same routes as every benchmark server. Usage: node raw-uws.js <port> <static-dir>
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const uws = require('uWebSockets.js');
+
+if (!/\[native code\]/.test(Function.prototype.toString.call(uws.App))) {
+  console.error('uWebSockets.js is running its JavaScript fallback; refusing to benchmark it');
+  process.exit(2);
+}
+const [port, staticDir] = [Number(process.argv[2] ?? 0), process.argv[3]];
+const store = new Map(Array.from({ length: 1000 }, (_, i) => [String(i), `item ${i}`]));
+const files = {
+  '4k.bin': fs.readFileSync(path.join(staticDir, '4k.bin')),
+  '10m.bin': fs.readFileSync(path.join(staticDir, '10m.bin')),
+};
+
+const app = uws.App();
+app.get('/', (res) => {
+  res.writeHeader('Content-Type', 'text/plain').end('Hello, World!');
+});
+app.get('/json/:id', (res, req) => {
+  const id = req.getParameter(0);
+  res.writeHeader('Content-Type', 'application/json').end(JSON.stringify({ id, name: store.get(id) ?? null }));
+});
+app.get('/static/:file', (res, req) => {
+  const body = files[req.getParameter(0)];
+  if (!body) return void res.writeStatus('404 Not Found').end();
+  res.writeHeader('Content-Type', 'application/octet-stream').end(body);
+});
+const ws = { maxPayloadLength: 1 << 20, idleTimeout: 0, maxBackpressure: 1 << 20 };
+app.ws('/echo', { ...ws, message: (socket, message, binary) => socket.send(message, binary) });
+app.ws('/broadcast', {
+  ...ws,
+  open: (socket) => socket.subscribe('all'),
+  message: (_socket, message, binary) => app.publish('all', message, binary),
+});
+app.listen('127.0.0.1', port, (listen) => {
+  if (!listen) process.exit(1);
+  console.log(`PORT ${uws.us_socket_local_port(listen)}`);
+});
