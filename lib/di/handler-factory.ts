@@ -1,6 +1,6 @@
-import { injectable, type DependencyContainer } from 'tsyringe';
+import { injectable, type DependencyContainer, type InjectionToken } from 'tsyringe';
 import { ConfigurationError } from '../errors';
-import { constructorParamTypes, type Constructor } from './reflection';
+import { constructorParamTypes, constructorTokens, type Constructor } from './reflection';
 
 /**
  * Builds, once per route, the function that makes a handler instance for each request.
@@ -20,5 +20,35 @@ export function handlerFactory<T>(container: DependencyContainer, cls: Construct
   }
   // Classes given in tuple form may carry metadata without tsyringe knowing them yet.
   injectable()(cls);
-  return () => container.resolve(cls);
+  return stableDependencyFactory(container, cls) ?? (() => container.resolve(cls));
+}
+
+/**
+ * Skips the container for dependencies that cannot change: on the first request each
+ * parameter is resolved twice; one that comes back as the same object (a singleton or
+ * container-scoped service) is kept and passed to every later handler, the others are
+ * resolved per request. Null when a parameter is not a plain token (`@injectAll`, transforms).
+ */
+function stableDependencyFactory<T>(container: DependencyContainer, cls: Constructor<T>): (() => T) | null {
+  const tokens = constructorTokens(cls);
+  if (!tokens || tokens.some((token) => !isPlainToken(token))) return null;
+  let stable: unknown[] | null = null;
+  const resolve = (token: unknown) => container.resolve(token as InjectionToken);
+  return () => {
+    if (!stable) {
+      stable = tokens.map((token) => {
+        const first = resolve(token);
+        return first === resolve(token) ? first : NOT_STABLE;
+      });
+    }
+    const args = new Array(tokens.length);
+    for (let i = 0; i < tokens.length; i++) args[i] = stable[i] === NOT_STABLE ? resolve(tokens[i]) : stable[i];
+    return new cls(...args);
+  };
+}
+
+const NOT_STABLE = Symbol('not stable');
+
+function isPlainToken(token: unknown): boolean {
+  return typeof token === 'function' || typeof token === 'string' || typeof token === 'symbol';
 }

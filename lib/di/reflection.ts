@@ -56,3 +56,15 @@ export function isStreamRequestBody(target: Constructor): boolean {
 export function constructorParamTypes(target: Constructor): unknown[] | undefined {
   return Reflect.getMetadata('design:paramtypes', target);
 }
+
+/**
+ * The token tsyringe resolves for each constructor parameter: the recorded type, or the token
+ * of an `@inject(token)` on that parameter (tsyringe keeps those under "injectionTokens").
+ * Entries that are objects describe `@injectAll`/transforms: callers must let tsyringe handle them.
+ */
+export function constructorTokens(target: Constructor): unknown[] | undefined {
+  const types = constructorParamTypes(target);
+  if (!types) return undefined;
+  const overrides: Record<string, unknown> = Reflect.getOwnMetadata('injectionTokens', target) ?? {};
+  return types.map((type, index) => (index in overrides ? overrides[index] : type));
+}

@@ -6,8 +6,11 @@
 /** Where one exchange stands. `aborted`: the client went away; nothing may be written. */
 export type ExchangeState = 'open' | 'aborted' | 'finished';
 
-/** A header list as written to the wire: `[name, value]` pairs in order. */
+/** Request headers as received: `[name, value]` pairs in order, names lower-case. */
 export type HeaderPairs = Array<[string, string]>;
+
+/** Response headers as written to the wire, flat: `[name0, value0, name1, value1, ...]`. */
+export type HeaderList = string[];
 
 /**
  * One HTTP request and its response. Valid for the whole request, also after `await`s:
@@ -43,11 +46,11 @@ export interface ServerExchange {
   resumeBody(): void;
 
   /** Sends a complete response; `Content-Length` is computed by the transport. */
-  end(status: string, headers: HeaderPairs, body: string | Buffer, closeConnection?: boolean): void;
+  end(status: string, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void;
   /** Sends a response without a body (HEAD, 204, 304); headers may include `Content-Length`. */
-  endWithoutBody(status: string, headers: HeaderPairs, closeConnection?: boolean): void;
+  endWithoutBody(status: string, headers: HeaderList, closeConnection?: boolean): void;
   /** Starts a chunked response: status and headers, no body yet. */
-  writeHead(status: string, headers: HeaderPairs): void;
+  writeHead(status: string, headers: HeaderList): void;
   /** Writes a body chunk of a chunked response; `false` means the socket is backed up. */
   write(chunk: string | Buffer): boolean;
   /** Resolves when the socket can take more data, or when the exchange is aborted. */
@@ -57,7 +60,7 @@ export interface ServerExchange {
    * holding it in memory: the source is paused while the socket is full and destroyed when
    * the client goes away. Resolves when the body was handed over or the exchange ended.
    */
-  endStream(status: string, headers: HeaderPairs, size: number, source: import('node:stream').Readable): Promise<void>;
+  endStream(status: string, headers: HeaderList, size: number, source: import('node:stream').Readable): Promise<void>;
   /** Ends a chunked response, optionally with a last chunk. */
   endChunked(chunk?: string | Buffer): void;
   /** Closes the connection once the response is sent (e.g. after refusing an unread body). */

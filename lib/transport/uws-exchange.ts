@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { genLog } from '../log';
-import type { ExchangeState, HeaderPairs, ServerExchange } from './types';
+import type { ExchangeState, HeaderList, HeaderPairs, ServerExchange } from './types';
 
 const textDecoder = new TextDecoder();
 
@@ -18,9 +18,11 @@ const UPPER_METHODS: Record<string, string> = {
  */
 export class UwsExchange implements ServerExchange {
   readonly method: string;
-  readonly path: string;
-  readonly query: string;
   readonly protocol: string;
+  /** Read from the native request on first use (most handlers never look): see `detach()`. */
+  private url: string | null = null;
+  private search: string | null = null;
+  private readonly fallback: boolean;
   state: ExchangeState = 'open';
 
   /** Handshake data of a WebSocket upgrade request. */
@@ -30,6 +32,8 @@ export class UwsExchange implements ServerExchange {
   private headerList: HeaderPairs | null = null;
   private remote: string | null = null;
   private inCallback = true;
+  /** Most requests have one abort listener (the handler): no array for them. */
+  private abortCallback: (() => void) | null = null;
   private abortCallbacks: Array<() => void> | null = null;
   private drainWaiters: Array<() => void> | null = null;
   private bodyReader: ((chunk: Buffer, last: boolean) => void) | null = null;
@@ -43,17 +47,33 @@ export class UwsExchange implements ServerExchange {
     this.req = req;
     const method = req.getMethod();
     this.method = UPPER_METHODS[method] ?? method.toUpperCase();
-    const url = req.getUrl();
-    if (fallback) {
-      // The opt-in JS fallback leaves the query in getUrl() and its getQuery() throws.
-      const mark = url.indexOf('?');
-      this.path = mark < 0 ? url : url.slice(0, mark);
-      this.query = mark < 0 ? '' : url.slice(mark + 1);
-    } else {
-      this.path = url;
-      this.query = req.getQuery() ?? '';
-    }
+    this.fallback = fallback;
     this.protocol = ssl ? 'https' : 'http';
+  }
+
+  get path(): string {
+    if (this.url === null) this.readUrl();
+    return this.url!;
+  }
+
+  get query(): string {
+    if (this.search === null) {
+      if (this.fallback) this.readUrl();
+      else this.search = this.req!.getQuery() ?? '';
+    }
+    return this.search!;
+  }
+
+  private readUrl(): void {
+    const url = this.req!.getUrl();
+    if (!this.fallback) {
+      this.url = url;
+      return;
+    }
+    // The opt-in JS fallback leaves the query in getUrl() and its getQuery() throws.
+    const mark = url.indexOf('?');
+    this.url = mark < 0 ? url : url.slice(0, mark);
+    this.search = mark < 0 ? '' : url.slice(mark + 1);
   }
 
   header(name: string): string {
@@ -90,6 +110,8 @@ export class UwsExchange implements ServerExchange {
     }
     this.headerPairs();
     void this.remoteAddress;
+    void this.path;
+    void this.query;
     this.req = null;
     this.res.onAborted(() => this.aborted());
   }
@@ -101,6 +123,8 @@ export class UwsExchange implements ServerExchange {
   prepareUpgrade(context: us_socket_context_t): void {
     this.headerPairs();
     void this.remoteAddress;
+    void this.path;
+    void this.query;
     this.upgradeInfo = { key: this.header('sec-websocket-key'), extensions: this.header('sec-websocket-extensions'), context };
   }
 
@@ -117,7 +141,8 @@ export class UwsExchange implements ServerExchange {
   }
 
   onAbort(callback: () => void): void {
-    (this.abortCallbacks ??= []).push(callback);
+    if (!this.abortCallback) this.abortCallback = callback;
+    else (this.abortCallbacks ??= []).push(callback);
   }
 
   readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
@@ -139,7 +164,7 @@ export class UwsExchange implements ServerExchange {
     if (this.state === 'open') this.res.resume();
   }
 
-  end(status: string, headers: HeaderPairs, body: string | Buffer, closeConnection = false): void {
+  end(status: string, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (this.state !== 'open') return;
     this.state = 'finished';
     // Unread body bytes would be parsed as the next request: close instead.
@@ -149,14 +174,15 @@ export class UwsExchange implements ServerExchange {
     this.released();
   }
 
-  endWithoutBody(status: string, headers: HeaderPairs, closeConnection = false): void {
+  endWithoutBody(status: string, headers: HeaderList, closeConnection = false): void {
     if (this.state !== 'open') return;
     this.state = 'finished';
     closeConnection ||= this.bodyPending;
     // This build's endWithoutBody(length) writes Content-Length itself, and aborts the process
     // for a non-zero length. So: our own Content-Length header and no arguments, or (to close a
     // connection whose body was not read) `(0, true)`, which only suits responses without one.
-    const hasLength = headers.some(([name]) => name.toLowerCase() === 'content-length');
+    let hasLength = false;
+    for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() === 'content-length') hasLength = true;
     const send = () => {
       this.writeStatusAndHeaders(status, headers);
       if (closeConnection && !hasLength) this.res.endWithoutBody(0, true);
@@ -167,7 +193,7 @@ export class UwsExchange implements ServerExchange {
     this.released();
   }
 
-  writeHead(status: string, headers: HeaderPairs): void {
+  writeHead(status: string, headers: HeaderList): void {
     if (this.state !== 'open') return;
     if (this.inCallback) this.writeStatusAndHeaders(status, headers);
     else this.res.cork(() => this.writeStatusAndHeaders(status, headers));
@@ -195,7 +221,7 @@ export class UwsExchange implements ServerExchange {
     });
   }
 
-  endStream(status: string, headers: HeaderPairs, size: number, source: Readable): Promise<void> {
+  endStream(status: string, headers: HeaderList, size: number, source: Readable): Promise<void> {
     if (this.state !== 'open') {
       source.destroy();
       return Promise.resolve();
@@ -278,16 +304,17 @@ export class UwsExchange implements ServerExchange {
     this.released();
   }
 
-  private writeAndEnd(status: string, headers: HeaderPairs, body: string | Buffer, closeConnection: boolean): void {
+  private writeAndEnd(status: string, headers: HeaderList, body: string | Buffer, closeConnection: boolean): void {
     this.writeStatusAndHeaders(status, headers);
     this.res.end(body, closeConnection);
   }
 
   /** Status first, then headers: uWS formats the response linearly. Caller corks. */
-  private writeStatusAndHeaders(status: string, headers: HeaderPairs): void {
+  private writeStatusAndHeaders(status: string, headers: HeaderList): void {
     const res = this.res;
-    res.writeStatus(status);
-    for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i][0], headers[i][1]);
+    // uWS writes "200 OK" itself when no status was written: one native call less per response.
+    if (status !== '200 OK') res.writeStatus(status);
+    for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i], headers[i + 1]);
   }
 
   private aborted(): void {
@@ -295,8 +322,11 @@ export class UwsExchange implements ServerExchange {
     this.state = 'aborted';
     this.bodyReader = null;
     this.released();
+    const first = this.abortCallback;
     const callbacks = this.abortCallbacks;
+    this.abortCallback = null;
     this.abortCallbacks = null;
+    first?.();
     if (callbacks) for (const callback of callbacks) callback();
   }
 

@@ -176,7 +176,9 @@ export class Application {
     if (!handler) return;
     if (this.settings.compressResponse) handler._compression = /\bgzip\b/.test(exchange.header('accept-encoding')) ? 'gzip' : 'identity';
     exchange.onAbort(() => handler._connectionClosed());
-    const refusal = refuseRequest(exchange, this.settings);
+    const length = exchange.header('content-length');
+    const encoding = exchange.header('transfer-encoding');
+    const refusal = refuseRequest(exchange, length, encoding, this.settings);
     if (refusal) {
       // The framing cannot be trusted: never read on from this connection. Answer only after
       // the native callback: bytes behind this request are already in uWS's buffer, and uWS
@@ -186,9 +188,10 @@ export class Application {
       setImmediate(() => this.track(handleException(handler, refusal)));
       return;
     }
-    const hasBody = exchange.header('transfer-encoding') !== '' || (exchange.header('content-length') || '0') !== '0';
+    const hasBody = encoding !== '' || (length !== '' && length !== '0');
     const body = hasBody ? new BodyReader(exchange, this.settings.maxBodySize, this.settings.requestTimeout) : null;
     const lifecycle = execute(handler, match, body);
+    if (!lifecycle) return; // answered inside the native callback
     const limit = this.settings.handlerTimeout;
     if (limit === undefined) return this.track(lifecycle);
     const timer = setTimeout(() => void handler._timedOut(limit), limit * 1000);
@@ -239,7 +242,7 @@ export class Application {
       const found = route.pattern.match(exchange.path);
       if (found) return this.upgrade(route, exchange, { args: found.args, named: Object.keys(found.named).length ? found.named : null });
     }
-    exchange.end('404 Not Found', [['Content-Type', 'text/plain; charset=UTF-8']], '404: Not Found');
+    exchange.end('404 Not Found', ['Content-Type', 'text/plain; charset=UTF-8'], '404: Not Found');
   }
 
   /** One WebSocket handshake: make the handler, then run it through `handshake()`. */
@@ -305,9 +308,7 @@ export class Application {
  * `maxHeaderSize`. Checked only when a body is announced or a header limit is set, so plain
  * GETs pay nothing.
  */
-function refuseRequest(exchange: ServerExchange, settings: ResolvedSettings): HTTPError | null {
-  const length = exchange.header('content-length');
-  const encoding = exchange.header('transfer-encoding');
+function refuseRequest(exchange: ServerExchange, length: string, encoding: string, settings: ResolvedSettings): HTTPError | null {
   if (length !== '' || encoding !== '') {
     let lengths = 0;
     let encodings = 0;

@@ -17,44 +17,79 @@ export interface RouteMatch {
   named: Record<string, string> | null;
 }
 
+/** A step's way of saying the request is over (answered early). */
+const STOP = Symbol('stop');
+
+type Step = (handler: RequestHandler, match: RouteMatch, body: BodyReader | null) => unknown;
+
 /**
- * The request lifecycle, as Tornado's `RequestHandler._execute`: method check → path args →
- * body → XSRF → current user → prepare → (streamed body) → verb → auto-finish; any exception
- * becomes an error page. Each step is awaited only if it returned a promise, so a handler that
- * never awaits completes inside the native callback, with no extra copies.
+ * The request lifecycle, as Tornado's `RequestHandler._execute`, one step each: initialize →
+ * CORS preflight / method check → path args → body → XSRF → current user → prepare →
+ * (streamed body) → verb → auto-finish. Any exception becomes an error page.
  */
-export async function execute(handler: RequestHandler, match: RouteMatch, body: BodyReader | null): Promise<void> {
-  const { route } = match;
-  const request = handler.request;
-  try {
-    const init = handler.initialize(route.initArgs);
-    if (init instanceof Promise) await init;
+const STEPS: readonly Step[] = [
+  (handler, match) => handler.initialize(match.route.initArgs),
+  (handler, match) => {
     const cors = handler.settings.cors;
-    if (cors && isPreflight(handler)) return await answerPreflight(handler, cors, [...route.verbs.keys()]);
-    const verb = route.verbs.get(request.method);
-    if (!verb) throw new HTTPError(405, undefined, { headers: { Allow: route.allowHeader } });
-    decodePathArgs(handler, match);
-    if (body && !route.streamBody) await readBody(handler, body);
-    if (handler.settings.xsrfCookies && !SAFE_METHODS.has(request.method)) handler.checkXsrfCookie();
-    const user = handler._loadCurrentUser();
-    if (user) await user;
-    const prepared = handler.prepare();
-    if (prepared instanceof Promise) await prepared;
-    if (handler.finished) return;
-    if (body && route.streamBody) await streamBody(handler, body);
-    const result = (handler as unknown as Record<string, (...args: string[]) => unknown>)[verb](...handler.pathArgs);
-    if (result instanceof Promise) await result;
-    if (!handler.finished) await handler.finish();
-  } catch (error) {
-    await handleException(handler, error);
+    if (cors && isPreflight(handler)) return answerPreflight(handler, cors, [...match.route.verbs.keys()]).then(() => STOP);
+    if (!match.route.verbs.has(handler.request.method)) throw new HTTPError(405, undefined, { headers: { Allow: match.route.allowHeader } });
+  },
+  (handler, match) => decodePathArgs(handler, match),
+  (handler, match, body) => (body && !match.route.streamBody ? readBody(handler, body) : undefined),
+  (handler) => {
+    if (handler.settings.xsrfCookies && !SAFE_METHODS.has(handler.request.method)) handler.checkXsrfCookie();
+  },
+  (handler) => handler._loadCurrentUser(),
+  (handler) => handler.prepare(),
+  (handler) => (handler.finished ? STOP : undefined),
+  (handler, match, body) => (body && match.route.streamBody ? streamBody(handler, body) : undefined),
+  (handler, match) => (handler as unknown as Record<string, (...args: string[]) => unknown>)[match.route.verbs.get(handler.request.method)!](...handler.pathArgs),
+  (handler) => (handler.finished ? undefined : handler._finishNow()),
+];
+
+/**
+ * Runs the lifecycle. Each step is awaited only if it returned a promise, so a handler that
+ * never awaits completes inside the native callback and no promise is made at all (the result
+ * is then `undefined`); otherwise the promise settles when the request is done.
+ */
+export function execute(handler: RequestHandler, match: RouteMatch, body: BodyReader | null): Promise<void> | undefined {
+  return runSteps(handler, match, body, 0);
+}
+
+function runSteps(handler: RequestHandler, match: RouteMatch, body: BodyReader | null, from: number): Promise<void> | undefined {
+  for (let i = from; i < STEPS.length; i++) {
+    let result: unknown;
+    try {
+      result = STEPS[i](handler, match, body);
+    } catch (error) {
+      return handleException(handler, error);
+    }
+    if (result === STOP) return undefined;
+    if (result instanceof Promise) {
+      return result.then(
+        (value) => (value === STOP ? undefined : runSteps(handler, match, body, i + 1)),
+        (error) => handleException(handler, error),
+      );
+    }
   }
+  return undefined;
 }
 
 export function decodePathArgs(handler: RequestHandler, match: Pick<RouteMatch, 'args' | 'named'>): void {
-  if (match.args.length) handler.pathArgs = match.args.map((arg) => decodeComponent(arg, false, 'path'));
+  if (match.args.length) {
+    // Most arguments have nothing to decode: keep the transport's array then.
+    handler.pathArgs = match.args.some((arg) => arg.includes('%')) ? match.args.map((arg) => decodeComponent(arg, false, 'path')) : match.args;
+  }
   if (match.named) {
+    const named = match.named;
+    let encoded = false;
+    for (const name in named) if (named[name].includes('%')) encoded = true;
+    if (!encoded) {
+      handler.pathKwargs = named;
+      return;
+    }
     const kwargs: Record<string, string> = {};
-    for (const [name, raw] of Object.entries(match.named)) kwargs[name] = decodeComponent(raw, false, 'path');
+    for (const [name, raw] of Object.entries(named)) kwargs[name] = decodeComponent(raw, false, 'path');
     handler.pathKwargs = kwargs;
   }
 }

@@ -23,12 +23,7 @@ export interface ProxyTrust {
 export class HTTPServerRequest {
   /** Upper-case method, e.g. `GET`. */
   readonly method: string;
-  /** Path and query as sent, e.g. `/items/1?full=1`. */
-  readonly uri: string;
-  /** Path as sent (still percent-encoded). */
-  readonly path: string;
-  /** Query string without `?`. */
-  readonly query: string;
+  private uriText: string | undefined;
   /** Always `HTTP/1.1` (uWS speaks nothing else). */
   readonly version = 'HTTP/1.1';
   /** Request headers, lower-case names. */
@@ -49,11 +44,24 @@ export class HTTPServerRequest {
 
   constructor(private readonly exchange: ServerExchange, private readonly trust: ProxyTrust) {
     this.method = exchange.method;
-    this.path = exchange.path;
-    this.query = exchange.query;
-    this.uri = exchange.query ? `${exchange.path}?${exchange.query}` : exchange.path;
     this.headers = new HTTPHeaders(undefined, exchange);
     this.startTime = performance.now();
+  }
+
+  /** Path as sent (still percent-encoded). */
+  get path(): string {
+    return this.exchange.path;
+  }
+
+  /** Query string without `?`. */
+  get query(): string {
+    return this.exchange.query;
+  }
+
+  /** Path and query as sent, e.g. `/items/1?full=1`. */
+  get uri(): string {
+    if (this.uriText === undefined) this.uriText = this.query ? `${this.path}?${this.query}` : this.path;
+    return this.uriText;
   }
 
   /** Client address; behind a proxy with `xheaders`, the address the proxy reports. */

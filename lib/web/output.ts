@@ -1,6 +1,6 @@
 import { gzipSync, createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { ResponseStateError, StreamClosedError, UnsafeValueError } from '../errors';
-import type { HeaderPairs, ServerExchange } from '../transport/types';
+import type { HeaderList, ServerExchange } from '../transport/types';
 import { checkHeaderName, checkHeaderValue, checkReason, reasonPhrase } from './http-status';
 
 /** A header value as handlers may give it. */
@@ -24,16 +24,23 @@ function formatValue(value: HeaderValue): string {
   return String(value);
 }
 
+/** Headers every response starts with (copied per response, never validated again). */
+const DEFAULT_FIELDS: readonly string[] = ['Content-Type', 'text/html; charset=UTF-8'];
+const DEFAULT_KEYS: readonly string[] = ['content-type'];
+const OK_LINE = '200 OK';
+
 /**
  * The response of one request: status, headers and buffered body, and how they reach the
- * transport (one `end` when finished at once; chunked after the first `flush`).
+ * transport (one `end` when finished at once; chunked after the first `flush`). Headers are kept
+ * flat (`[name, value, name, value...]`, the transport's wire order) with a parallel list of
+ * lower-case names: a handful of headers is searched faster than a Map is built.
  */
 export class ResponseOutput {
   state: OutputState = 'buffering';
   status = 200;
   reason: string | undefined;
-  /** lower-case name → [name as written, values]. */
-  private headers = new Map<string, [string, string[]]>();
+  private fields: string[] = DEFAULT_FIELDS.slice();
+  private keys: string[] = DEFAULT_KEYS.slice();
   private chunks: Array<string | Buffer> = [];
   private gzip: Gzip | null = null;
 
@@ -49,38 +56,53 @@ export class ResponseOutput {
 
   setHeader(name: string, value: HeaderValue): void {
     const text = checkHeaderValue(name, formatValue(value));
-    this.headers.set(name.toLowerCase(), [checkHeaderName(name), [text]]);
+    const key = name.toLowerCase();
+    const at = this.keys.indexOf(key);
+    if (at >= 0 && this.keys.indexOf(key, at + 1) < 0) {
+      this.fields[2 * at + 1] = text;
+      return;
+    }
+    this.clearHeader(key);
+    this.push(checkHeaderName(name), key, text);
+  }
+
+  /** setHeader for Typhoon's own constant values: no validation needed. `key` is lower-case. */
+  setTrustedHeader(key: string, name: string, value: string): void {
+    const at = this.keys.indexOf(key);
+    if (at >= 0 && this.keys.indexOf(key, at + 1) < 0) this.fields[2 * at + 1] = value;
+    else {
+      this.clearHeader(key);
+      this.push(name, key, value);
+    }
   }
 
   addHeader(name: string, value: HeaderValue): void {
     const text = checkHeaderValue(name, formatValue(value));
-    const entry = this.headers.get(name.toLowerCase());
-    if (entry) entry[1].push(text);
-    else this.headers.set(name.toLowerCase(), [checkHeaderName(name), [text]]);
+    this.push(checkHeaderName(name), name.toLowerCase(), text);
   }
 
   /** Adds a `Set-Cookie` line, replacing an earlier one for the same cookie name. */
   setCookieHeader(cookieName: string, line: string): void {
-    const entry = this.headers.get('set-cookie');
-    if (!entry) {
-      this.headers.set('set-cookie', ['Set-Cookie', [line]]);
-      return;
+    for (let i = this.keys.length - 1; i >= 0; i--) {
+      if (this.keys[i] === 'set-cookie' && this.fields[2 * i + 1].startsWith(`${cookieName}=`)) this.removeAt(i);
     }
-    entry[1] = entry[1].filter((existing) => !existing.startsWith(`${cookieName}=`));
-    entry[1].push(line);
+    this.push('Set-Cookie', 'set-cookie', line);
   }
 
   clearHeader(name: string): void {
-    this.headers.delete(name.toLowerCase());
+    const key = name.toLowerCase();
+    for (let i = this.keys.length - 1; i >= 0; i--) if (this.keys[i] === key) this.removeAt(i);
   }
 
   getHeader(name: string): string | undefined {
-    return this.headers.get(name.toLowerCase())?.[1][0];
+    const at = this.keys.indexOf(name.toLowerCase());
+    return at < 0 ? undefined : this.fields[2 * at + 1];
   }
 
-  /** Forgets status, headers and body (before anything was sent). */
+  /** Forgets status, headers and body (before anything was sent); back to the defaults. */
   reset(): void {
-    this.headers.clear();
+    this.fields = DEFAULT_FIELDS.slice();
+    this.keys = DEFAULT_KEYS.slice();
     this.chunks = [];
     this.status = 200;
     this.reason = undefined;
@@ -102,11 +124,17 @@ export class ResponseOutput {
 
   /** Removes Content-Type and other representation headers (204, 304). */
   clearRepresentationHeaders(): void {
-    for (const name of REPRESENTATION_HEADERS) this.headers.delete(name);
+    for (const name of REPRESENTATION_HEADERS) this.clearHeader(name);
   }
 
   statusLine(): string {
+    if (this.status === 200 && this.reason === undefined) return OK_LINE;
     return `${this.status} ${this.reason ?? reasonPhrase(this.status)}`;
+  }
+
+  /** Headers in wire order, flat. */
+  headerList(): HeaderList {
+    return this.fields;
   }
 
   /**
@@ -123,9 +151,9 @@ export class ResponseOutput {
     }
     if (this.state === 'buffering') {
       this.state = 'streaming';
-      this.headers.delete('content-length');
+      this.clearHeader('content-length');
       if (this.compressible(compression)) this.startGzip();
-      exchange.writeHead(this.statusLine(), this.pairs());
+      exchange.writeHead(this.statusLine(), this.fields);
     }
     const body = this.takeBody();
     if (body.length === 0) return;
@@ -137,25 +165,24 @@ export class ResponseOutput {
   /**
    * Completes the response. `omitBody` for HEAD (headers as for GET, no body). Buffered
    * responses get `Content-Length`; 1xx/204/304 get no body and no representation headers.
+   * Returns a promise only when it has to wait (the end of a gzipped stream).
    */
-  async finish(omitBody: boolean, compression: Compression): Promise<void> {
+  finish(omitBody: boolean, compression: Compression): void | Promise<void> {
     const exchange = this.exchange;
     if (this.state === 'streaming') {
       this.state = 'finished';
       const body = this.takeBody();
-      if (this.gzip) exchange.endChunked(await this.deflate(body, true));
-      else exchange.endChunked(body.length ? body : undefined);
+      if (this.gzip) return this.deflate(body, true).then((last) => exchange.endChunked(last));
+      exchange.endChunked(body.length ? body : undefined);
       return;
     }
     this.state = 'finished';
     const status = this.status;
     if (status === 204 || status === 304 || status < 200) {
-      if (this.chunks.length && this.chunks.some((chunk) => chunk.length)) {
-        throw new ResponseStateError(`Cannot send a body with status ${status}`);
-      }
+      if (this.chunks.some((chunk) => chunk.length)) throw new ResponseStateError(`Cannot send a body with status ${status}`);
       this.clearRepresentationHeaders();
-      this.headers.delete('content-length');
-      exchange.endWithoutBody(this.statusLine(), this.pairs());
+      this.clearHeader('content-length');
+      exchange.endWithoutBody(this.statusLine(), this.fields);
       return;
     }
     let body = this.takeBody();
@@ -164,20 +191,23 @@ export class ResponseOutput {
       this.setHeader('Content-Encoding', 'gzip');
     }
     if (omitBody) {
-      this.setHeader('Content-Length', this.headers.has('content-length') ? this.getHeader('content-length')! : Buffer.byteLength(body));
-      exchange.endWithoutBody(this.statusLine(), this.pairs());
+      this.setHeader('Content-Length', this.getHeader('content-length') ?? Buffer.byteLength(body));
+      exchange.endWithoutBody(this.statusLine(), this.fields);
       return;
     }
     // uWS writes Content-Length itself from the body it is given.
-    this.headers.delete('content-length');
-    exchange.end(this.statusLine(), this.pairs(), body);
+    if (this.keys.includes('content-length')) this.clearHeader('content-length');
+    exchange.end(this.statusLine(), this.fields, body);
   }
 
-  /** Headers as wire pairs. */
-  pairs(): HeaderPairs {
-    const out: HeaderPairs = [];
-    for (const [, [name, values]] of this.headers) for (const value of values) out.push([name, value]);
-    return out;
+  private push(name: string, key: string, value: string): void {
+    this.fields.push(name, value);
+    this.keys.push(key);
+  }
+
+  private removeAt(index: number): void {
+    this.fields.splice(2 * index, 2);
+    this.keys.splice(index, 1);
   }
 
   private takeBody(): string | Buffer {
@@ -191,7 +221,7 @@ export class ResponseOutput {
 
   /** True when this response should be gzipped; adds `Vary` whenever compression is on. */
   private compressible(compression: Compression): boolean {
-    if (compression === 'off' || this.headers.has('content-encoding')) return false;
+    if (compression === 'off' || this.keys.includes('content-encoding')) return false;
     if (!COMPRESSIBLE.test(this.getHeader('content-type') ?? '')) return false;
     this.addVary('Accept-Encoding');
     return compression === 'gzip';
@@ -205,7 +235,7 @@ export class ResponseOutput {
 
   private startGzip(): void {
     this.gzip = createGzip();
-    this.headers.set('content-encoding', ['Content-Encoding', ['gzip']]);
+    this.setHeader('Content-Encoding', 'gzip');
   }
 
   /** Compresses a chunk of a streamed response; SYNC_FLUSH so the client sees it now. */

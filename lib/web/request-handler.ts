@@ -28,6 +28,8 @@ export interface StaticUrlOptions {
 }
 
 const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
+/** What `finish()` returns when the response went out at once: no promise per request. */
+const DONE: Promise<void> = Promise.resolve();
 const NO_ARGS: string[] = [];
 
 /**
@@ -74,7 +76,7 @@ export class RequestHandler {
     this.request = request;
     this._exchange = exchange;
     this._out = new ResponseOutput(exchange);
-    this.clear();
+    this.applyDefaultHeaders();
   }
 
   /** Application settings. */
@@ -268,7 +270,7 @@ export class RequestHandler {
       return;
     }
     this._out.write(JSON.stringify(chunk));
-    this._out.setHeader('Content-Type', 'application/json; charset=UTF-8');
+    this._out.setTrustedHeader('content-type', 'Content-Type', 'application/json; charset=UTF-8');
   }
 
   /**
@@ -280,8 +282,16 @@ export class RequestHandler {
     return this._out.flush(this.request.method === 'HEAD', this._compression);
   }
 
-  /** Ends the response (after writing `chunk`). ETag/304 and Content-Length are handled here. */
-  async finish(chunk?: string | Buffer | object): Promise<void> {
+  /**
+   * Ends the response (after writing `chunk`). ETag/304 and Content-Length are handled here.
+   * The returned promise is already settled unless the end has to wait (a gzipped stream).
+   */
+  finish(chunk?: string | Buffer | object): Promise<void> {
+    return this._finishNow(chunk) ?? DONE;
+  }
+
+  /** @internal `finish()` that returns a promise only when the end has to wait. */
+  _finishNow(chunk?: string | Buffer | object): Promise<void> | undefined {
     if (this._out.state === 'finished') throw new ResponseStateError('finish() called twice');
     if (chunk !== undefined && chunk !== null) this.write(chunk);
     const out = this._out;
@@ -293,8 +303,10 @@ export class RequestHandler {
       }
     }
     this.request.markFinished();
-    await out.finish(this.request.method === 'HEAD', this._compression);
+    const pending = out.finish(this.request.method === 'HEAD', this._compression);
+    if (pending) return pending.then(() => this._afterFinish());
     this._afterFinish();
+    return undefined;
   }
 
   /** @internal Access log and `onFinish()`, once the response is out. */
@@ -311,7 +323,7 @@ export class RequestHandler {
   /** Computes the ETag of the buffered body (override; return null for none). */
   computeEtag(): string | null {
     const chunks = this._out.pending();
-    if (chunks.length === 1) return `"${hash('sha1', chunks[0])}"`;
+    if (chunks.length === 1) return etagOf(chunks[0]);
     return `"${hash('sha1', Buffer.concat(chunks.map((chunk) => Buffer.from(chunk))))}"`;
   }
 
@@ -344,8 +356,11 @@ export class RequestHandler {
   /** Forgets headers and body written so far and restores the defaults. */
   clear(): void {
     this._out.reset();
-    this._out.setHeader('Server', 'TyphoonServer');
-    this._out.setHeader('Content-Type', 'text/html; charset=UTF-8');
+    this.applyDefaultHeaders();
+  }
+
+  /** CORS headers (with the `cors` setting) and `setDefaultHeaders()`, on top of Content-Type. */
+  private applyDefaultHeaders(): void {
     if (this.settings.cors) decorateCors(this, this.settings.cors);
     this.setDefaultHeaders();
   }
@@ -354,7 +369,13 @@ export class RequestHandler {
   async sendError(status = 500, options: SendErrorOptions = {}): Promise<void> {
     if (this._out.state !== 'buffering') {
       genLog.error(`Cannot send error response after headers written (${this.request.method} ${this.request.uri})`);
-      if (this._out.state === 'streaming') await this._out.finish(false, 'off').catch(() => undefined);
+      if (this._out.state === 'streaming') {
+        try {
+          await this._out.finish(false, 'off');
+        } catch {
+          // the client is gone; nothing more to say
+        }
+      }
       return;
     }
     this.clear();
@@ -475,6 +496,22 @@ export class RequestHandler {
   renderString(template: string, context: Record<string, unknown> = {}): Promise<string> {
     return this.application.templates.render(template, context, this);
   }
+}
+
+/**
+ * The ETag of one body chunk. The last small string body and its tag are remembered: a hot
+ * response (the same text again and again) is hashed once, and the cache holds only what is
+ * derived from content, so it cannot leak anything between requests that the body did not.
+ */
+let lastBody: string | undefined;
+let lastTag = '';
+function etagOf(body: string | Buffer): string {
+  if (typeof body !== 'string' || body.length > 4096) return `"${hash('sha1', body)}"`;
+  if (body !== lastBody) {
+    lastTag = `"${hash('sha1', body)}"`;
+    lastBody = body;
+  }
+  return lastTag;
 }
 
 function cleanValues(values: string[] | undefined, strip: boolean): string[] {

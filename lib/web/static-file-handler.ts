@@ -136,7 +136,7 @@ export class StaticFileHandler extends RequestHandler {
     const source = createReadStream(file, { start, end: start + length - 1, highWaterMark: 256 * 1024 });
     this.request.markFinished();
     out.state = 'finished';
-    await this._exchange.endStream(out.statusLine(), out.pairs(), length, source);
+    await this._exchange.endStream(out.statusLine(), out.headerList(), length, source);
     this._afterFinish();
   }
 }

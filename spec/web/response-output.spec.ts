@@ -167,10 +167,10 @@ describe('response output', () => {
   });
   after(() => server.close());
 
-  it('sends default headers: Content-Type text/html, Server, Date, Content-Length', async () => {
+  it('sends default headers: Content-Type text/html, Date, Content-Length (no Server banner)', async () => {
     const response = await server.fetch('/status?code=200');
     expect(response.headers.get('content-type')).to.equal('text/html; charset=UTF-8');
-    expect(response.headers.get('server')).to.equal('TyphoonServer');
+    expect(response.headers.has('server')).to.equal(false);
     expect(Date.parse(response.headers.get('date')!)).to.be.closeTo(Date.now(), 5000);
     expect(response.headers.get('content-length')).to.equal('4');
   });
