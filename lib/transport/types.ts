@@ -6,10 +6,7 @@
 /** Where one exchange stands. `aborted`: the client went away; nothing may be written. */
 export type ExchangeState = 'open' | 'aborted' | 'finished';
 
-/** Request headers as received: `[name, value]` pairs in order, names lower-case. */
-export type HeaderPairs = Array<[string, string]>;
-
-/** Response headers as written to the wire, flat: `[name0, value0, name1, value1, ...]`. */
+/** Headers flat, `[name0, value0, name1, value1, ...]`: request headers as received (names lower-case), response headers as written. */
 export type HeaderList = string[];
 
 /**
@@ -31,8 +28,8 @@ export interface ServerExchange {
 
   /** First value of a header (lower-case name), `''` when absent. */
   header(name: string): string;
-  /** Every header line in arrival order, names lower-case. */
-  headerPairs(): HeaderPairs;
+  /** Every header line in arrival order, flat, names lower-case. */
+  headerList(): HeaderList;
 
   /** Called once if the client goes away before the response is complete. */
   onAbort(callback: () => void): void;

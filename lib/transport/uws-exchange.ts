@@ -1,9 +1,21 @@
 import type { Readable } from 'node:stream';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { genLog } from '../log';
-import type { ExchangeState, HeaderList, HeaderPairs, ServerExchange } from './types';
+import type { ExchangeState, HeaderList, ServerExchange } from './types';
 
 const textDecoder = new TextDecoder();
+
+/** Stands in for the native response once it has been upgraded (it must never be touched again). */
+const UPGRADED = new Proxy({}, { get: () => { throw new Error('uWS.HttpResponse used after the WebSocket upgrade'); } }) as HttpResponse;
+
+/** Header names interned, so each connection does not keep its own copies of the same names. */
+const HEADER_NAMES = new Map<string, string>();
+function intern(name: string): string {
+  const known = HEADER_NAMES.get(name);
+  if (known !== undefined) return known;
+  if (HEADER_NAMES.size < 512) HEADER_NAMES.set(name, name);
+  return name;
+}
 
 /** uWS reports methods lower-case; interned upper-case names save an allocation per request. */
 const UPPER_METHODS: Record<string, string> = {
@@ -29,7 +41,7 @@ export class UwsExchange implements ServerExchange {
   private upgradeInfo: { key: string; extensions: string; context: us_socket_context_t } | null = null;
   /** Valid only during the synchronous route callback; null afterwards. */
   private req: HttpRequest | null;
-  private headerList: HeaderPairs | null = null;
+  private headers: HeaderList | null = null;
   private remote: string | null = null;
   private inCallback = true;
   /** Most requests have one abort listener (the handler): no array for them. */
@@ -43,7 +55,7 @@ export class UwsExchange implements ServerExchange {
    */
   private bodyPending = false;
 
-  constructor(private readonly res: HttpResponse, req: HttpRequest, ssl: boolean, fallback = false) {
+  constructor(private res: HttpResponse, req: HttpRequest, ssl: boolean, fallback = false) {
     this.req = req;
     const method = req.getMethod();
     this.method = UPPER_METHODS[method] ?? method.toUpperCase();
@@ -78,16 +90,16 @@ export class UwsExchange implements ServerExchange {
 
   header(name: string): string {
     if (this.req) return this.req.getHeader(name);
-    const list = this.headerList!;
-    for (let i = 0; i < list.length; i++) if (list[i][0] === name) return list[i][1];
+    const list = this.headers!;
+    for (let i = 0; i < list.length; i += 2) if (list[i] === name) return list[i + 1];
     return '';
   }
 
-  headerPairs(): HeaderPairs {
-    if (this.headerList) return this.headerList;
-    const list: HeaderPairs = [];
-    this.req!.forEach((key, value) => list.push([key, value]));
-    return (this.headerList = list);
+  headerList(): HeaderList {
+    if (this.headers) return this.headers;
+    const list: HeaderList = [];
+    this.req!.forEach((key, value) => list.push(intern(key), value));
+    return (this.headers = list);
   }
 
   get remoteAddress(): string {
@@ -108,7 +120,7 @@ export class UwsExchange implements ServerExchange {
       this.req = null;
       return;
     }
-    this.headerPairs();
+    this.headerList();
     void this.remoteAddress;
     void this.path;
     void this.query;
@@ -121,7 +133,7 @@ export class UwsExchange implements ServerExchange {
    * `Sec-WebSocket-*` values now, while the native request is valid (rule 7).
    */
   prepareUpgrade(context: us_socket_context_t): void {
-    this.headerPairs();
+    this.headerList();
     void this.remoteAddress;
     void this.path;
     void this.query;
@@ -133,10 +145,19 @@ export class UwsExchange implements ServerExchange {
     if (this.state !== 'open' || !this.upgradeInfo) return false;
     this.state = 'finished';
     const { key, extensions, context } = this.upgradeInfo;
-    const userData = { session, remote: this.remote ?? '' };
-    if (this.inCallback) this.res.upgrade(userData, key, protocol, extensions, context);
-    else this.res.cork(() => this.res.upgrade(userData, key, protocol, extensions, context));
+    const userData = { session, remote: this.remote ?? '', socket: undefined };
+    const res = this.res;
+    if (this.inCallback) res.upgrade(userData, key, protocol, extensions, context);
+    else res.cork(() => res.upgrade(userData, key, protocol, extensions, context));
     this.released();
+    // The connection now lives on as a WebSocket: keep nothing of the HTTP exchange but the
+    // copied request data (this object stays reachable from the handler for its whole life).
+    this.upgradeInfo = null;
+    this.abortCallback = null;
+    this.abortCallbacks = null;
+    this.drainWaiters = null;
+    this.bodyReader = null;
+    this.res = UPGRADED;
     return true;
   }
 

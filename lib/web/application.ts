@@ -312,9 +312,10 @@ function refuseRequest(exchange: ServerExchange, length: string, encoding: strin
   if (length !== '' || encoding !== '') {
     let lengths = 0;
     let encodings = 0;
-    for (const [name] of exchange.headerPairs()) {
-      if (name === 'content-length') lengths++;
-      else if (name === 'transfer-encoding') encodings++;
+    const headers = exchange.headerList();
+    for (let i = 0; i < headers.length; i += 2) {
+      if (headers[i] === 'content-length') lengths++;
+      else if (headers[i] === 'transfer-encoding') encodings++;
     }
     if (lengths > 1) return new HTTPError(400, 'several Content-Length headers', { reason: 'Duplicate Content-Length' });
     if (encodings > 1) return new HTTPError(400, 'several Transfer-Encoding headers', { reason: 'Duplicate Transfer-Encoding' });
@@ -326,7 +327,7 @@ function refuseRequest(exchange: ServerExchange, length: string, encoding: strin
   const headLimit = settings.maxHeaderSize;
   if (headLimit !== undefined) {
     let size = exchange.method.length + exchange.path.length + exchange.query.length + 12;
-    for (const [name, value] of exchange.headerPairs()) size += name.length + value.length + 4;
+    for (const field of exchange.headerList()) size += field.length + 2;
     if (size > headLimit) return new HTTPError(431, `request head of ${size} bytes exceeds maxHeaderSize ${headLimit}`);
   }
   return null;

@@ -16,7 +16,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
    */
   constructor(
     init?: Iterable<[string, string]> | Record<string, string | string[]>,
-    private readonly lazy?: { header(name: string): string; headerPairs(): Array<[string, string]> },
+    private readonly lazy?: { header(name: string): string; headerList(): string[] },
   ) {
     if (init) {
       const pairs = Symbol.iterator in init ? (init as Iterable<[string, string]>) : recordPairs(init as Record<string, string | string[]>);
@@ -76,10 +76,11 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     if (this.map) return this.map;
     this.map = new Map();
     if (this.lazy) {
-      for (const [name, value] of this.lazy.headerPairs()) {
-        const list = this.map.get(name);
-        if (list) list.push(value);
-        else this.map.set(name, [value]);
+      const fields = this.lazy.headerList();
+      for (let i = 0; i < fields.length; i += 2) {
+        const list = this.map.get(fields[i]);
+        if (list) list.push(fields[i + 1]);
+        else this.map.set(fields[i], [fields[i + 1]]);
       }
     }
     return this.map;

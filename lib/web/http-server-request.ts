@@ -25,13 +25,14 @@ export class HTTPServerRequest {
   readonly method: string;
   private uriText: string | undefined;
   /** Always `HTTP/1.1` (uWS speaks nothing else). */
-  readonly version = 'HTTP/1.1';
+  get version(): string {
+    return 'HTTP/1.1';
+  }
   /** Request headers, lower-case names. */
   readonly headers: HTTPHeaders;
   /** The complete body (empty for streamed bodies and bodiless requests). */
   body: Buffer = EMPTY;
-  /** Uploaded files of a multipart body. */
-  files: FileMap = Object.create(null);
+  private fileMap: FileMap | undefined;
   /** When the request arrived (`performance.now()` milliseconds). */
   readonly startTime: number;
   private finishTime: number | undefined;
@@ -62,6 +63,11 @@ export class HTTPServerRequest {
   get uri(): string {
     if (this.uriText === undefined) this.uriText = this.query ? `${this.path}?${this.query}` : this.path;
     return this.uriText;
+  }
+
+  /** Uploaded files of a multipart body. */
+  get files(): FileMap {
+    return (this.fileMap ??= Object.create(null) as FileMap);
   }
 
   /** Client address; behind a proxy with `xheaders`, the address the proxy reports. */
@@ -123,7 +129,7 @@ export class HTTPServerRequest {
   /** Sets body arguments parsed elsewhere (multipart). @internal */
   setBodyArguments(args: ArgumentMap, files: FileMap): void {
     this.bodyArgs = args;
-    this.files = files;
+    this.fileMap = files;
     this.allArgs = undefined;
   }
 

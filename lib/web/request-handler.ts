@@ -31,6 +31,7 @@ const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
 /** What `finish()` returns when the response went out at once: no promise per request. */
 const DONE: Promise<void> = Promise.resolve();
 const NO_ARGS: string[] = [];
+const NO_KWARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /**
  * Base class of HTTP handlers, with Tornado's `RequestHandler` shape. Subclass it, implement
@@ -59,7 +60,7 @@ export class RequestHandler {
   /** Path arguments, URL-decoded, as passed to the verb method. */
   pathArgs: string[] = NO_ARGS;
   /** Named path arguments (`:id` parameters, named RegExp groups). */
-  pathKwargs: Record<string, string> = {};
+  pathKwargs: Record<string, string> = NO_KWARGS;
 
   /** @internal */ _out!: ResponseOutput;
   /** @internal */ _exchange!: ServerExchange;

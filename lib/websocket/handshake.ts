@@ -1,6 +1,7 @@
 import { HTTPError } from '../errors';
 import type { UwsExchange } from '../transport/uws-exchange';
 import type { Application } from '../web/application';
+import { SEALED_OUTPUT } from '../web/output';
 import { decodePathArgs, handleException, type RouteMatch } from '../web/execute';
 import type { WebSocketHandler } from './websocket-handler';
 import type { WebSocketRoute } from './websocket-route';
@@ -30,7 +31,9 @@ export async function handshake(application: Application, handler: WebSocketHand
     }
     handler.selectedSubprotocol = chosen;
     handler.setStatus(101);
-    if (exchange.upgrade(handler, chosen ?? '')) application._requestFinished(handler);
+    if (!exchange.upgrade(handler, chosen ?? '')) return;
+    application._requestFinished(handler);
+    handler._out = SEALED_OUTPUT;
   } catch (error) {
     await handleException(handler, error);
   }

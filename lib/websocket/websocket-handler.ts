@@ -17,6 +17,8 @@ function quietly<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+const NO_MESSAGES: Array<string | Buffer> = [];
+
 /** Close codes a server may send (RFC 6455 §7.4, plus the application range). */
 const SENDABLE_CODES = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014]);
 
@@ -54,9 +56,10 @@ export class WebSocketHandler extends RequestHandler {
   /** @internal */ _route!: WebSocketRoute;
   /** @internal */ _lastPing = 0;
   /** @internal */ _lastPong = 0;
-  private _queue: Array<string | Buffer> = [];
+  /** Messages waiting for `open()` or a busy `onMessage` (none for most of a connection's life). */
+  private _queue: Array<string | Buffer> = NO_MESSAGES;
   private _busy = false;
-  private _drainWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  private _drainWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> | null = null;
 
   // ---- Override ---------------------------------------------------------------------------
 
@@ -121,7 +124,7 @@ export class WebSocketHandler extends RequestHandler {
       return Promise.resolve();
     }
     if (result === 'sent' || socket.bufferedAmount() <= this._options.lowWaterMark) return Promise.resolve();
-    return new Promise((resolve, reject) => this._drainWaiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => (this._drainWaiters ??= []).push({ resolve, reject }));
   }
 
   /** Starts the close handshake (code 1000 by default). The reason is at most 123 bytes. */
@@ -186,6 +189,12 @@ export class WebSocketHandler extends RequestHandler {
       this.close(1008, 'Too many unprocessed messages');
       return;
     }
+    if (this._state === 'open' && !this._busy && this._queue.length === 0) {
+      // The common case: nothing waiting, so no queue at all.
+      this.dispatch(data);
+      return;
+    }
+    if (this._queue === NO_MESSAGES) this._queue = [];
     this._queue.push(data);
     if (this._state === 'open' && !this._busy) this.pump();
   }
@@ -194,8 +203,8 @@ export class WebSocketHandler extends RequestHandler {
   _drained(): void {
     if (!this._socket || this._socket.bufferedAmount() > this._options.lowWaterMark) return;
     const waiters = this._drainWaiters;
-    this._drainWaiters = [];
-    for (const waiter of waiters) waiter.resolve();
+    this._drainWaiters = null;
+    if (waiters) for (const waiter of waiters) waiter.resolve();
   }
 
   /** @internal The connection closed (either side). */
@@ -204,10 +213,10 @@ export class WebSocketHandler extends RequestHandler {
     this._state = 'closed';
     this.closeCode = code;
     this.closeReason = reason;
-    this._queue = [];
+    this._queue = NO_MESSAGES;
     const waiters = this._drainWaiters;
-    this._drainWaiters = [];
-    for (const waiter of waiters) waiter.reject(new WebSocketClosedError());
+    this._drainWaiters = null;
+    if (waiters) for (const waiter of waiters) waiter.reject(new WebSocketClosedError());
     try {
       this.onClose();
     } catch (error) {
@@ -217,16 +226,18 @@ export class WebSocketHandler extends RequestHandler {
 
   /** Runs queued messages one at a time; an async `onMessage` holds the queue until it settles. */
   private pump(): void {
-    while (this._queue.length && this._state === 'open' && !this._busy) {
-      const message = this._queue.shift()!;
-      const pending = this.call(() => this.onMessage(message));
-      if (!pending) continue;
-      this._busy = true;
-      pending.then(() => {
-        this._busy = false;
-        this.pump();
-      }, (error) => this.fail(error));
-    }
+    while (this._queue.length && this._state === 'open' && !this._busy) this.dispatch(this._queue.shift()!);
+  }
+
+  /** Hands one message to `onMessage`; an async one holds the queue until it settles. */
+  private dispatch(message: string | Buffer): void {
+    const pending = this.call(() => this.onMessage(message));
+    if (!pending) return;
+    this._busy = true;
+    pending.then(() => {
+      this._busy = false;
+      this.pump();
+    }, (error) => this.fail(error));
   }
 
   /** Calls a hook; returns its promise if it is async. A sync exception closes the connection. */

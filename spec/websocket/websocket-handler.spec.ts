@@ -357,3 +357,43 @@ describe('WebSocket idleTimeout', function () {
     }
   });
 });
+
+describe('WebSocketHandler after the upgrade', () => {
+  it('refuses HTTP output methods with a clear error, and keeps this.request usable', async () => {
+    let outcome: Record<string, string> = {};
+    @WebSocket('/sealed')
+    class Sealed extends WebSocketHandler {
+      override onMessage() {
+        const attempt = (fn: () => unknown) => {
+          try {
+            fn();
+            return 'accepted';
+          } catch (error) {
+            return (error as Error).message;
+          }
+        };
+        outcome = {
+          write: attempt(() => this.write('x')),
+          header: attempt(() => this.setHeader('X', 'y')),
+          status: String(this.getStatus()),
+          path: this.request.path,
+        };
+        void this.writeMessage('done');
+      }
+    }
+    const server = await TestServer.start(new Application({ handlers: [Sealed] }));
+    try {
+      const conn = await server.websocket('/sealed');
+      await conn.writeMessage('go');
+      expect(await conn.readMessage()).to.equal('done');
+      expect(outcome).to.deep.equal({
+        write: 'The connection was upgraded to a WebSocket: use writeMessage(), not the HTTP response',
+        header: 'The connection was upgraded to a WebSocket: use writeMessage(), not the HTTP response',
+        status: '101',
+        path: '/sealed',
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});
