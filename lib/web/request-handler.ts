@@ -261,7 +261,6 @@ export class RequestHandler {
    * `Content-Type: application/json`.
    */
   write(chunk: string | Buffer | object): void {
-    if (this._out.state === 'finished') throw new ResponseStateError('Cannot write() after finish()');
     if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) {
       this._out.write(chunk);
       return;
