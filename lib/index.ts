@@ -11,7 +11,7 @@ export type { DependencyContainer, InjectionToken } from 'tsyringe';
 export * from './errors';
 export { configureLogging, type LogLevel, type LogRecord, type LoggingOptions } from './log';
 
-export { Application, type ApplicationOptions, type CloseOptions, type HTTPServer } from './web/application';
+export { Application, type ApplicationOptions, type CloseOptions, type HTTPServer, type ListenOptions } from './web/application';
 export type { ApplicationSettings, ResolvedSettings, LogFunction } from './web/settings';
 export type { HandlerSpec } from './web/router';
 export { Route, type RouteOptions } from './web/route';
@@ -40,3 +40,4 @@ export { HTTPRequest, type HTTPRequestOptions } from './httpclient/http-request'
 export { HTTPResponse } from './httpclient/http-response';
 export { Condition, Event, Semaphore, BoundedSemaphore, Lock, type Releaser } from './ioloop/locks';
 export { Queue, PriorityQueue, LifoQueue, type Comparator } from './ioloop/queues';
+export type { PubSubOptions } from './scale/pubsub';

@@ -14,6 +14,8 @@ import { RequestHandler } from './request-handler';
 import { Router, type HandlerSpec } from './router';
 import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from './settings';
 import { StaticFiles } from './static-files';
+import { PubSub } from '../scale/pubsub';
+import { serveAsWorker, workerCount, workerRole, WorkerPool } from '../scale/worker-pool';
 import type { UrlPattern } from './url-pattern';
 import type { UwsExchange } from '../transport/uws-exchange';
 import { handshake } from '../websocket/handshake';
@@ -25,6 +27,16 @@ import { socketCallbacks, WebSocketRoute } from '../websocket/websocket-route';
 export interface ApplicationOptions extends ApplicationSettings {
   /** Routes; omitted: every `@Route`/`@WebSocket` class imported so far. */
   handlers?: HandlerSpec[];
+}
+
+/** Options of {@link Application.listen}. */
+export interface ListenOptions {
+  /**
+   * Worker threads serving the application (default 1; `'auto'`: one per CPU). With more than
+   * one, the entry script runs again in each worker, which builds its own Application and
+   * listens on the same port (SO_REUSEPORT); topics reach subscribers in every worker.
+   */
+  workers?: number | 'auto';
 }
 
 /** Options of {@link Application.close}. */
@@ -61,9 +73,13 @@ export class Application {
   /** @internal */ readonly router: Router;
   private readonly staticCaches = new Map<string, StaticFiles>();
   private readonly webSocketRoutes: WebSocketRoute[];
+  private static created = 0;
+  /** Position among the Applications made by this thread (the same in every worker). */
+  private readonly index = Application.created++;
   private server: UwsServer | null = null;
   private client: AsyncHTTPClient | null = null;
-  private publisher: UwsServer | null = null;
+  private pubsub: PubSub | null = null;
+  private pool: WorkerPool | null = null;
   private compressTopics = false;
   private defaultRoute: HandlerRoute;
   private inflight = 0;
@@ -89,10 +105,13 @@ export class Application {
 
   /**
    * Starts serving on `host:port` (port 0: a free port, see `server.port`).
-   * Defaults: port 8888, every interface.
+   * Defaults: port 8888, every interface, one thread (see `workers`).
    */
-  async listen(port = 8888, host = '0.0.0.0'): Promise<HTTPServer> {
-    if (this.server) throw new ConfigurationError('This application is already listening; create another Application for another port');
+  async listen(port = 8888, host = '0.0.0.0', options: ListenOptions = {}): Promise<HTTPServer> {
+    if (this.server || this.pool) throw new ConfigurationError('This application is already listening; create another Application for another port');
+    const role = workerRole(this.index);
+    const workers = role ? 1 : workerCount(options.workers);
+    if (workers > 1) return this.supervise(port, host, workers);
     const server = new UwsServer({ ssl: this.settings.ssl, allowFallback: this.settings.allowUwsFallback });
     for (const route of this.router.native) {
       server.route(route.pattern.source, route.pattern.paramNames.length, (exchange, params) =>
@@ -101,19 +120,46 @@ export class Application {
     }
     this.listenWebSockets(server);
     server.fallback((exchange) => this.dispatch(exchange, this.router.matchRegex(exchange.path) ?? { route: this.defaultRoute, args: [], named: null }));
-    const bound = await server.listen(host, port);
+    const bound = await server.listen(role?.host ?? host, role?.port ?? port);
     this.server = server;
-    this.publisher = server;
     this.closing = null;
+    // A worker leaves Redis to its supervisor; a single thread owns it.
+    this.pubsub = new PubSub(role ? role.channel : null, this.settings.pubsub, !role);
+    this.pubsub.attach((topic, data, binary) => server.publish(topic, data, binary, this.compressTopics));
+    if (role) serveAsWorker(bound, (timeout) => this.close({ timeout }));
     genLog.debug(`Listening on ${host}:${bound}`);
-    return { port: bound, host, close: (options) => this.close(options) };
+    return { port: bound, host, close: (closeOptions) => this.close(closeOptions) };
+  }
+
+  /** Worker mode: this thread supervises `workers` threads that serve; it only relays topics. */
+  private async supervise(port: number, host: string, workers: number): Promise<HTTPServer> {
+    const channel = `typhoon:${process.pid}:${this.index}`;
+    this.pubsub = new PubSub(channel, this.settings.pubsub, true);
+    const pool = new WorkerPool(workers, host, this.index, channel);
+    this.pool = pool;
+    try {
+      const bound = await pool.start(port);
+      return { port: bound, host, close: (closeOptions) => this.close(closeOptions) };
+    } catch (error) {
+      this.pool = null;
+      await pool.close(1);
+      throw error;
+    }
   }
 
   /**
    * Graceful shutdown: stop accepting, let in-flight requests finish (up to `timeout`
-   * seconds), then close every connection.
+   * seconds), close WebSockets with 1001, then every connection; disconnect from Redis. In
+   * worker mode, every worker does so.
    */
   close(options: CloseOptions = {}): Promise<void> {
+    const timeout = options.timeout ?? 10;
+    if (this.pool) {
+      const pool = this.pool;
+      this.pool = null;
+      this.closing = pool.close(timeout).then(() => this.closePubSub());
+      return this.closing;
+    }
     if (!this.server) return this.closing ?? Promise.resolve();
     const server = this.server;
     this.server = null;
@@ -123,25 +169,57 @@ export class Application {
         route.stopPings();
         route.closeAll(1001, 'Server shutting down');
       }
-      await this.drain(options.timeout ?? 10);
+      await this.drain(timeout);
       // Let the close frames reach the wire before every socket is cut.
       await new Promise((resolve) => setTimeout(resolve, 20));
       server.closeAll();
-      this.publisher = null;
       this.client?.close();
       this.client = null;
+      await this.closePubSub();
     })();
     return this.closing;
   }
 
   /**
-   * Sends a message to every WebSocket subscribed to `topic` in this application (uWS native
-   * pub/sub). Objects are sent as JSON. False when nothing is listening yet.
+   * Closes gracefully on `SIGTERM`/`SIGINT` (or the signals given) and exits with 0; a second
+   * signal exits at once. For `npm start`, containers and process managers.
+   */
+  closeOnSignals(signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'], options: CloseOptions = {}): void {
+    let closing = false;
+    for (const signal of signals) {
+      process.on(signal, () => {
+        if (closing) process.exit(1);
+        closing = true;
+        genLog.info(`${signal} received: closing (in-flight requests get ${options.timeout ?? 10} s)`);
+        this.close(options).then(() => process.exit(0), (error) => {
+          genLog.error('Error while closing', error);
+          process.exit(1);
+        });
+      });
+    }
+  }
+
+  private async closePubSub(): Promise<void> {
+    const pubsub = this.pubsub;
+    this.pubsub = null;
+    await pubsub?.close();
+  }
+
+  /**
+   * Sends a message to every WebSocket subscribed to `topic` in this application: natively
+   * in this thread, and through the other workers and (with `pubsub`) Redis to every process.
+   * Objects are sent as JSON. False when the application is not listening.
    */
   publish(topic: string, message: string | Buffer | object, binary = false): boolean {
-    if (!this.publisher) return false;
+    if (!this.pubsub) return false;
     const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
-    return this.publisher.publish(topic, data, binary, this.compressTopics);
+    this.pubsub.publish(topic, data, binary);
+    return true;
+  }
+
+  /** @internal A handler published to its own thread's subscribers: carry it everywhere else. */
+  _forwardTopic(topic: string, data: string | Buffer, binary: boolean): void {
+    this.pubsub?.forward(topic, data, binary);
   }
 
   /** This application's HTTP client (pooled connections), injectable as `AsyncHTTPClient`; closed with the app. */

@@ -4,6 +4,7 @@ import type { Constructor } from '../di/reflection';
 import type { CookieSecret } from './signed-value';
 import type { CookieOptions } from './cookies';
 import type { CorsOptions } from './cors';
+import type { PubSubOptions } from '../scale/pubsub';
 
 /** Access-log hook: called once per finished request with the handler that served it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any handler subclass
@@ -71,6 +72,8 @@ export interface ApplicationSettings {
   handlerTimeout?: number;
   /** Cross-origin requests (CORS): answers preflights and decorates responses. */
   cors?: CorsOptions;
+  /** Topics across processes through Redis (`{ redis: 'redis://host:6379', channel? }`). */
+  pubsub?: PubSubOptions;
   /** Trust `X-Real-Ip` / `X-Forwarded-For` / `X-Forwarded-Proto` (behind a proxy). */
   xheaders?: boolean;
   /** Proxy addresses skipped when reading `X-Forwarded-For`. */
@@ -102,7 +105,7 @@ const KNOWN = new Set<string>([
   'xsrfCookieName', 'xsrfCookieOptions', 'staticPath', 'staticUrlPrefix', 'staticHandlerClass', 'staticHandlerArgs',
   'templatePath', 'autoescape', 'uiMethods', 'defaultHandlerClass', 'defaultHandlerArgs', 'websocketPingInterval',
   'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxHeaderSize', 'idleConnectionTimeout',
-  'xheaders', 'trustedDownstream', 'logFunction', 'ssl', 'allowUwsFallback', 'requestTimeout', 'handlerTimeout', 'cors',
+  'xheaders', 'trustedDownstream', 'logFunction', 'ssl', 'allowUwsFallback', 'requestTimeout', 'handlerTimeout', 'cors', 'pubsub',
 ]);
 
 /** Applies defaults and refuses unknown or impossible values, naming the fix. */
@@ -144,6 +147,9 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
     for (const file of [settings.ssl.keyFile, settings.ssl.certFile]) {
       if (!file || !existsSync(file)) throw new ConfigurationError(`ssl: cannot read ${JSON.stringify(file)}; give keyFile and certFile as paths to PEM files`);
     }
+  }
+  if (settings.pubsub && !/^rediss?:\/\//.test(settings.pubsub.redis ?? '')) {
+    throw new ConfigurationError(`pubsub.redis must be a Redis URL (redis://host:port), got ${JSON.stringify(settings.pubsub.redis)}`);
   }
   if (settings.cors) {
     const origins = settings.cors.origins;

@@ -155,8 +155,12 @@ export class WebSocketHandler extends RequestHandler {
 
   /** Publishes to `topic`'s subscribers except this connection (use `app.publish` to include it). */
   publish(topic: string, message: string | Buffer | object, binary = false): boolean {
+    if (!this._socket || this._state === 'closed') return false;
     const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
-    return this._socket?.publish(topic, data, binary, this._options.compression !== 'none') ?? false;
+    this._socket.publish(topic, data, binary, this._options.compression !== 'none');
+    // Subscribers in other workers and processes.
+    this.application._forwardTopic(topic, data, binary);
+    return true;
   }
 
   // ---- Driven by the WebSocket layer ------------------------------------------------------

@@ -1,0 +1,118 @@
+import { expect } from 'chai';
+import http from 'node:http';
+import path from 'node:path';
+import { websocketConnect, type WebSocketClientConnection } from '../../lib';
+import { startChildServer, type ChildServer } from '../helpers/child-server';
+
+const fixture = path.join(__dirname, '..', 'fixtures', 'cluster-app.js');
+
+/** A GET on a fresh connection (so SO_REUSEPORT can pick any worker). */
+function get(port: number, pathname: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: pathname, agent: false }, (response) => {
+      let text = '';
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    }).on('error', reject);
+  });
+}
+
+async function threadsSeen(port: number, requests = 40): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < requests; i++) seen.add((await get(port, '/thread')).text);
+  return seen;
+}
+
+/** Opens room sockets until two live on different worker threads. */
+async function socketsOnTwoThreads(port: number): Promise<Array<{ conn: WebSocketClientConnection; thread: string }>> {
+  const byThread = new Map<string, Array<{ conn: WebSocketClientConnection; thread: string }>>();
+  const spare: WebSocketClientConnection[] = [];
+  for (let i = 0; i < 60 && byThread.size < 2; i++) {
+    const conn = await websocketConnect(`ws://127.0.0.1:${port}/room`);
+    const thread = String(await conn.readMessage());
+    if (byThread.has(thread) && byThread.size < 2) {
+      spare.push(conn);
+      continue;
+    }
+    byThread.set(thread, [{ conn, thread }]);
+  }
+  for (const conn of spare) conn.terminate();
+  expect(byThread.size, 'sockets landed on two worker threads').to.equal(2);
+  return [...byThread.values()].map((list) => list[0]);
+}
+
+describe('workers: one port served by several threads', function () {
+  this.timeout(60_000);
+  let server: ChildServer;
+
+  before(async () => {
+    server = await startChildServer(fixture, [], { WORKERS: '2' });
+  });
+  after(() => server?.stop());
+
+  it('answers on one port from several threads', async () => {
+    const seen = await threadsSeen(server.port);
+    expect(seen.size).to.equal(2);
+  });
+
+  it('carries handler.publish from a socket on worker A to sockets on worker B, once, and not back to the sender', async () => {
+    const [a, b] = await socketsOnTwoThreads(server.port);
+    expect(a.thread).to.not.equal(b.thread);
+    await a.conn.writeMessage('pub hello from A');
+    expect(await b.conn.readMessage()).to.equal('hello from A');
+    await b.conn.writeMessage('all to everyone');
+    expect(await a.conn.readMessage()).to.equal('to everyone');
+    expect(await b.conn.readMessage()).to.equal('to everyone');
+    // Nothing else arrives: no duplicates, and A never got its own 'pub'.
+    await b.conn.writeMessage('all marker');
+    expect(await a.conn.readMessage()).to.equal('marker');
+    expect(await b.conn.readMessage()).to.equal('marker');
+    for (let i = 0; i < 50; i++) await a.conn.writeMessage(`pub ordered ${i}`);
+    const received: unknown[] = [];
+    for (let i = 0; i < 50; i++) received.push(await b.conn.readMessage());
+    expect(received).to.deep.equal(Array.from({ length: 50 }, (_, i) => `ordered ${i}`));
+    await Promise.all([a.conn.close(), b.conn.close()]);
+  });
+
+  it('logs a crashed worker and starts it again, while the other keeps serving', async () => {
+    const before = await threadsSeen(server.port);
+    const crash = await get(server.port, '/crash');
+    expect(crash.text).to.match(/^crashing \d+$/);
+    const crashed = crash.text.split(' ')[1];
+    // Meanwhile the other worker serves. (A connection the kernel queued on the dying worker's
+    // listen socket may be reset: SO_REUSEPORT cannot move it to the survivor.)
+    let answered = 0;
+    for (let i = 0; i < 20; i++) answered += await get(server.port, '/thread').then((r) => (r.status === 200 ? 1 : 0), () => 0);
+    expect(answered).to.be.greaterThan(10);
+    let after = new Set<string>();
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      after = await threadsSeen(server.port, 20);
+      if (after.size === 2 && !after.has(crashed)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(after.size).to.equal(2);
+    expect(after.has(crashed)).to.equal(false);
+    expect(before.has(crashed)).to.equal(true);
+    for (let i = 0; i < 20; i++) expect((await get(server.port, '/thread')).status).to.equal(200);
+  });
+});
+
+describe('workers: SIGTERM during load', function () {
+  this.timeout(60_000);
+
+  it('finishes every in-flight request, closes WebSockets with 1001, and exits 0', async () => {
+    const server = await startChildServer(fixture, [], { WORKERS: '2' });
+    const exit = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+    const socket = await websocketConnect(`ws://127.0.0.1:${server.port}/room`);
+    await socket.readMessage();
+    const inflight = Array.from({ length: 40 }, () => get(server.port, '/slow?ms=400'));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    server.child.kill('SIGTERM');
+    const results = await Promise.all(inflight);
+    expect(results.map((result) => result.status)).to.deep.equal(Array(40).fill(200));
+    expect(await socket.readMessage()).to.equal(null);
+    expect(socket.closeCode).to.equal(1001);
+    expect(await exit).to.equal(0);
+  });
+});
