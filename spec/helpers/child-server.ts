@@ -8,15 +8,15 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Starts `script` with Node and waits for it to print `PORT <n>`. */
-export function startChildServer(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<ChildServer> {
+/** Starts `script` with Node and waits for it to print its port (`PORT <n>` unless `ready` says otherwise). */
+export function startChildServer(script: string, args: string[] = [], env: Record<string, string> = {}, ready = /PORT (\d+)/): Promise<ChildServer> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, TYPHOON_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     const timer = setTimeout(() => reject(new Error(`child server did not start: ${output}`)), 10_000);
     child.stdout!.on('data', (chunk) => {
       output += chunk;
-      const match = /PORT (\d+)/.exec(output);
+      const match = ready.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({
