@@ -12,6 +12,7 @@ import { isNative } from '../lib/transport/uws';
 import { rss, sampleRss, startServer, type RunningServer } from './lib/processes';
 import { wrk } from './lib/wrk';
 import { broadcastLoad, connect, echoLoad, frame, openIdle } from './lib/ws-load';
+import { startRedis } from '../lib/testing/redis-server';
 
 const quick = process.argv.includes('--quick');
 const root = path.resolve(__dirname, '..', '..');
@@ -168,6 +169,48 @@ async function wsScenarios(servers: ServerSpec[], staticDir: string): Promise<vo
   }
 }
 
+/** Typhoon with 1 and 2 worker threads (and raw uWS for scale), servers and wrk sharing both cores. */
+async function workerScenarios(staticDir: string): Promise<void> {
+  const scenario = 'plaintext, 1 vs 2 workers (server and wrk share both cores)';
+  const runs: Array<[string, ServerSpec, Record<string, string>]> = [
+    ['uWebSockets.js', SERVERS[0], {}],
+    ['Typhoon, 1 worker', SERVERS[1], { WORKERS: '1' }],
+    ['Typhoon, 2 workers', SERVERS[1], { WORKERS: '2' }],
+  ];
+  for (const [name, spec, env] of runs) {
+    const server = await startServer(name, spec.command, spec.args(0, staticDir), root, { cpus: '0-1', env });
+    try {
+      await wrk(`http://127.0.0.1:${server.port}/`, WARMUP, 50, '0-1');
+      const { result, peak } = await sampleRss(server.pid, 100, () => wrk(`http://127.0.0.1:${server.port}/`, SECONDS, 100, '0-1'));
+      rows.push({ scenario, server: name, rate: result.rps, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(peak), errors: result.errors });
+      process.stderr.write(`  ${scenario} ${name}: ${Math.round(result.rps)} req/s\n`);
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+/** A broadcast to 1,000 clients spread over two Typhoon processes sharing a Redis. */
+async function redisBroadcast(staticDir: string): Promise<void> {
+  if (!existsSync('/usr/bin/redis-server')) {
+    notes.push('broadcast through Redis skipped: apt-get install -y redis-server');
+    return;
+  }
+  const redis = await startRedis();
+  const spec = SERVERS[1];
+  const env = { REDIS_URL: redis.url };
+  const servers = await Promise.all([0, 1].map((i) => startServer(`Typhoon ${i}`, spec.command, spec.args(0, staticDir), root, { env })));
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { result, peak } = await sampleRss(servers[0].pid, 100, () => broadcastLoad(servers.map((server) => server.port), SECONDS, 1000));
+    rows.push({ scenario: 'broadcast to 1,000 clients on two processes through Redis', server: 'Typhoon ×2 + Redis', rate: result.rate, unit: 'deliveries/s', p99ms: result.p99ms, peakRssMb: mb(peak) });
+    process.stderr.write(`  broadcast through Redis: ${Math.round(result.rate)} deliveries/s\n`);
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    await redis.stop();
+  }
+}
+
 /** A long plaintext run on Typhoon, watching RSS: the slope of the second half should be ~0. */
 async function sustained(staticDir: string): Promise<void> {
   const spec = SERVERS.find((s) => s.name === 'Typhoon')!;
@@ -209,7 +252,7 @@ function table(): string {
   const lines: string[] = [];
   for (const scenario of [...new Set(rows.map((row) => row.scenario))]) {
     const group = rows.filter((row) => row.scenario === scenario);
-    const reference = group.find((row) => row.server === 'uWebSockets.js');
+    const reference = group.find((row) => row.server === 'uWebSockets.js') ?? (scenario.includes('Redis') ? rows.find((row) => row.scenario === 'broadcast to 1,000 clients' && row.server === 'uWebSockets.js') : undefined);
     lines.push(`\n### ${scenario}\n`, '| server | throughput | p99 latency | peak RSS | vs raw uWS |', '| --- | ---: | ---: | ---: | ---: |');
     for (const row of group) {
       const ratio = reference && reference.rate ? row.rate / reference.rate : NaN;
@@ -230,6 +273,8 @@ async function main(): Promise<void> {
     process.stderr.write(`Typhoon benchmarks (${quick ? 'quick' : 'full'}): servers on CPU 0, wrk and the WebSocket client on CPU 1\n`);
     await httpScenarios(servers, dir, sizes);
     await wsScenarios(servers, dir);
+    await workerScenarios(dir);
+    await redisBroadcast(dir);
     await sustained(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });

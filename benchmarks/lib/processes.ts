@@ -9,10 +9,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts `command args...` on CPU 0 and waits for it to print `PORT <n>`. */
-export function startServer(name: string, command: string, args: string[], cwd: string): Promise<RunningServer> {
+/** Starts `command args...` on `cpus` (default CPU 0) and waits for it to print `PORT <n>`. */
+export function startServer(name: string, command: string, args: string[], cwd: string, options: { cpus?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn('taskset', ['-c', '0', command, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TYPHOON_LOG_LEVEL: 'warn' } });
+    const env = { ...process.env, TYPHOON_LOG_LEVEL: 'warn', ...options.env };
+    const child: ChildProcess = spawn('taskset', ['-c', options.cpus ?? '0', command, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env });
     let output = '';
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 15 s: ${output}`)), 15_000);
     const onData = (chunk: Buffer) => {

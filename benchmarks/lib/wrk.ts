@@ -14,8 +14,8 @@ function toMs(value: string, unit: string): number {
 }
 
 /** Runs wrk (Debian's, native: not the bottleneck) on CPU 1 against `url`. */
-export async function wrk(url: string, seconds: number, connections = 50): Promise<WrkResult> {
-  const out = await run('taskset', ['-c', '1', 'wrk', '-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', url]);
+export async function wrk(url: string, seconds: number, connections = 50, cpus = '1'): Promise<WrkResult> {
+  const out = await run('taskset', ['-c', cpus, 'wrk', cpus.includes('-') ? '-t2' : '-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', url]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(out);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);

@@ -86,16 +86,20 @@ export async function echoLoad(port: number, seconds: number, connections = 50, 
   return { rate: received / elapsed, p99ms: percentile(latencies, 99), messages: received };
 }
 
-/** Broadcast: `receivers` subscribed sockets plus a sender keeping `depth` broadcasts in flight. */
-export async function broadcastLoad(port: number, seconds: number, receivers = 1000, depth = 4, size = 32): Promise<{ rate: number; p99ms: number; messages: number }> {
+/**
+ * Broadcast: `receivers` subscribed sockets (spread over `ports`, e.g. two processes sharing
+ * Redis) plus a sender on the first port keeping `depth` broadcasts in flight.
+ */
+export async function broadcastLoad(ports: number | number[], seconds: number, receivers = 1000, depth = 4, size = 32): Promise<{ rate: number; p99ms: number; messages: number }> {
+  const targets = Array.isArray(ports) ? ports : [ports];
   const message = frame(Buffer.alloc(size, 98));
   const frameSize = serverFrameSize(size);
   const listeners: net.Socket[] = [];
   for (let i = 0; i < receivers; i += 100) {
-    const batch = await Promise.all(Array.from({ length: Math.min(100, receivers - i) }, () => connect(port, '/broadcast')));
+    const batch = await Promise.all(Array.from({ length: Math.min(100, receivers - i) }, (_, j) => connect(targets[(i + j) % targets.length], '/broadcast')));
     listeners.push(...batch.map(({ socket }) => socket));
   }
-  const { socket: sender } = await connect(port, '/broadcast');
+  const { socket: sender } = await connect(targets[0], '/broadcast');
   await new Promise((resolve) => setTimeout(resolve, 200)); // let every subscription settle
   let deliveredBytes = 0;
   let sent = 0;

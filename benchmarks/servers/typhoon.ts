@@ -1,4 +1,5 @@
 // Typhoon with the benchmark routes: decorated handlers, an injected singleton, staticPath, WebSockets. Usage: node dist/benchmarks/servers/typhoon.js <port> <static-dir>
+import { isMainThread } from 'node:worker_threads';
 import { Application, configureLogging, RequestHandler, Route, singleton, WebSocket, WebSocketHandler } from '../../lib';
 
 configureLogging({ level: 'warn' });
@@ -46,7 +47,14 @@ export class BroadcastSocket extends WebSocketHandler {
   }
 }
 
+// WORKERS=n: n threads on one port; REDIS_URL: topics shared with other processes.
 const [port, staticPath] = [Number(process.argv[2] ?? 0), process.argv[3]];
-void new Application({ staticPath, handlers: [HelloHandler, JsonHandler, EchoSocket, BroadcastSocket] })
-  .listen(port, '127.0.0.1')
-  .then((server) => console.log(`PORT ${server.port}`));
+void new Application({
+  staticPath,
+  handlers: [HelloHandler, JsonHandler, EchoSocket, BroadcastSocket],
+  pubsub: process.env.REDIS_URL ? { redis: process.env.REDIS_URL } : undefined,
+})
+  .listen(port, '127.0.0.1', { workers: Number(process.env.WORKERS ?? 1) })
+  .then((server) => {
+    if (isMainThread) console.log(`PORT ${server.port}`);
+  });

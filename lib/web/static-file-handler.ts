@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import mime from 'mime-types';
 import parseRange from 'range-parser';
 import { HTTPError } from '../errors';
 import { RequestHandler } from './request-handler';
@@ -14,6 +13,18 @@ export interface StaticFileArgs {
 }
 
 const RANGE_SYNTAX = /^bytes=\s*(?:\d+-\d*|-\d+)\s*(?:,\s*(?:\d+-\d*|-\d+)\s*)*$/;
+
+let expiresSecond = 0;
+let expiresText = '';
+/** `Expires` for versioned URLs, formatted at most once a second. */
+function farExpires(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== expiresSecond) {
+    expiresSecond = second;
+    expiresText = new Date((second + VERSIONED_MAX_AGE) * 1000).toUTCString();
+  }
+  return expiresText;
+}
 
 /** Cache lifetime of versioned URLs (`?v=`): ten years, as Tornado. */
 const VERSIONED_MAX_AGE = 86400 * 365 * 10;
@@ -42,7 +53,7 @@ export class StaticFileHandler extends RequestHandler {
     const cache = this.application.staticFileCache(this.root);
     const hot = cache.fresh(this.root, relative);
     // Served from memory without awaiting anything: completes inside the native callback.
-    if (hot && !this.request.headers.has('range')) return this.serve(hot, relative);
+    if (hot) return this.serve(hot, this.request.headers.get('range'));
     return this.lookupAndServe(relative);
   }
 
@@ -60,35 +71,35 @@ export class StaticFileHandler extends RequestHandler {
     }
     if (found === 'outside') throw new HTTPError(403, `${relative} is not in the static folder`);
     if (found === 'missing' || found === 'directory') throw new HTTPError(404);
-    await this.serve(found, relative);
+    await this.serve(found, this.request.headers.get('range'));
   }
 
-  private serve(entry: StaticEntry, relative: string): Promise<void> | void {
+  private serve(entry: StaticEntry, range: string | undefined): Promise<void> | void {
     // A precompressed sibling is a different representation: its own ETag and length.
-    const variant = this.request.headers.has('range') ? undefined : this.acceptedVariant(entry);
-    this.setHeader('Accept-Ranges', 'bytes');
-    const tag = variant ? `${entry.version}-${variant.encoding}` : entry.version;
-    this.setHeader('Etag', entry.strong ? `"${tag}"` : `W/"${tag}"`);
-    this.setHeader('Last-Modified', new Date(Math.floor(entry.mtimeMs / 1000) * 1000));
-    this.setHeader('Content-Type', mime.contentType(mime.lookup(relative) || 'application/octet-stream') || 'application/octet-stream');
-    if (entry.variants.length) this.setHeader('Vary', 'Accept-Encoding');
-    if (variant) this.setHeader('Content-Encoding', variant.encoding);
-    if (this.request.queryArguments.v) {
-      this.setHeader('Cache-Control', `max-age=${VERSIONED_MAX_AGE}`);
-      this.setHeader('Expires', new Date(Date.now() + VERSIONED_MAX_AGE * 1000));
-    } else {
-      this.setHeader('Cache-Control', 'public');
+    const variant = range ? undefined : this.acceptedVariant(entry);
+    // Values computed once per file version, and Typhoon's own: no validation per request.
+    const out = this._out;
+    out.setTrustedHeader('accept-ranges', 'Accept-Ranges', 'bytes');
+    out.setTrustedHeader('etag', 'Etag', variant ? variant.etag : entry.etag);
+    out.setTrustedHeader('last-modified', 'Last-Modified', entry.lastModified);
+    out.setTrustedHeader('content-type', 'Content-Type', entry.contentType);
+    if (entry.variants.length) out.setTrustedHeader('vary', 'Vary', 'Accept-Encoding');
+    if (variant) out.setTrustedHeader('content-encoding', 'Content-Encoding', variant.encoding);
+    // As Tornado: only versioned URLs (`?v=<hash>`) get a cache lifetime; others revalidate.
+    if (this.request.query && this.request.queryArguments.v) {
+      out.setTrustedHeader('cache-control', 'Cache-Control', `max-age=${VERSIONED_MAX_AGE}`);
+      out.setTrustedHeader('expires', 'Expires', farExpires());
     }
     if (this.notModified(entry)) {
       this.setStatus(304);
       return this.finish();
     }
     if (variant) return this.sendBytes(variant.absolutePath, variant.content, 0, variant.size - 1);
-    const range = this.range(entry.size);
-    if (range === null) return this.sendBytes(entry.absolutePath, entry.content, 0, entry.size - 1);
+    const bytes = range ? this.range(range, entry.size) : null;
+    if (bytes === null) return this.sendBytes(entry.absolutePath, entry.content, 0, entry.size - 1);
     this.setStatus(206);
-    this.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${entry.size}`);
-    return this.sendBytes(entry.absolutePath, entry.content, range.start, range.end);
+    this.setHeader('Content-Range', `bytes ${bytes.start}-${bytes.end}/${entry.size}`);
+    return this.sendBytes(entry.absolutePath, entry.content, bytes.start, bytes.end);
   }
 
   private acceptedVariant(entry: StaticEntry): StaticVariant | undefined {
@@ -118,10 +129,9 @@ export class StaticFileHandler extends RequestHandler {
   }
 
   /** The single range asked for; null for none, several, garbage, or the whole file. 416 when unsatisfiable. */
-  private range(size: number): { start: number; end: number } | null {
-    const header = this.request.headers.get('range');
+  private range(header: string, size: number): { start: number; end: number } | null {
     // range-parser calls some garbage "unsatisfiable"; RFC 9110 says ignore what does not parse.
-    if (!header || !RANGE_SYNTAX.test(header)) return null;
+    if (!RANGE_SYNTAX.test(header)) return null;
     const ranges = parseRange(size, header);
     if (ranges === -1) throw new HTTPError(416, undefined, { headers: { 'Content-Range': `bytes */${size}` } });
     if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return null;

@@ -2,6 +2,7 @@ import { createHash, hash } from 'node:crypto';
 import { createReadStream, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { stat, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import mime from 'mime-types';
 import { appLog } from '../log';
 import type { Router } from './router';
 import type { ResolvedSettings } from './settings';
@@ -19,6 +20,10 @@ export interface StaticEntry {
   content?: Buffer;
   /** Precompressed siblings (`file.br`, `file.gz`), best first. */
   variants: StaticVariant[];
+  /** Response header values, computed once per version of the file. */
+  etag: string;
+  lastModified: string;
+  contentType: string;
   /** When the entry was last checked against the disk (ms). */
   checkedAt: number;
 }
@@ -26,6 +31,7 @@ export interface StaticEntry {
 /** A precompressed sibling of a static file. */
 export interface StaticVariant {
   encoding: 'br' | 'gzip';
+  etag: string;
   absolutePath: string;
   size: number;
   content?: Buffer;
@@ -37,7 +43,10 @@ const VARIANTS: Array<[StaticVariant['encoding'], string]> = [['br', '.br'], ['g
 export const MEMORY_LIMIT = 256 * 1024;
 /** Files up to this size get a content-hash ETag; larger ones a weak size+mtime ETag. */
 export const HASH_LIMIT = 64 * 1024 * 1024;
-/** How long a cached entry is trusted without looking at the disk again (not in debug). */
+/**
+ * How long a cached entry is trusted without looking at the disk again (not in debug); after
+ * that it is still served while one background look checks the file.
+ */
 const RECHECK_MS = 1000;
 
 function weakVersion(stats: Stats): string {
@@ -51,6 +60,8 @@ function weakVersion(stats: Stats): string {
  */
 export class StaticFiles {
   private readonly entries = new Map<string, StaticEntry>();
+  /** Entries being checked against the disk right now. */
+  private readonly revalidating = new Set<string>();
   /** Hashes computed for `staticUrl` of files not served yet. */
   private readonly versions = new Map<string, string>();
   private rootReal: string | undefined;
@@ -101,7 +112,7 @@ export class StaticFiles {
       cached.checkedAt = performance.now();
       return cached;
     }
-    const entry = await this.describe(real, stats);
+    const entry = await this.describe(real, stats, candidate);
     if (this.cache) this.entries.set(candidate, entry);
     return entry;
   }
@@ -109,27 +120,53 @@ export class StaticFiles {
   /** A cached entry still fresh enough to serve without touching the disk (sync fast path). */
   fresh(root: string, relative: string): StaticEntry | undefined {
     if (!this.cache) return undefined;
-    const entry = this.entries.get(path.resolve(root, `.${path.posix.sep}${relative}`));
-    return entry && entry.content && performance.now() - entry.checkedAt < RECHECK_MS ? entry : undefined;
+    const candidate = path.resolve(root, `.${path.posix.sep}${relative}`);
+    const entry = this.entries.get(candidate);
+    if (!entry?.content) return undefined;
+    // Stale: serve it this once more and look at the disk in the background (one look at a
+    // time), instead of making every request of the next moment wait for the disk.
+    if (performance.now() - entry.checkedAt >= RECHECK_MS && !this.revalidating.has(candidate)) {
+      this.revalidating.add(candidate);
+      entry.checkedAt = 0;
+      this.lookup(root, relative)
+        .then((found) => {
+          if (typeof found === 'string') this.entries.delete(candidate);
+        }, () => this.entries.delete(candidate))
+        .finally(() => this.revalidating.delete(candidate));
+    }
+    return entry;
   }
 
-  private async describe(absolutePath: string, stats: Stats): Promise<StaticEntry> {
+  /** Reads what serving needs: hash, small contents, siblings, and the header values. */
+  private async describe(absolutePath: string, stats: Stats, requested: string): Promise<StaticEntry> {
+    let content: Buffer | undefined;
+    let version: string;
+    let strong = true;
+    if (stats.size <= MEMORY_LIMIT) {
+      content = await readFile(absolutePath);
+      version = hash('sha1', content);
+    } else if (stats.size > HASH_LIMIT) {
+      version = weakVersion(stats);
+      strong = false;
+    } else {
+      const hasher = createHash('sha1');
+      for await (const chunk of createReadStream(absolutePath)) hasher.update(chunk as Buffer);
+      version = hasher.digest('hex');
+    }
+    const tag = (suffix: string) => (strong ? `"${version}${suffix}"` : `W/"${version}${suffix}"`);
     const variants: StaticVariant[] = [];
     for (const [encoding, suffix] of VARIANTS) {
       const sibling = await stat(absolutePath + suffix).catch(() => null);
       if (!sibling?.isFile()) continue;
-      const content = sibling.size <= MEMORY_LIMIT ? await readFile(absolutePath + suffix) : undefined;
-      variants.push({ encoding, absolutePath: absolutePath + suffix, size: content?.length ?? sibling.size, content });
+      const siblingContent = sibling.size <= MEMORY_LIMIT ? await readFile(absolutePath + suffix) : undefined;
+      variants.push({ encoding, etag: tag(`-${encoding}`), absolutePath: absolutePath + suffix, size: siblingContent?.length ?? sibling.size, content: siblingContent });
     }
-    const base = { absolutePath, size: stats.size, mtimeMs: stats.mtimeMs, checkedAt: performance.now(), variants };
-    if (stats.size <= MEMORY_LIMIT) {
-      const content = await readFile(absolutePath);
-      return { ...base, size: content.length, version: hash('sha1', content), strong: true, content };
-    }
-    if (stats.size > HASH_LIMIT) return { ...base, version: weakVersion(stats), strong: false };
-    const hasher = createHash('sha1');
-    for await (const chunk of createReadStream(absolutePath)) hasher.update(chunk as Buffer);
-    return { ...base, version: hasher.digest('hex'), strong: true };
+    return {
+      absolutePath, size: content?.length ?? stats.size, mtimeMs: stats.mtimeMs, checkedAt: performance.now(), variants,
+      version, strong, content, etag: tag(''),
+      lastModified: new Date(Math.floor(stats.mtimeMs / 1000) * 1000).toUTCString(),
+      contentType: mime.contentType(mime.lookup(requested) || 'application/octet-stream') || 'application/octet-stream',
+    };
   }
 
   /** Content hash for `staticUrl` (sync, as templates need it); cached unless debug. */

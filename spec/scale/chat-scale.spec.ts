@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
-import { startRedis, type RedisServer } from '../helpers/redis';
+import { startRedis, type RedisServer } from '../../lib/testing';
 import { hasChromium, hasRedis, requirePackage } from '../helpers/requirements';
 
 const chat = path.join(__dirname, '..', '..', 'samples', 'chat', 'app.js');

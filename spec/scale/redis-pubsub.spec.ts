@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { websocketConnect, type WebSocketClientConnection } from '../../lib';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
-import { startRedis, type RedisServer } from '../helpers/redis';
+import { startRedis, type RedisServer } from '../../lib/testing';
 import { hasRedis, requirePackage } from '../helpers/requirements';
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'cluster-app.js');

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
-/** A throw-away redis-server on a free loopback port (Debian's redis-server). */
+/** A throw-away redis-server on a free loopback port (Debian's `redis-server`), for tests of `pubsub`. */
 export interface RedisServer {
   port: number;
   url: string;
@@ -17,7 +17,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts redis-server without persistence; `stop()`/`start()` simulate an outage on the same port. */
+/**
+ * Starts `/usr/bin/redis-server` without persistence on a free port; `stop()` and `start()`
+ * simulate an outage on the same port.
+ *
+ * @example
+ * ```ts
+ * const redis = await startRedis();
+ * const app = new Application({ pubsub: { redis: redis.url }, handlers });
+ * ```
+ */
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | null = null;
