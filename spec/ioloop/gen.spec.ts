@@ -1,18 +1,13 @@
 import { expect } from 'chai';
-import { configureLogging, coroutine, moment, multi, sleep, TimeoutError, withTimeout, type LogRecord } from '../../lib';
+import { coroutine, moment, multi, sleep, TimeoutError, withTimeout } from '../../lib';
 import { waitFor } from '../helpers/raw-http';
+import { captureLogs } from '../helpers/logs';
 
 const later = <T>(seconds: number, value: T) => sleep(seconds).then(() => value);
 const failLater = (seconds: number, message: string) => sleep(seconds).then(() => Promise.reject(new Error(message)));
 
 describe('coroutine helpers', () => {
-  let logs: LogRecord[];
-  let restore: ReturnType<typeof configureLogging>;
-  beforeEach(() => {
-    logs = [];
-    restore = configureLogging({ level: 'error', sink: (record) => logs.push(record) });
-  });
-  afterEach(() => configureLogging(restore));
+  const logs = captureLogs('error');
 
   it('multi waits for arrays and records of promises, keeping order and keys', async () => {
     expect(await multi([later(0.02, 'a'), later(0.01, 'b'), 'plain'])).to.deep.equal(['a', 'b', 'plain']);
@@ -22,7 +17,7 @@ describe('coroutine helpers', () => {
   it('multi rejects with the first error and logs the others', async () => {
     const error = await multi([failLater(0.01, 'first'), failLater(0.02, 'second'), later(0.01, 'ok')]).catch((e) => e);
     expect(error.message).to.equal('first');
-    expect(logs.map((record) => String(record.error))).to.deep.equal(['Error: second']);
+    expect(logs.records.map((record) => String(record.error))).to.deep.equal(['Error: second']);
   });
 
   it('withTimeout passes results through and rejects with TimeoutError, without cancelling the work', async () => {
@@ -41,7 +36,7 @@ describe('coroutine helpers', () => {
     await withTimeout(0.01, failLater(0.03, 'late failure')).catch(() => undefined);
     await withTimeout(0.01, failLater(0.03, 'quiet failure'), { quietExceptions: [Error] }).catch(() => undefined);
     await sleep(0.06);
-    expect(logs.map((record) => String(record.error))).to.deep.equal(['Error: late failure']);
+    expect(logs.records.map((record) => String(record.error))).to.deep.equal(['Error: late failure']);
   });
 
   it('moment yields to the event loop (timers and I/O run), not just to microtasks', async () => {

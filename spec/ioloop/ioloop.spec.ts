@@ -2,20 +2,15 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { configureLogging, IOLoop, PeriodicCallback, sleep, TimeoutError, type LogRecord } from '../../lib';
+import { IOLoop, PeriodicCallback, sleep, TimeoutError } from '../../lib';
 import { waitFor } from '../helpers/raw-http';
+import { captureLogs } from '../helpers/logs';
 
 const run = promisify(execFile);
 
 describe('IOLoop', () => {
   const loop = IOLoop.current();
-  let logs: LogRecord[];
-  let restore: ReturnType<typeof configureLogging>;
-  beforeEach(() => {
-    logs = [];
-    restore = configureLogging({ level: 'error', sink: (record) => logs.push(record) });
-  });
-  afterEach(() => configureLogging(restore));
+  const logs = captureLogs('error');
 
   it('is one instance per thread', () => {
     expect(IOLoop.current()).to.equal(loop);
@@ -54,9 +49,9 @@ describe('IOLoop', () => {
       await sleep(0.01);
       throw new Error('async failure');
     });
-    await waitFor(() => logs.length === 2);
-    expect(logs.map((record) => String(record.error)).sort()).to.deep.equal(['Error: async failure', 'Error: sync failure']);
-    expect(logs.some((record) => record.message.includes('failing()'))).to.equal(true);
+    await waitFor(() => logs.records.length === 2);
+    expect(logs.records.map((record) => String(record.error)).sort()).to.deep.equal(['Error: async failure', 'Error: sync failure']);
+    expect(logs.records.some((record) => record.message.includes('failing()'))).to.equal(true);
   });
 
   it('runSync resolves with the result, passes errors through, and times out with TimeoutError', async () => {

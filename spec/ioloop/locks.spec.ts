@@ -2,30 +2,15 @@
 import { expect } from 'chai';
 import { TimeoutError, TyphoonError } from '../../lib/errors';
 import { BoundedSemaphore, Condition, Event, Lock, Semaphore } from '../../lib/ioloop/locks';
+import { activeTimers, track } from '../helpers/promises';
 
 const sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 /** Lets every callback of an already settled promise run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Live timers: a settled waiter must leave none behind. */
-const activeTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 /** Live timers after a turn: mocha starts its own test timer once the test function returns. */
 const timerBaseline = async () => (await settle(), activeTimers());
 
-interface Tracked<T> {
-  state: 'pending' | 'fulfilled' | 'rejected';
-  value?: T;
-  error?: unknown;
-}
-
-/** Watches a promise so a test can check whether it has settled, as Tornado's `future.done()`. */
-function track<T>(promise: Promise<T>): Tracked<T> {
-  const tracked: Tracked<T> = { state: 'pending' };
-  promise.then(
-    (value) => Object.assign(tracked, { state: 'fulfilled', value }),
-    (error: unknown) => Object.assign(tracked, { state: 'rejected', error }),
-  );
-  return tracked;
-}
 
 /** A promise and its resolve function (Promise.withResolvers is Node 22+). */
 function deferred(): { promise: Promise<void>; resolve: () => void } {

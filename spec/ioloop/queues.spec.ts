@@ -2,28 +2,13 @@
 import { expect } from 'chai';
 import { TimeoutError, TyphoonError } from '../../lib/errors';
 import { defaultCompare, LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull } from '../../lib/ioloop/queues';
+import { activeTimers, track } from '../helpers/promises';
 
 const sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 /** Lets every callback of an already settled promise run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Live timers: a settled waiter must leave none behind. */
-const activeTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 
-interface Tracked<T> {
-  state: 'pending' | 'fulfilled' | 'rejected';
-  value?: T;
-  error?: unknown;
-}
-
-/** Watches a promise so a test can check whether it has settled, as Tornado's `future.done()`. */
-function track<T>(promise: Promise<T>): Tracked<T> {
-  const tracked: Tracked<T> = { state: 'pending' };
-  promise.then(
-    (value) => Object.assign(tracked, { state: 'fulfilled', value }),
-    (error: unknown) => Object.assign(tracked, { state: 'rejected', error }),
-  );
-  return tracked;
-}
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {

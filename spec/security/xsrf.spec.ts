@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { Application, configureLogging, ErrorHandler, RequestHandler, type LogRecord } from '../../lib';
+import { Application, ErrorHandler, RequestHandler } from '../../lib';
 import { TestServer, type TestResponse } from '../../lib/testing';
+import { captureLogs } from '../helpers/logs';
 
 class FormHandler extends RequestHandler {
   static prepared = 0;
@@ -39,8 +40,6 @@ function cookieOf(response: TestResponse, name: string): string {
 
 describe('XSRF protection (xsrfCookies)', () => {
   let server: TestServer;
-  let logs: LogRecord[];
-  let restore: ReturnType<typeof configureLogging>;
 
   before(async () => {
     server = await TestServer.start(new Application({
@@ -50,11 +49,7 @@ describe('XSRF protection (xsrfCookies)', () => {
     }));
   });
   after(() => server.close());
-  beforeEach(() => {
-    logs = [];
-    restore = configureLogging({ level: 'warn', sink: (record) => logs.push(record) });
-  });
-  afterEach(() => configureLogging(restore));
+  const logs = captureLogs('warn');
 
   async function session() {
     const page = await server.fetch('/form');
@@ -95,7 +90,7 @@ describe('XSRF protection (xsrfCookies)', () => {
     for (const [name, headers, reason] of cases) {
       const response = await server.fetch('/form', { method: 'POST', headers, body: '' });
       expect(response.status, name).to.equal(403);
-      expect(logs.some((record) => record.message.includes(reason)), `${name} logged`).to.equal(true);
+      expect(logs.records.some((record) => record.message.includes(reason)), `${name} logged`).to.equal(true);
     }
     expect(FormHandler.prepared).to.equal(0);
   });

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import net from 'node:net';
-import { Application, configureLogging, Finish, HTTPError, RequestHandler, type LogRecord } from '../../lib';
+import { Application, Finish, HTTPError, RequestHandler } from '../../lib';
 import { TestServer } from '../../lib/testing';
 import { waitFor } from '../helpers/raw-http';
+import { captureLogs } from '../helpers/logs';
 
 const calls: string[] = [];
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
@@ -91,8 +92,6 @@ class AsyncUser extends RequestHandler {
 
 describe('request lifecycle', () => {
   let server: TestServer;
-  let logs: LogRecord[];
-  let restore: ReturnType<typeof configureLogging>;
 
   before(async () => {
     server = await TestServer.start(
@@ -105,12 +104,10 @@ describe('request lifecycle', () => {
     );
   });
   after(() => server.close());
+  const logs = captureLogs('debug');
   beforeEach(() => {
     calls.length = 0;
-    logs = [];
-    restore = configureLogging({ level: 'debug', sink: (record) => logs.push(record) });
   });
-  afterEach(() => configureLogging(restore));
 
   it('runs initialize → prepare → verb → finish → onFinish, awaiting async hooks', async () => {
     expect((await server.fetch('/order')).text).to.equal('ok');
@@ -131,7 +128,7 @@ describe('request lifecycle', () => {
       expect(response.text).to.equal('<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>');
       expect(response.text).to.not.contain('secret');
     }
-    const errors = logs.filter((record) => record.logger === 'app' && record.level === 'error');
+    const errors = logs.records.filter((record) => record.logger === 'app' && record.level === 'error');
     expect(errors).to.have.length(2);
     expect(String(errors[0].error)).to.contain('secret sync detail');
     expect(errors[0].message).to.contain('GET /fail?mode=sync (127.0.0.1)');
@@ -141,7 +138,7 @@ describe('request lifecycle', () => {
     const response = await server.fetch('/fail?mode=http');
     expect([response.status, response.reason]).to.deep.equal([409, 'Already There']);
     expect(response.text).to.not.contain('conflict');
-    expect(logs.some((record) => record.level === 'warn' && record.message.includes('conflict on %s'))).to.equal(true);
+    expect(logs.records.some((record) => record.level === 'warn' && record.message.includes('conflict on %s'))).to.equal(true);
   });
 
   it('ends normally on Finish, with its body', async () => {
@@ -193,7 +190,7 @@ describe('request lifecycle', () => {
   it('writes an access log line per request with status, method, URI, IP and milliseconds', async () => {
     await server.fetch('/order?q=1');
     await server.fetch('/nothing-here');
-    const access = logs.filter((record) => record.logger === 'access');
+    const access = logs.records.filter((record) => record.logger === 'access');
     expect(access[0].level).to.equal('info');
     expect(access[0].message).to.match(/^200 GET \/order\?q=1 \(127\.0\.0\.1\) \d+\.\d\dms$/);
     expect(access[1].level).to.equal('warn');
@@ -211,7 +208,7 @@ describe('request lifecycle', () => {
       await custom.fetch('/order');
       await waitFor(() => seen.length === 1);
       expect(seen).to.deep.equal(['200 127.0.0.1 OrderHandler']);
-      expect(logs.filter((record) => record.logger === 'access')).to.have.length(0);
+      expect(logs.records.filter((record) => record.logger === 'access')).to.have.length(0);
     } finally {
       await custom.close();
     }

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import {
-  Application, configureLogging, ConfigurationError, HTTPClientError, HTTPError, injectable, RequestHandler, WebSocket,
-  WebSocketClosedError, WebSocketHandler, websocketConnect, type LogRecord,
+  Application, ConfigurationError, HTTPClientError, HTTPError, injectable, RequestHandler, WebSocket,
+  WebSocketClosedError, WebSocketHandler, websocketConnect,
 } from '../../lib';
 import { TestServer } from '../../lib/testing';
 import { waitFor } from '../helpers/raw-http';
+import { captureLogs } from '../helpers/logs';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const events: string[] = [];
@@ -143,8 +144,6 @@ class PlainHandler extends RequestHandler {
 
 describe('WebSocketHandler', () => {
   let server: TestServer;
-  let logs: LogRecord[];
-  let restore: ReturnType<typeof configureLogging>;
 
   before(async () => {
     server = await TestServer.start(
@@ -154,12 +153,10 @@ describe('WebSocketHandler', () => {
     );
   });
   after(() => server.close());
+  const logs = captureLogs('warn');
   beforeEach(() => {
     events.length = 0;
-    logs = [];
-    restore = configureLogging({ level: 'warn', sink: (record) => logs.push(record) });
   });
-  afterEach(() => configureLogging(restore));
 
   it('routes :params to open(), injects services, and keeps this.request usable for the connection', async () => {
     const conn = await server.websocket('/rooms/lobby/ann?q=search', { headers: { Cookie: 'who=ann', 'X-Test': 'yes' } });
@@ -219,7 +216,7 @@ describe('WebSocketHandler', () => {
     expect(failsOnMessage.closeCode).to.equal(1011);
     await healthy.writeMessage('still there');
     expect(await healthy.readMessage()).to.equal('ok still there');
-    expect(logs.filter((record) => record.level === 'error').map((record) => String(record.error))).to.deep.equal(['Error: open failed', 'Error: message failed']);
+    expect(logs.records.filter((record) => record.level === 'error').map((record) => String(record.error))).to.deep.equal(['Error: open failed', 'Error: message failed']);
     await healthy.close();
   });
 
