@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { websocketConnect } from '../../lib';
 import { launchChromium } from '../helpers/browser';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
 import { startRedis, type RedisServer } from '../../lib/testing';
@@ -50,5 +51,16 @@ describe('samples/chat scaled out', function () {
     await first.locator('#messages li', { hasText: 'says: and back from a worker' }).waitFor({ timeout: 10_000 });
     const texts = await second.locator('#messages li').allTextContents();
     expect(texts).to.deep.equal(['Welcome!', '127.0.0.1 says: typed on the first process', '127.0.0.1 says: and back from a worker']);
+  });
+
+  it('shuts down on SIGTERM: WebSockets get 1001, Redis is left, the process exits 0', async () => {
+    const server = await startChildServer(chat, [], { REDIS_URL: redis.url, HOST: '127.0.0.1', PORT: '0', WORKERS: '2' }, /Chat on http:\/\/localhost:(\d+)\//);
+    const exit = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+    const socket = await websocketConnect(`ws://127.0.0.1:${server.port}/chat`);
+    expect(await socket.readMessage()).to.equal('Welcome!');
+    server.child.kill('SIGTERM');
+    expect(await socket.readMessage()).to.equal(null);
+    expect(socket.closeCode).to.equal(1001);
+    expect(await exit).to.equal(0);
   });
 });
