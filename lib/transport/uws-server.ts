@@ -6,7 +6,7 @@ import { isNative, loadUws, type Uws } from './uws';
 import { UwsExchange } from './uws-exchange';
 import { UwsSocket, type SocketUserData } from './uws-socket';
 
-const NO_PARAMS: string[] = [];
+const NO_PARAMS = Object.freeze([]) as unknown as string[];
 const textDecoder = new TextDecoder();
 
 /** Native WebSocket options of one route, already validated by the WebSocket layer. */

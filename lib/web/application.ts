@@ -114,8 +114,11 @@ export class Application {
     if (workers > 1) return this.supervise(port, host, workers);
     const server = new UwsServer({ ssl: this.settings.ssl, allowFallback: this.settings.allowUwsFallback });
     for (const route of this.router.native) {
-      server.route(route.pattern.source, route.pattern.paramNames.length, (exchange, params) =>
-        this.dispatch(exchange, { route, args: nativeArgs(route.pattern, exchange, params), named: namedArgs(route.pattern, params) }),
+      const pattern = route.pattern;
+      // A route without parameters matches the same way every time: one match object for all.
+      const fixed: RouteMatch | null = pattern.paramNames.length === 0 && pattern.wildcardAt < 0 ? { route, args: Object.freeze([]) as unknown as string[], named: null } : null;
+      server.route(pattern.source, pattern.paramNames.length, (exchange, params) =>
+        this.dispatch(exchange, fixed ?? { route, args: nativeArgs(pattern, exchange, params), named: namedArgs(pattern, params) }),
       );
     }
     this.listenWebSockets(server);

@@ -78,20 +78,24 @@ function runSteps(handler: RequestHandler, match: RouteMatch, body: BodyReader |
 export function decodePathArgs(handler: RequestHandler, match: Pick<RouteMatch, 'args' | 'named'>): void {
   if (match.args.length) {
     // Most arguments have nothing to decode: keep the transport's array then.
-    handler.pathArgs = match.args.some((arg) => arg.includes('%')) ? match.args.map((arg) => decodeComponent(arg, false, 'path')) : match.args;
+    handler.pathArgs = anyEncoded(match.args) ? match.args.map((arg) => decodeComponent(arg, false, 'path')) : match.args;
   }
-  if (match.named) {
-    const named = match.named;
-    let encoded = false;
-    for (const name in named) if (named[name].includes('%')) encoded = true;
-    if (!encoded) {
-      handler.pathKwargs = named;
-      return;
-    }
-    const kwargs: Record<string, string> = {};
-    for (const [name, raw] of Object.entries(named)) kwargs[name] = decodeComponent(raw, false, 'path');
-    handler.pathKwargs = kwargs;
+  const named = match.named;
+  if (!named) return;
+  let encoded = false;
+  for (const name in named) if (named[name].includes('%')) encoded = true;
+  if (!encoded) {
+    handler.pathKwargs = named;
+    return;
   }
+  const kwargs: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(named)) kwargs[name] = decodeComponent(raw, false, 'path');
+  handler.pathKwargs = kwargs;
+}
+
+function anyEncoded(args: string[]): boolean {
+  for (let i = 0; i < args.length; i++) if (args[i].includes('%')) return true;
+  return false;
 }
 
 async function readBody(handler: RequestHandler, body: BodyReader): Promise<void> {

@@ -30,7 +30,7 @@ export interface StaticUrlOptions {
 const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
 /** What `finish()` returns when the response went out at once: no promise per request. */
 const DONE: Promise<void> = Promise.resolve();
-const NO_ARGS: string[] = [];
+const NO_ARGS = Object.freeze([]) as unknown as string[];
 const NO_KWARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /**
@@ -59,7 +59,7 @@ export class RequestHandler {
   request!: HTTPServerRequest;
   /** Path arguments, URL-decoded, as passed to the verb method. */
   pathArgs: string[] = NO_ARGS;
-  /** Named path arguments (`:id` parameters, named RegExp groups). */
+  /** Named path arguments (`:id` parameters, named RegExp groups), URL-decoded. */
   pathKwargs: Record<string, string> = NO_KWARGS;
 
   /** @internal */ _out!: ResponseOutput;
@@ -330,7 +330,10 @@ export class RequestHandler {
   /** Sets `Etag` from `computeEtag()`. */
   setEtagHeader(): void {
     const etag = this.computeEtag();
-    if (etag !== null) this.setHeader('Etag', etag);
+    if (etag === null) return;
+    // Typhoon's own tags are quoted hex: only an overridden computeEtag() needs checking.
+    if (this.computeEtag === RequestHandler.prototype.computeEtag) this._out.setTrustedHeader('etag', 'Etag', etag);
+    else this.setHeader('Etag', etag);
   }
 
   /** True when the client's `If-None-Match` matches the response's `Etag` (weak comparison). */

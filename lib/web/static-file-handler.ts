@@ -110,7 +110,7 @@ export class StaticFileHandler extends RequestHandler {
 
   /** Sends bytes `start..end` (inclusive): from memory when cached, else streamed from disk. */
   private sendBytes(file: string, content: Buffer | undefined, start: number, end: number): Promise<void> | void {
-    if (content) return this.finish(content.subarray(start, end + 1));
+    if (content) return this.finish(start === 0 && end === content.length - 1 ? content : content.subarray(start, end + 1));
     const length = end - start + 1;
     if (this.request.method === 'HEAD') {
       this.setHeader('Content-Length', length);
@@ -121,7 +121,8 @@ export class StaticFileHandler extends RequestHandler {
 
   /** If-None-Match (precedence) or If-Modified-Since. */
   private notModified(entry: StaticEntry): boolean {
-    if (this.request.headers.has('if-none-match')) return this.checkEtagHeader();
+    // If-None-Match takes precedence (checkEtagHeader reads it).
+    if (this.request.headers.get('if-none-match') !== undefined) return this.checkEtagHeader();
     const since = this.request.headers.get('if-modified-since');
     if (!since) return false;
     const date = Date.parse(since);

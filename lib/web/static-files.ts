@@ -60,6 +60,14 @@ function weakVersion(stats: Stats): string {
  */
 export class StaticFiles {
   private readonly entries = new Map<string, StaticEntry>();
+  /** `root\0relative` → absolute candidate path, for the paths served from memory. */
+  private readonly resolved = new Map<string, string>();
+
+  private remember(key: string, candidate: string): string {
+    if (this.resolved.size < 10_000) this.resolved.set(key, candidate);
+    return candidate;
+  }
+
   /** Entries being checked against the disk right now. */
   private readonly revalidating = new Set<string>();
   /** Hashes computed for `staticUrl` of files not served yet. */
@@ -120,7 +128,9 @@ export class StaticFiles {
   /** A cached entry still fresh enough to serve without touching the disk (sync fast path). */
   fresh(root: string, relative: string): StaticEntry | undefined {
     if (!this.cache) return undefined;
-    const candidate = path.resolve(root, `.${path.posix.sep}${relative}`);
+    // The same URL path maps to the same file: skip path.resolve on the hot path.
+    const key = `${root}\0${relative}`;
+    const candidate = this.resolved.get(key) ?? this.remember(key, path.resolve(root, `.${path.posix.sep}${relative}`));
     const entry = this.entries.get(candidate);
     if (!entry?.content) return undefined;
     // Stale: serve it this once more and look at the disk in the background (one look at a
