@@ -17,3 +17,16 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
   );
   return tracked;
 }
+
+/** Lets every callback of an already settled promise run. */
+export const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The error a promise rejects with (fails the test if it resolves). */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject');
+}

@@ -2,30 +2,17 @@
 import { expect } from 'chai';
 import { TimeoutError, TyphoonError } from '../../lib/errors';
 import { BoundedSemaphore, Condition, Event, Lock, Semaphore } from '../../lib/ioloop/locks';
-import { activeTimers, track } from '../helpers/promises';
+import { activeTimers, rejectionOf, settle, track } from '../helpers/promises';
 
 const sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
-/** Lets every callback of an already settled promise run. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-/** Live timers: a settled waiter must leave none behind. */
 /** Live timers after a turn: mocha starts its own test timer once the test function returns. */
 const timerBaseline = async () => (await settle(), activeTimers());
-
 
 /** A promise and its resolve function (Promise.withResolvers is Node 22+). */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((done) => (resolve = done));
   return { promise, resolve };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 function expectTimeout(error: unknown, what: string): void {

@@ -2,22 +2,9 @@
 import { expect } from 'chai';
 import { TimeoutError, TyphoonError } from '../../lib/errors';
 import { defaultCompare, LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull } from '../../lib/ioloop/queues';
-import { activeTimers, track } from '../helpers/promises';
+import { activeTimers, rejectionOf, settle, track } from '../helpers/promises';
 
 const sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
-/** Lets every callback of an already settled promise run. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-/** Live timers: a settled waiter must leave none behind. */
-
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 function expectTimeout(error: unknown, message: string): void {
   expect(error).to.be.instanceOf(TimeoutError);
