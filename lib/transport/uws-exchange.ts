@@ -55,10 +55,14 @@ export class UwsExchange implements ServerExchange {
    */
   private bodyPending = false;
 
-  constructor(private res: HttpResponse, req: HttpRequest, ssl: boolean, fallback = false) {
+  /** @param method the method, when the route was registered for one (saves asking uWS) */
+  constructor(private res: HttpResponse, req: HttpRequest, ssl: boolean, fallback = false, method?: string) {
     this.req = req;
-    const method = req.getMethod();
-    this.method = UPPER_METHODS[method] ?? method.toUpperCase();
+    if (method) this.method = method;
+    else {
+      const asked = req.getMethod();
+      this.method = UPPER_METHODS[asked] ?? asked.toUpperCase();
+    }
     this.fallback = fallback;
     this.protocol = ssl ? 'https' : 'http';
   }

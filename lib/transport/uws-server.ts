@@ -9,6 +9,17 @@ import { UwsSocket, type SocketUserData } from './uws-socket';
 const NO_PARAMS = Object.freeze([]) as unknown as string[];
 const textDecoder = new TextDecoder();
 
+type Handler = (res: HttpResponse, req: HttpRequest) => void;
+/** The uWS registration for each method Typhoon dispatches (`del` is uWS's name for DELETE). */
+const METHOD_ROUTES: Record<string, (app: TemplatedApp, pattern: string, handler: Handler) => void> = {
+  GET: (app, pattern, handler) => app.get(pattern, handler),
+  HEAD: (app, pattern, handler) => app.head(pattern, handler),
+  POST: (app, pattern, handler) => app.post(pattern, handler),
+  PUT: (app, pattern, handler) => app.put(pattern, handler),
+  PATCH: (app, pattern, handler) => app.patch(pattern, handler),
+  DELETE: (app, pattern, handler) => app.del(pattern, handler),
+};
+
 /** Native WebSocket options of one route, already validated by the WebSocket layer. */
 export interface SocketRouteOptions {
   /** Largest message uWS accepts before dropping the connection. */
@@ -58,7 +69,12 @@ export class UwsServer {
   }
 
   /** Registers a native uWS pattern (`/items/:id`, `/files/*`) for every method. */
-  route(pattern: string, paramCount: number, callback: RouteCallback): void {
+  route(pattern: string, paramCount: number, callback: RouteCallback, methods: readonly string[] = []): void {
+    // Methods known in advance get their own uWS route, so the method need not be asked for.
+    for (const method of methods) {
+      const register = METHOD_ROUTES[method];
+      if (register) register(this.app, pattern, (res, req) => this.serve(res, req, paramCount, callback, method));
+    }
     this.app.any(pattern, (res, req) => this.serve(res, req, paramCount, callback));
   }
 
@@ -164,10 +180,10 @@ export class UwsServer {
     exchange?.detach();
   }
 
-  private serve(res: HttpResponse, req: HttpRequest, paramCount: number, callback: RouteCallback): void {
+  private serve(res: HttpResponse, req: HttpRequest, paramCount: number, callback: RouteCallback, method?: string): void {
     let exchange: UwsExchange | undefined;
     try {
-      exchange = new UwsExchange(res, req, this.ssl, this.onFallback);
+      exchange = new UwsExchange(res, req, this.ssl, this.onFallback, method);
       const params: string[] = paramCount === 0 ? NO_PARAMS : new Array(paramCount);
       for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i);
       callback(exchange, params);

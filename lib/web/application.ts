@@ -119,7 +119,7 @@ export class Application {
       const fixed: RouteMatch | null = pattern.paramNames.length === 0 && pattern.wildcardAt < 0 ? { route, args: Object.freeze([]) as unknown as string[], named: null } : null;
       server.route(pattern.source, pattern.paramNames.length, (exchange, params) =>
         this.dispatch(exchange, fixed ?? { route, args: nativeArgs(pattern, exchange, params), named: namedArgs(pattern, params) }),
-      );
+      [...route.verbs.keys()]);
     }
     this.listenWebSockets(server);
     server.fallback((exchange) => this.dispatch(exchange, this.router.matchRegex(exchange.path) ?? { route: this.defaultRoute, args: [], named: null }));
