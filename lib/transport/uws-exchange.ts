@@ -153,7 +153,7 @@ export class UwsExchange implements ServerExchange {
     const res = this.res;
     if (this.inCallback) res.upgrade(userData, key, protocol, extensions, context);
     else res.cork(() => res.upgrade(userData, key, protocol, extensions, context));
-    this.released();
+    this.wakeDrainWaiters();
     // The connection now lives on as a WebSocket: keep nothing of the HTTP exchange but the
     // copied request data (this object stays reachable from the handler for its whole life).
     this.upgradeInfo = null;
@@ -196,7 +196,7 @@ export class UwsExchange implements ServerExchange {
     closeConnection ||= this.bodyPending;
     if (this.inCallback) this.writeAndEnd(status, headers, body, closeConnection);
     else this.res.cork(() => this.writeAndEnd(status, headers, body, closeConnection));
-    this.released();
+    this.wakeDrainWaiters();
   }
 
   endWithoutBody(status: string, headers: HeaderList, closeConnection = false): void {
@@ -215,7 +215,7 @@ export class UwsExchange implements ServerExchange {
     };
     if (this.inCallback) send();
     else this.res.cork(send);
-    this.released();
+    this.wakeDrainWaiters();
   }
 
   writeHead(status: string, headers: HeaderList): void {
@@ -277,7 +277,7 @@ export class UwsExchange implements ServerExchange {
         });
         if (done) {
           this.state = 'finished';
-          this.released();
+          this.wakeDrainWaiters();
           stop();
           return true;
         }
@@ -288,7 +288,7 @@ export class UwsExchange implements ServerExchange {
           const [retryOk, retryDone] = res.tryEnd(chunk.subarray(writeOffset - offset), size);
           if (retryDone) {
             this.state = 'finished';
-            this.released();
+            this.wakeDrainWaiters();
             stop();
           } else if (retryOk) {
             source.resume();
@@ -315,7 +315,7 @@ export class UwsExchange implements ServerExchange {
     const close = this.bodyPending;
     if (this.inCallback) this.res.end(chunk, close);
     else this.res.cork(() => this.res.end(chunk, close));
-    this.released();
+    this.wakeDrainWaiters();
   }
 
   closeWhenDone(): void {
@@ -326,7 +326,7 @@ export class UwsExchange implements ServerExchange {
     if (this.state !== 'open') return;
     this.state = 'finished';
     this.res.close();
-    this.released();
+    this.wakeDrainWaiters();
   }
 
   private writeAndEnd(status: string, headers: HeaderList, body: string | Buffer, closeConnection: boolean): void {
@@ -346,7 +346,7 @@ export class UwsExchange implements ServerExchange {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     this.bodyReader = null;
-    this.released();
+    this.wakeDrainWaiters();
     const first = this.abortCallback;
     const callbacks = this.abortCallbacks;
     this.abortCallback = null;
@@ -355,11 +355,7 @@ export class UwsExchange implements ServerExchange {
     if (callbacks) for (const callback of callbacks) callback();
   }
 
-  /** The response is over (ended or aborted): anyone waiting to write may go on. */
-  private released(): void {
-    this.wakeDrainWaiters();
-  }
-
+  /** The socket drained, or the response is over (ended or aborted): anyone waiting to write may go on. */
   private wakeDrainWaiters(): void {
     const waiters = this.drainWaiters;
     if (!waiters || waiters.length === 0) return;

@@ -51,7 +51,7 @@ export class StaticFileHandler extends RequestHandler {
 
   get(relative: string): Promise<void> | void {
     const cache = this.application.staticFileCache(this.root);
-    const hot = cache.fresh(this.root, relative);
+    const hot = cache.fresh(relative);
     // Served from memory without awaiting anything: completes inside the native callback.
     if (hot) return this.serve(hot, this.request.headers.get('range'));
     return this.lookupAndServe(relative);
@@ -59,7 +59,7 @@ export class StaticFileHandler extends RequestHandler {
 
   private async lookupAndServe(relative: string): Promise<void> {
     const cache = this.application.staticFileCache(this.root);
-    let found = await cache.lookup(this.root, relative);
+    let found = await cache.lookup(relative);
     if (found === 'directory') {
       if (!this.defaultFilename) throw new HTTPError(403, `${relative} is a directory`);
       if (!this.request.path.endsWith('/')) {
@@ -67,7 +67,7 @@ export class StaticFileHandler extends RequestHandler {
         return;
       }
       relative = `${relative.replace(/\/?$/, '/')}${this.defaultFilename}`;
-      found = await cache.lookup(this.root, relative);
+      found = await cache.lookup(relative);
     }
     if (found === 'outside') throw new HTTPError(403, `${relative} is not in the static folder`);
     if (found === 'missing' || found === 'directory') throw new HTTPError(404);

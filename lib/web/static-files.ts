@@ -49,6 +49,11 @@ export const HASH_LIMIT = 64 * 1024 * 1024;
  */
 const RECHECK_MS = 1000;
 
+/** True when the real path `real` is the folder `root` or below it (symlinks already resolved). */
+function isInside(real: string, root: string): boolean {
+  return real === root || real.startsWith(root + path.sep);
+}
+
 function weakVersion(stats: Stats): string {
   return `${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}`;
 }
@@ -60,8 +65,13 @@ function weakVersion(stats: Stats): string {
  */
 export class StaticFiles {
   private readonly entries = new Map<string, StaticEntry>();
-  /** `root\0relative` → absolute candidate path, for the paths served from memory. */
+  /** URL path → absolute candidate path, for the paths served from memory. */
   private readonly resolved = new Map<string, string>();
+
+  /** The absolute path a URL path names under the root (still to be checked: symlinks, `..`). */
+  private candidate(relative: string): string {
+    return path.resolve(this.root, `.${path.posix.sep}${relative}`);
+  }
 
   private remember(key: string, candidate: string): string {
     if (this.resolved.size < 10_000) this.resolved.set(key, candidate);
@@ -96,18 +106,18 @@ export class StaticFiles {
    * The file for a URL path, or a reason it cannot be served: `outside` (escapes the root,
    * symlinks included), `missing`, `directory`.
    */
-  async lookup(root: string, relative: string): Promise<StaticEntry | 'outside' | 'missing' | 'directory'> {
-    const candidate = path.resolve(root, `.${path.posix.sep}${relative}`);
+  async lookup(relative: string): Promise<StaticEntry | 'outside' | 'missing' | 'directory'> {
+    const candidate = this.candidate(relative);
     const cached = this.cache ? this.entries.get(candidate) : undefined;
     if (cached && performance.now() - cached.checkedAt < RECHECK_MS) return cached;
-    const rootReal = root === this.root ? (this.rootReal ??= await realpath(root)) : await realpath(root);
+    const rootReal = (this.rootReal ??= await realpath(this.root));
     let real: string;
     try {
       real = await realpath(candidate);
     } catch {
       return 'missing';
     }
-    if (real !== rootReal && !real.startsWith(rootReal + path.sep)) return 'outside';
+    if (!isInside(real, rootReal)) return 'outside';
     let stats: Stats;
     try {
       stats = await stat(real);
@@ -126,11 +136,10 @@ export class StaticFiles {
   }
 
   /** A cached entry still fresh enough to serve without touching the disk (sync fast path). */
-  fresh(root: string, relative: string): StaticEntry | undefined {
+  fresh(relative: string): StaticEntry | undefined {
     if (!this.cache) return undefined;
     // The same URL path maps to the same file: skip path.resolve on the hot path.
-    const key = `${root}\0${relative}`;
-    const candidate = this.resolved.get(key) ?? this.remember(key, path.resolve(root, `.${path.posix.sep}${relative}`));
+    const candidate = this.resolved.get(relative) ?? this.remember(relative, this.candidate(relative));
     const entry = this.entries.get(candidate);
     if (!entry?.content) return undefined;
     // Stale: serve it this once more and look at the disk in the background (one look at a
@@ -138,7 +147,7 @@ export class StaticFiles {
     if (performance.now() - entry.checkedAt >= RECHECK_MS && !this.revalidating.has(candidate)) {
       this.revalidating.add(candidate);
       entry.checkedAt = 0;
-      this.lookup(root, relative)
+      this.lookup(relative)
         .then((found) => {
           if (typeof found === 'string') this.entries.delete(candidate);
         }, () => this.entries.delete(candidate))
@@ -181,13 +190,13 @@ export class StaticFiles {
 
   /** Content hash for `staticUrl` (sync, as templates need it); cached unless debug. */
   private versionSync(relative: string): string | null {
-    const candidate = path.resolve(this.root, `.${path.posix.sep}${relative}`);
+    const candidate = this.candidate(relative);
     const cached = this.cache ? this.entries.get(candidate) ?? this.versions.get(candidate) : undefined;
     if (cached) return typeof cached === 'string' ? cached : cached.version;
     try {
       const real = realpathSync(candidate);
       const rootReal = (this.rootReal ??= realpathSync(this.root));
-      if (!real.startsWith(rootReal + path.sep)) return null;
+      if (!isInside(real, rootReal)) return null;
       const stats = statSync(real);
       if (!stats.isFile()) return null;
       if (stats.size > HASH_LIMIT) return weakVersion(stats);

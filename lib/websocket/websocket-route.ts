@@ -22,7 +22,7 @@ export class WebSocketRoute {
   readonly sockets = new Set<WebSocketHandler>();
   private pinger: NodeJS.Timeout | undefined;
 
-  constructor(readonly spec: WebSocketRouteSpec, container: DependencyContainer, defaults: WebSocketDefaults) {
+  constructor(spec: WebSocketRouteSpec, container: DependencyContainer, defaults: WebSocketDefaults) {
     this.pattern = new UrlPattern(spec.pattern);
     this.options = resolveWebSocketOptions(this.pattern.source, spec.options, defaults);
     this.create = handlerFactory(container, spec.handlerClass as Constructor<WebSocketHandler>);
