@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { HTTPError, MissingArgumentError, ResponseStateError, TyphoonError } from '../errors';
+import { ConfigurationError, HTTPError, MissingArgumentError, ResponseStateError } from '../errors';
 import { appLog, genLog } from '../log';
 import type { ServerExchange } from '../transport/types';
 import type { Application } from './application';
@@ -438,7 +438,7 @@ export class RequestHandler {
 
   private cookieSecret() {
     const secret = this.settings.cookieSecret;
-    if (!secret) throw new TyphoonError('ERR_CONFIGURATION', 'Signed cookies need the "cookieSecret" application setting');
+    if (!secret) throw new ConfigurationError('Signed cookies need the "cookieSecret" application setting');
     return secret;
   }
 
