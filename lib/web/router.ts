@@ -57,7 +57,7 @@ export class Router {
   matchRegex(path: string): RouteMatch | null {
     for (const route of this.regex) {
       const found = route.pattern.match(path);
-      if (found) return { route, args: found.args, named: Object.keys(found.named).length ? found.named : null };
+      if (found) return { route, ...found };
     }
     return null;
   }

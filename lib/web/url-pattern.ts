@@ -40,13 +40,14 @@ export class UrlPattern {
     }
   }
 
-  /** Matches a raw path against a RegExp pattern: the raw groups, or null. */
-  match(path: string): { args: string[]; named: Record<string, string> } | null {
+  /** Matches a raw path against a RegExp pattern: the raw groups (named ones also by name, else null), or null. */
+  match(path: string): { args: string[]; named: Record<string, string> | null } | null {
     const found = this.regex!.exec(path);
     if (!found) return null;
     const args = found.slice(1).map((group) => group ?? '');
+    if (!found.groups) return { args, named: null };
     const named: Record<string, string> = {};
-    if (found.groups) for (const [name, value] of Object.entries(found.groups)) named[name] = value ?? '';
+    for (const [name, value] of Object.entries(found.groups)) named[name] = value ?? '';
     return { args, named };
   }
 
