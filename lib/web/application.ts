@@ -19,6 +19,7 @@ import { serveAsWorker, workerCount, workerRole, WorkerPool } from '../scale/wor
 import type { UrlPattern } from './url-pattern';
 import type { UwsExchange } from '../transport/uws-exchange';
 import { handshake } from '../websocket/handshake';
+import { messageData } from '../websocket/message-data';
 import type { WebSocketHandler } from '../websocket/websocket-handler';
 import { nativeSocketOptions, type ResolvedWebSocketOptions } from '../websocket/websocket-options';
 import { socketCallbacks, WebSocketRoute } from '../websocket/websocket-route';
@@ -215,8 +216,7 @@ export class Application {
    */
   publish(topic: string, message: string | Buffer | object, binary = false): boolean {
     if (!this.pubsub) return false;
-    const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
-    this.pubsub.publish(topic, data, binary);
+    this.pubsub.publish(topic, messageData(message), binary);
     return true;
   }
 
@@ -295,7 +295,6 @@ export class Application {
 
   /** Registers WebSocket routes: native patterns directly, RegExp ones behind one catch-all. */
   private listenWebSockets(server: UwsServer): void {
-    const callbacks = socketCallbacks((exchange) => this.upgradeByRegex(exchange));
     const regex: WebSocketRoute[] = [];
     for (const route of this.webSocketRoutes) {
       this.compressTopics ||= route.options.compression !== 'none';
@@ -313,7 +312,7 @@ export class Application {
     this.regexWebSockets = regex;
     // One native registration serves every RegExp route: it gets the most permissive limits,
     // and each handler enforces its own route's limits in JavaScript.
-    server.websocket('/*', 0, nativeSocketOptions(mostPermissive(regex.map((route) => route.options))), callbacks);
+    server.websocket('/*', 0, nativeSocketOptions(mostPermissive(regex.map((route) => route.options))), socketCallbacks((exchange) => this.upgradeByRegex(exchange)));
   }
 
   private regexWebSockets: WebSocketRoute[] = [];
@@ -321,7 +320,7 @@ export class Application {
   private upgradeByRegex(exchange: UwsExchange): void {
     for (const route of this.regexWebSockets) {
       const found = route.pattern.match(exchange.path);
-      if (found) return this.upgrade(route, exchange, { args: found.args, named: Object.keys(found.named).length ? found.named : null });
+      if (found) return this.upgrade(route, exchange, found);
     }
     exchange.end('404 Not Found', ['Content-Type', 'text/plain; charset=UTF-8'], '404: Not Found');
   }

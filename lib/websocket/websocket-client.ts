@@ -1,5 +1,6 @@
 import WS from 'ws';
 import { HTTPClientError, WebSocketClosedError } from '../errors';
+import { messageData } from './message-data';
 
 /** Options of {@link websocketConnect}. */
 export interface WebSocketConnectOptions {
@@ -85,8 +86,7 @@ export class WebSocketClientConnection {
       this.socket.readyState !== WS.OPEN
         ? Promise.reject(new WebSocketClosedError())
         : new Promise((resolve, reject) => {
-            const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
-            this.socket.send(data, { binary }, (error) => (error ? reject(new WebSocketClosedError(error.message)) : resolve()));
+            this.socket.send(messageData(message), { binary }, (error) => (error ? reject(new WebSocketClosedError(error.message)) : resolve()));
           });
     // Ignored rejections (fire-and-forget writes) must not end the process; awaiting still throws.
     sent.catch(() => undefined);

@@ -1,5 +1,6 @@
 import { UnsafeValueError, WebSocketClosedError } from '../errors';
 import { appLog } from '../log';
+import { messageData } from './message-data';
 import type { UwsSocket } from '../transport/uws-socket';
 import { RequestHandler } from '../web/request-handler';
 import type { ResolvedWebSocketOptions } from './websocket-options';
@@ -113,7 +114,7 @@ export class WebSocketHandler extends RequestHandler {
   private send(message: string | Buffer | object, binary: boolean): Promise<void> {
     const socket = this._socket;
     if (!socket || this._state === 'closed' || socket.closed) return Promise.reject(new WebSocketClosedError());
-    const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : message instanceof Uint8Array ? Buffer.from(message) : JSON.stringify(message);
+    const data = messageData(message);
     const result = socket.send(data, binary, this._options.compression !== 'none');
     if (result === 'dropped') {
       if (this._options.backpressure === 'close' || socket.closed) {
@@ -156,7 +157,7 @@ export class WebSocketHandler extends RequestHandler {
   /** Publishes to `topic`'s subscribers except this connection (use `app.publish` to include it). */
   publish(topic: string, message: string | Buffer | object, binary = false): boolean {
     if (!this._socket || this._state === 'closed') return false;
-    const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message);
+    const data = messageData(message);
     this._socket.publish(topic, data, binary, this._options.compression !== 'none');
     // Subscribers in other workers and processes.
     this.application._forwardTopic(topic, data, binary);
