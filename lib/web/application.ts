@@ -14,6 +14,8 @@ import { RequestHandler } from './request-handler';
 import { Router, type HandlerSpec } from './router';
 import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from './settings';
 import { StaticFiles } from './static-files';
+import { fastStaticRoute, serveFromMemory } from './static-fast-path';
+import { StaticFileHandler } from './static-file-handler';
 import { PubSub } from '../scale/pubsub';
 import { serveAsWorker, workerCount, workerRole, WorkerPool } from '../scale/worker-pool';
 import type { UrlPattern } from './url-pattern';
@@ -118,9 +120,11 @@ export class Application {
       const pattern = route.pattern;
       // A route without parameters matches the same way every time: one match object for all.
       const fixed: RouteMatch | null = pattern.paramNames.length === 0 && pattern.wildcardAt < 0 ? { route, args: Object.freeze([]) as unknown as string[], named: null } : null;
-      server.route(pattern.source, pattern.paramNames.length, (exchange, params) =>
-        this.dispatch(exchange, fixed ?? { route, args: nativeArgs(pattern, exchange, params), named: namedArgs(pattern, params) }),
-      [...route.verbs.keys()]);
+      const files = fastStaticRoute(route, this.settings, this.container.isRegistered(StaticFileHandler, true)) ? this.staticFileCache(String(route.initArgs.path)) : null;
+      server.route(pattern.source, pattern.paramNames.length, (exchange, params) => {
+        if (files && exchange.method === 'GET' && serveFromMemory(exchange, files, exchange.path.slice(pattern.wildcardAt))) return;
+        this.dispatch(exchange, fixed ?? { route, args: nativeArgs(pattern, exchange, params), named: null });
+      }, [...route.verbs.keys()]);
     }
     this.listenWebSockets(server);
     server.fallback((exchange) => this.dispatch(exchange, this.router.matchRegex(exchange.path) ?? { route: this.defaultRoute, args: [], named: null }));
@@ -304,7 +308,7 @@ export class Application {
         continue;
       }
       const native = socketCallbacks((exchange, params) =>
-        this.upgrade(route, exchange, { args: nativeArgs(route.pattern, exchange, params), named: namedArgs(route.pattern, params) }),
+        this.upgrade(route, exchange, { args: nativeArgs(route.pattern, exchange, params), named: null }),
       );
       server.websocket(route.pattern.source, route.pattern.paramNames.length, nativeSocketOptions(route.options), native);
     }
@@ -416,14 +420,6 @@ function refuseRequest(exchange: ServerExchange, length: string, encoding: strin
 function nativeArgs(pattern: UrlPattern, exchange: ServerExchange, params: string[]): string[] {
   if (pattern.wildcardAt < 0) return params;
   return [...params, exchange.path.slice(pattern.wildcardAt)];
-}
-
-function namedArgs(pattern: UrlPattern, params: string[]): Record<string, string> | null {
-  const names = pattern.paramNames;
-  if (names.length === 0) return null;
-  const named: Record<string, string> = {};
-  for (let i = 0; i < names.length; i++) named[names[i]] = params[i];
-  return named;
 }
 
 function mostPermissive(options: ResolvedWebSocketOptions[]): ResolvedWebSocketOptions {

@@ -4,7 +4,8 @@ import type { BodyReader } from './body-reader';
 import { answerPreflight, isPreflight } from './cors';
 import { decodeComponent, parseMultipart } from './form-data';
 import type { HandlerRoute } from './handler-route';
-import type { RequestHandler } from './request-handler';
+import { RequestHandler } from './request-handler';
+import type { ResolvedSettings } from './settings';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -20,32 +21,60 @@ export interface RouteMatch {
 /** A step's way of saying the request is over (answered early). */
 const STOP = Symbol('stop');
 
-type Step = (handler: RequestHandler, match: RouteMatch, body: BodyReader | null) => unknown;
+/** One step of the lifecycle; a promise is awaited, `STOP` ends the request there. */
+export type Step = (handler: RequestHandler, match: RouteMatch, body: BodyReader | null) => unknown;
+
+const base = RequestHandler.prototype;
+const overrides = (proto: RequestHandler, name: 'initialize' | 'prepare' | 'getCurrentUser') => proto[name] !== base[name];
 
 /**
  * The request lifecycle, as Tornado's `RequestHandler._execute`, one step each: initialize →
  * CORS preflight / method check → path args → body → XSRF → current user → prepare →
- * (streamed body) → verb → auto-finish. Any exception becomes an error page.
+ * (streamed body) → verb → auto-finish. Any exception becomes an error page. Built once per
+ * route and handler class, leaving out the steps that cannot do anything for them (hooks the
+ * class does not override, settings that are off), so a plain handler runs only a few.
  */
-const STEPS: readonly Step[] = [
-  (handler, match) => handler.initialize(match.route.initArgs),
-  (handler, match) => {
+export function lifecycleSteps(route: HandlerRoute, handlerClass: Function, settings: ResolvedSettings): Step[] {
+  const proto = handlerClass.prototype as RequestHandler;
+  const steps: Step[] = [];
+  const mayFinishEarly = overrides(proto, 'initialize') || overrides(proto, 'prepare') || overrides(proto, 'getCurrentUser');
+  if (overrides(proto, 'initialize')) steps.push((handler, match) => handler.initialize(match.route.initArgs));
+  steps.push((handler, match) => {
     const cors = handler.settings.cors;
     if (cors && isPreflight(handler)) return answerPreflight(handler, cors, [...match.route.verbs.keys()]).then(() => STOP);
     if (!match.route.verbs.has(handler.request.method)) throw new HTTPError(405, undefined, { headers: { Allow: match.route.allowHeader } });
-  },
-  (handler, match) => decodePathArgs(handler, match),
-  (handler, match, body) => (body && !match.route.streamBody ? readBody(handler, body) : undefined),
-  (handler) => {
-    if (handler.settings.xsrfCookies && !SAFE_METHODS.has(handler.request.method)) handler.checkXsrfCookie();
-  },
-  (handler) => handler._loadCurrentUser(),
-  (handler) => handler.prepare(),
-  (handler) => (handler.finished ? STOP : undefined),
-  (handler, match, body) => (body && match.route.streamBody ? streamBody(handler, body) : undefined),
-  (handler, match) => (handler as unknown as Record<string, (...args: string[]) => unknown>)[match.route.verbs.get(handler.request.method)!](...handler.pathArgs),
-  (handler) => (handler.finished ? undefined : handler._finishNow()),
-];
+  });
+  if (!route.pattern.native || route.pattern.paramNames.length || route.pattern.wildcardAt >= 0) steps.push((handler, match) => decodePathArgs(handler, match, match.route.pattern.paramNames));
+  if (!route.streamBody) steps.push((handler, _match, body) => (body ? readBody(handler, body) : undefined));
+  if (settings.xsrfCookies) {
+    steps.push((handler) => {
+      if (!SAFE_METHODS.has(handler.request.method)) handler.checkXsrfCookie();
+    });
+  }
+  if (overrides(proto, 'getCurrentUser')) steps.push((handler) => handler._loadCurrentUser());
+  if (overrides(proto, 'prepare')) steps.push((handler) => handler.prepare());
+  if (mayFinishEarly) steps.push((handler) => (handler.finished ? STOP : undefined));
+  if (route.streamBody) steps.push((handler, _match, body) => (body ? streamBody(handler, body) : undefined));
+  steps.push(callVerb);
+  steps.push((handler) => (handler.finished ? undefined : handler._finishNow()));
+  return steps;
+}
+
+/** Calls the handler method of the request's method with the path arguments. */
+function callVerb(handler: RequestHandler, match: RouteMatch): unknown {
+  const verb = (handler as unknown as Record<string, (...args: string[]) => unknown>)[match.route.verbs.get(handler.request.method)!];
+  const args = handler.pathArgs;
+  switch (args.length) {
+    case 0:
+      return verb.call(handler);
+    case 1:
+      return verb.call(handler, args[0]);
+    case 2:
+      return verb.call(handler, args[0], args[1]);
+    default:
+      return verb.apply(handler, args);
+  }
+}
 
 /**
  * Runs the lifecycle. Each step is awaited only if it returned a promise, so a handler that
@@ -53,21 +82,21 @@ const STEPS: readonly Step[] = [
  * is then `undefined`); otherwise the promise settles when the request is done.
  */
 export function execute(handler: RequestHandler, match: RouteMatch, body: BodyReader | null): Promise<void> | undefined {
-  return runSteps(handler, match, body, 0);
+  return runSteps(handler, match, body, match.route.lifecycle(handler), 0);
 }
 
-function runSteps(handler: RequestHandler, match: RouteMatch, body: BodyReader | null, from: number): Promise<void> | undefined {
-  for (let i = from; i < STEPS.length; i++) {
+function runSteps(handler: RequestHandler, match: RouteMatch, body: BodyReader | null, steps: Step[], from: number): Promise<void> | undefined {
+  for (let i = from; i < steps.length; i++) {
     let result: unknown;
     try {
-      result = STEPS[i](handler, match, body);
+      result = steps[i](handler, match, body);
     } catch (error) {
       return handleException(handler, error);
     }
     if (result === STOP) return undefined;
     if (result instanceof Promise) {
       return result.then(
-        (value) => (value === STOP ? undefined : runSteps(handler, match, body, i + 1)),
+        (value) => (value === STOP ? undefined : runSteps(handler, match, body, steps, i + 1)),
         (error) => handleException(handler, error),
       );
     }
@@ -75,21 +104,22 @@ function runSteps(handler: RequestHandler, match: RouteMatch, body: BodyReader |
   return undefined;
 }
 
-export function decodePathArgs(handler: RequestHandler, match: Pick<RouteMatch, 'args' | 'named'>): void {
+/**
+ * Decodes the path arguments onto the handler. Named arguments of native patterns are not
+ * copied per request: the handler derives `pathKwargs` from `names` when asked.
+ */
+export function decodePathArgs(handler: RequestHandler, match: Pick<RouteMatch, 'args' | 'named'>, names: readonly string[]): void {
   if (match.args.length) {
     // Most arguments have nothing to decode: keep the transport's array then.
     handler.pathArgs = anyEncoded(match.args) ? match.args.map((arg) => decodeComponent(arg, false, 'path')) : match.args;
   }
   const named = match.named;
-  if (!named) return;
-  let encoded = false;
-  for (const name in named) if (named[name].includes('%')) encoded = true;
-  if (!encoded) {
-    handler.pathKwargs = named;
+  if (!named) {
+    if (names.length) handler._kwargNames(names);
     return;
   }
   const kwargs: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(named)) kwargs[name] = decodeComponent(raw, false, 'path');
+  for (const [name, raw] of Object.entries(named)) kwargs[name] = raw.includes('%') ? decodeComponent(raw, false, 'path') : raw;
   handler.pathKwargs = kwargs;
 }
 

@@ -1,6 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { handlerFactory } from '../di/handler-factory';
 import { isStreamRequestBody, type Constructor } from '../di/reflection';
+import { lifecycleSteps, type Step } from './execute';
 import { RequestHandler } from './request-handler';
 import { UrlPattern } from './url-pattern';
 
@@ -17,6 +18,8 @@ export class HandlerRoute {
   /** Value of the `Allow` header on 405. */
   readonly allowHeader: string;
   readonly streamBody: boolean;
+  private steps: Step[] = [];
+  private stepsFor: unknown = null;
 
   constructor(
     pattern: string | RegExp,
@@ -37,5 +40,15 @@ export class HandlerRoute {
     }
     this.allowHeader = [...this.verbs.keys()].join(', ');
     this.streamBody = isStreamRequestBody(handlerClass);
+  }
+
+  /** The lifecycle steps for this route's handlers (built on the first request, per class). */
+  lifecycle(handler: RequestHandler): Step[] {
+    // The container may make a subclass of handlerClass: the steps follow the instance's class.
+    if (handler.constructor !== this.stepsFor) {
+      this.steps = lifecycleSteps(this, handler.constructor, handler.settings);
+      this.stepsFor = handler.constructor;
+    }
+    return this.steps;
   }
 }

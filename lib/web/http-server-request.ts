@@ -28,8 +28,7 @@ export class HTTPServerRequest {
   get version(): string {
     return 'HTTP/1.1';
   }
-  /** Request headers, lower-case names. */
-  readonly headers: HTTPHeaders;
+  private headerMap: HTTPHeaders | undefined;
   /** The complete body (empty for streamed bodies and bodiless requests). */
   body: Buffer = EMPTY;
   private fileMap: FileMap | undefined;
@@ -45,8 +44,12 @@ export class HTTPServerRequest {
 
   constructor(private readonly exchange: ServerExchange, private readonly trust: ProxyTrust) {
     this.method = exchange.method;
-    this.headers = new HTTPHeaders(undefined, exchange);
     this.startTime = performance.now();
+  }
+
+  /** Request headers, lower-case names. */
+  get headers(): HTTPHeaders {
+    return (this.headerMap ??= new HTTPHeaders(undefined, this.exchange));
   }
 
   /** Path as sent (still percent-encoded). */

@@ -59,8 +59,8 @@ export class RequestHandler {
   request!: HTTPServerRequest;
   /** Path arguments, URL-decoded, as passed to the verb method. */
   pathArgs: string[] = NO_ARGS;
-  /** Named path arguments (`:id` parameters, named RegExp groups), URL-decoded. */
-  pathKwargs: Record<string, string> = NO_KWARGS;
+  /** Named arguments, or the names of a native pattern's parameters (paired with pathArgs when asked). */
+  private _kwargs: Record<string, string> | readonly string[] = NO_KWARGS;
 
   /** @internal */ _out!: ResponseOutput;
   /** @internal */ _exchange!: ServerExchange;
@@ -78,6 +78,24 @@ export class RequestHandler {
     this._exchange = exchange;
     this._out = new ResponseOutput(exchange);
     this.applyDefaultHeaders();
+  }
+
+  /** Named path arguments (`:id` parameters, named RegExp groups), URL-decoded. */
+  get pathKwargs(): Record<string, string> {
+    const kwargs = this._kwargs;
+    if (!Array.isArray(kwargs)) return kwargs as Record<string, string>;
+    const named: Record<string, string> = {};
+    for (let i = 0; i < kwargs.length; i++) named[kwargs[i]] = this.pathArgs[i];
+    return (this._kwargs = named);
+  }
+
+  set pathKwargs(kwargs: Record<string, string>) {
+    this._kwargs = kwargs;
+  }
+
+  /** @internal A native pattern's parameters are named `names`: pathKwargs pairs them with pathArgs. */
+  _kwargNames(names: readonly string[]): void {
+    this._kwargs = names;
   }
 
   /** Application settings. */
@@ -312,6 +330,7 @@ export class RequestHandler {
   /** @internal Access log and `onFinish()`, once the response is out. */
   _afterFinish(): void {
     this.application._requestFinished(this);
+    if (this.onFinish === RequestHandler.prototype.onFinish) return;
     try {
       const done = this.onFinish();
       if (done instanceof Promise) done.catch((error) => appLog.error(`Exception in onFinish of ${this.constructor.name}`, error));
@@ -339,8 +358,9 @@ export class RequestHandler {
   /** True when the client's `If-None-Match` matches the response's `Etag` (weak comparison). */
   checkEtagHeader(): boolean {
     const etag = this.getHeader('etag');
+    if (!etag) return false;
     const header = this.request.headers.get('if-none-match');
-    if (!etag || !header) return false;
+    if (!header) return false;
     const tags = header.match(/\*|(?:W\/)?"[^"]*"/g) ?? [];
     const strip = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
     return tags.some((tag) => tag === '*' || strip(tag) === strip(etag));

@@ -24,6 +24,8 @@ export interface StaticEntry {
   etag: string;
   lastModified: string;
   contentType: string;
+  /** The headers of a plain 200 for this version (wire order), for the in-memory fast path. */
+  responseHeaders: string[];
   /** When the entry was last checked against the disk (ms). */
   checkedAt: number;
 }
@@ -180,11 +182,14 @@ export class StaticFiles {
       const siblingContent = sibling.size <= MEMORY_LIMIT ? await readFile(absolutePath + suffix) : undefined;
       variants.push({ encoding, etag: tag(`-${encoding}`), absolutePath: absolutePath + suffix, size: siblingContent?.length ?? sibling.size, content: siblingContent });
     }
+    const etag = tag('');
+    const lastModified = new Date(Math.floor(stats.mtimeMs / 1000) * 1000).toUTCString();
+    const contentType = mime.contentType(mime.lookup(requested) || 'application/octet-stream') || 'application/octet-stream';
     return {
       absolutePath, size: content?.length ?? stats.size, mtimeMs: stats.mtimeMs, checkedAt: performance.now(), variants,
-      version, strong, content, etag: tag(''),
-      lastModified: new Date(Math.floor(stats.mtimeMs / 1000) * 1000).toUTCString(),
-      contentType: mime.contentType(mime.lookup(requested) || 'application/octet-stream') || 'application/octet-stream',
+      version, strong, content, etag, lastModified, contentType,
+      // The order StaticFileHandler sends them in (Content-Type is the first default header).
+      responseHeaders: ['Content-Type', contentType, 'Accept-Ranges', 'bytes', 'Etag', etag, 'Last-Modified', lastModified],
     };
   }
 

@@ -16,7 +16,7 @@ export async function handshake(application: Application, handler: WebSocketHand
   try {
     const init = handler.initialize(route.initArgs);
     if (init instanceof Promise) await init;
-    decodePathArgs(handler, match);
+    decodePathArgs(handler, match, route.pattern.paramNames);
     const origin = request.headers.get('origin');
     if (origin && !handler.checkOrigin(origin)) throw new HTTPError(403, `Cross origin WebSocket refused (Origin: ${origin})`);
     const user = handler._loadCurrentUser();

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { Application, RequestHandler, StaticFileHandler } from '../../lib';
 import { TestServer } from '../../lib/testing';
+import { captureLogs } from '../helpers/logs';
 import { rawRequest } from '../helpers/raw-http';
 
 const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
@@ -176,6 +177,50 @@ describe('StaticFileHandler', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const fresh = await server.fetch('/static/hot.txt');
     expect([fresh.text, fresh.headers.get('etag')]).to.deep.equal(['new!', `"${sha1('new!')}"`]);
+  });
+
+  describe('plain GETs of files in memory', () => {
+    const logs = captureLogs('info');
+    const head = (raw: string) => raw.slice(0, raw.indexOf('\r\n\r\n')).split('\r\n').filter((line) => !line.startsWith('Date:'));
+
+    it('are answered without making a handler, with the bytes the handler sends and an access log line', async () => {
+      const handlerGet = StaticFileHandler.prototype.get;
+      let handled = 0;
+      StaticFileHandler.prototype.get = function (this: StaticFileHandler, relative: string) {
+        handled++;
+        return handlerGet.call(this, relative);
+      };
+      try {
+        writeFileSync(path.join(root, 'fast.css'), 'p { margin: 0 }');
+        const request = 'GET /static/fast.css HTTP/1.1\r\nHost: x\r\n\r\n';
+        const cold = await rawRequest(server.port, request);
+        expect(handled).to.equal(1);
+        const hot = await rawRequest(server.port, request);
+        expect(handled).to.equal(1);
+        expect(head(hot)).to.deep.equal(head(cold));
+        expect(head(hot)).to.include.members(['HTTP/1.1 200 OK', 'Content-Type: text/css; charset=utf-8', `Etag: "${sha1('p { margin: 0 }')}"`, 'Accept-Ranges: bytes', 'Content-Length: 15']);
+        expect(hot.endsWith('\r\n\r\np { margin: 0 }')).to.equal(true);
+        const access = logs.records.filter((record) => record.logger === 'access').map((record) => record.message);
+        expect(access).to.have.length(2);
+        expect(access[1]).to.match(/^200 GET \/static\/fast\.css \(127\.0\.0\.1\) \d+\.\d\dms$/);
+        // Anything to negotiate goes through the handler again.
+        const negotiated: Array<Record<string, string>> = [{ 'If-None-Match': '"x"' }, { Range: 'bytes=0-1' }, { 'If-Modified-Since': new Date().toUTCString() }];
+        for (const headers of negotiated) {
+          await server.fetch('/static/fast.css', { headers });
+        }
+        await server.fetch('/static/fast.css?v=1');
+        await server.fetch('/static/fast.css', { method: 'HEAD' });
+        expect(handled).to.equal(6);
+      } finally {
+        StaticFileHandler.prototype.get = handlerGet;
+      }
+    });
+
+    it('still refuse untrustworthy framing', async () => {
+      await server.fetch('/static/a.txt');
+      const raw = await rawRequest(server.port, 'GET /static/a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab');
+      expect(raw).to.match(/^HTTP\/1\.1 400 Duplicate Content-Length\r\n/);
+    });
   });
 
   it('caches hashes per application, and re-reads files in debug mode', async () => {

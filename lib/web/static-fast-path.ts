@@ -1,0 +1,43 @@
+import { accessLog, isLogEnabled } from '../log';
+import type { ServerExchange } from '../transport/types';
+import type { HandlerRoute } from './handler-route';
+import type { ResolvedSettings } from './settings';
+import { StaticFileHandler } from './static-file-handler';
+import type { StaticFiles } from './static-files';
+
+/**
+ * Whether a route's `StaticFileHandler` may be bypassed for plain GETs of files kept in memory:
+ * only for the stock class on a `/prefix/*` pattern, and only when no setting needs the handler
+ * (CORS headers, compression, `logFunction`, proxy headers, a header-size limit, debug).
+ */
+export function fastStaticRoute(route: HandlerRoute, settings: ResolvedSettings, customized: boolean): boolean {
+  const { pattern } = route;
+  return route.handlerClass === StaticFileHandler && !customized && pattern.native && pattern.paramNames.length === 0 && pattern.wildcardAt >= 0
+    && !settings.debug && !settings.cors && !settings.compressResponse && !settings.logFunction && !settings.xheaders && settings.maxHeaderSize === undefined;
+}
+
+/**
+ * `StaticFileHandler`'s hot path: a GET of a file kept in memory, with nothing to negotiate,
+ * answered from the transport callback with header values computed once per file version — the
+ * same bytes the handler sends, without making a handler. Anything else (HEAD, ranges,
+ * conditional requests, precompressed siblings, `?v=` and other queries, encoded paths, a
+ * request body, a file not in memory) returns false and goes
+ * through the handler as usual.
+ */
+export function serveFromMemory(exchange: ServerExchange, files: StaticFiles, relative: string): boolean {
+  if (relative.includes('%') || exchange.query !== '') return false;
+  const entry = files.fresh(relative);
+  if (!entry?.content || entry.variants.length !== 0) return false;
+  if (exchange.header('if-none-match') || exchange.header('if-modified-since') || exchange.header('range')) return false;
+  if (exchange.header('content-length') || exchange.header('transfer-encoding')) return false;
+  if (!isLogEnabled('info')) {
+    exchange.end('200 OK', entry.responseHeaders, entry.content);
+    return true;
+  }
+  // The access log line the handler would write; the address is gone once the response ends.
+  const started = performance.now();
+  const remote = exchange.remoteAddress;
+  exchange.end('200 OK', entry.responseHeaders, entry.content);
+  accessLog.info(`200 GET ${exchange.path} (${remote}) ${(performance.now() - started).toFixed(2)}ms`);
+  return true;
+}
