@@ -32,19 +32,33 @@ export function handlerFactory<T>(container: DependencyContainer, cls: Construct
 function stableDependencyFactory<T>(container: DependencyContainer, cls: Constructor<T>): (() => T) | null {
   const tokens = constructorTokens(cls);
   if (!tokens || tokens.some((token) => !isPlainToken(token))) return null;
-  let stable: unknown[] | null = null;
   const resolve = (token: unknown) => container.resolve(token as InjectionToken);
-  return () => {
-    if (!stable) {
-      stable = tokens.map((token) => {
-        const first = resolve(token);
-        return first === resolve(token) ? first : NOT_STABLE;
-      });
+  let make: (() => T) | null = null;
+  // Decided on the first request, when every service can be resolved.
+  const specialize = (): (() => T) => {
+    const stable = tokens.map((token) => {
+      const first = resolve(token);
+      return first === resolve(token) ? first : NOT_STABLE;
+    });
+    if (!stable.includes(NOT_STABLE)) {
+      // Every dependency fixed: a plain `new` with constants.
+      if (stable.length === 1) {
+        const [a] = stable;
+        return () => new cls(a);
+      }
+      if (stable.length === 2) {
+        const [a, b] = stable;
+        return () => new cls(a, b);
+      }
+      return () => new cls(...stable);
     }
-    const args = new Array(tokens.length);
-    for (let i = 0; i < tokens.length; i++) args[i] = stable[i] === NOT_STABLE ? resolve(tokens[i]) : stable[i];
-    return new cls(...args);
+    return () => {
+      const args = new Array(tokens.length);
+      for (let i = 0; i < tokens.length; i++) args[i] = stable[i] === NOT_STABLE ? resolve(tokens[i]) : stable[i];
+      return new cls(...args);
+    };
   };
+  return () => (make ??= specialize())();
 }
 
 const NOT_STABLE = Symbol('not stable');

@@ -76,6 +76,11 @@ export class ResponseOutput {
     }
   }
 
+  /** Adds one of Typhoon's own headers known not to be set yet (no validation, no search). */
+  addTrustedHeader(name: string, key: string, value: string): void {
+    this.push(name, key, value);
+  }
+
   addHeader(name: string, value: HeaderValue): void {
     const text = checkHeaderValue(name, formatValue(value));
     this.push(checkHeaderName(name), name.toLowerCase(), text);
