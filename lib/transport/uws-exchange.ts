@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { genLog } from '../log';
 import type { ExchangeState, HeaderList, ServerExchange } from './types';
+import { CopiedExchange } from './copied-exchange';
+import { UwsSocket, type SocketUserData } from './uws-socket';
 
 const textDecoder = new TextDecoder();
 
@@ -149,7 +151,7 @@ export class UwsExchange implements ServerExchange {
     if (this.state !== 'open' || !this.upgradeInfo) return false;
     this.state = 'finished';
     const { key, extensions, context } = this.upgradeInfo;
-    const userData = { session, remote: this.remote ?? '', socket: undefined };
+    const userData: SocketUserData = { socket: new UwsSocket(session, this.remote ?? '') };
     const res = this.res;
     if (this.inCallback) res.upgrade(userData, key, protocol, extensions, context);
     else res.cork(() => res.upgrade(userData, key, protocol, extensions, context));
@@ -163,6 +165,14 @@ export class UwsExchange implements ServerExchange {
     this.bodyReader = null;
     this.res = UPGRADED;
     return true;
+  }
+
+  /**
+   * After the upgrade: the request data on a small object of its own (headers at their exact
+   * length), so the WebSocket's handler need not keep this exchange for the connection's life.
+   */
+  upgradedCopy(): ServerExchange {
+    return new CopiedExchange(this.method, this.protocol, this.url ?? '', this.search ?? '', (this.headers ?? []).slice(), this.remote ?? '');
   }
 
   onAbort(callback: () => void): void {

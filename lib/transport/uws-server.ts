@@ -4,7 +4,7 @@ import { genLog } from '../log';
 import type { RouteCallback, TransportOptions } from './types';
 import { isNative, loadUws, type Uws } from './uws';
 import { UwsExchange } from './uws-exchange';
-import { UwsSocket, type SocketUserData } from './uws-socket';
+import type { SocketUserData, UwsSocket } from './uws-socket';
 
 const NO_PARAMS = Object.freeze([]) as unknown as string[];
 const textDecoder = new TextDecoder();
@@ -106,27 +106,26 @@ export class UwsServer {
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => this.serveUpgrade(res, req, context, paramCount, callbacks),
       open: (ws) => {
-        const data = ws.getUserData();
-        // The address was captured before the upgrade (rule 7).
-        const socket = new UwsSocket(ws, (data as SocketUserData & { remote?: string }).remote ?? '');
-        data.socket = socket;
-        guard('open', () => callbacks.open(data.session, socket));
+        // The UwsSocket was made at the upgrade (address captured then, rule 7).
+        const socket = ws.getUserData().socket;
+        socket.attach(ws);
+        guard('open', () => callbacks.open(socket.session, socket));
       },
       message: (ws, message, isBinary) => {
         // The ArrayBuffer is neutered when this callback returns: copy it (toString copies).
         const data = isBinary ? Buffer.copyBytesFrom(new Uint8Array(message)) : textDecoder.decode(message);
         const size = message.byteLength;
-        guard('message', () => callbacks.message(ws.getUserData().session, data, size));
+        guard('message', () => callbacks.message(ws.getUserData().socket.session, data, size));
       },
-      drain: (ws) => guard('drain', () => callbacks.drain(ws.getUserData().session)),
+      drain: (ws) => guard('drain', () => callbacks.drain(ws.getUserData().socket.session)),
       close: (ws, code, message) => {
-        const data = ws.getUserData();
-        if (data.socket) data.socket.closed = true;
+        const socket = ws.getUserData().socket;
+        socket.closed = true;
         const reason = textDecoder.decode(message);
-        guard('close', () => callbacks.close(data.session, code, reason));
+        guard('close', () => callbacks.close(socket.session, code, reason));
       },
-      ping: (ws, message) => guard('ping', () => callbacks.ping(ws.getUserData().session, Buffer.copyBytesFrom(new Uint8Array(message)))),
-      pong: (ws, message) => guard('pong', () => callbacks.pong(ws.getUserData().session, Buffer.copyBytesFrom(new Uint8Array(message)))),
+      ping: (ws, message) => guard('ping', () => callbacks.ping(ws.getUserData().socket.session, Buffer.copyBytesFrom(new Uint8Array(message)))),
+      pong: (ws, message) => guard('pong', () => callbacks.pong(ws.getUserData().socket.session, Buffer.copyBytesFrom(new Uint8Array(message)))),
     });
   }
 

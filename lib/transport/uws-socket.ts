@@ -1,10 +1,11 @@
 import type { WebSocket as UwsWebSocket } from 'uWebSockets.js';
 
-/** What the transport keeps per WebSocket: the owner's session object. */
+/**
+ * What uWS keeps per WebSocket. uWS copies the user data's properties onto its native socket
+ * object, so it is a single property: everything else lives on the {@link UwsSocket}.
+ */
 export interface SocketUserData {
-  /** The WebSocket layer's per-connection object (opaque to the transport). */
-  session: unknown;
-  socket?: UwsSocket;
+  socket: UwsSocket;
 }
 
 /** Result of a send: sent now, buffered (backpressure), or dropped over the limit. */
@@ -13,13 +14,22 @@ export type SendResult = 'sent' | 'buffered' | 'dropped';
 const SEND_RESULTS: SendResult[] = ['buffered', 'sent', 'dropped'];
 
 /**
- * One open uWS WebSocket. Valid from `open` to `close`; after `close` nothing touches the
- * native object again (uWS would abort the process).
+ * One uWS WebSocket: made at the upgrade with the owner's session and the peer address,
+ * attached to the native socket at `open`.
+ * Valid from `open` to `close`; after `close` nothing touches the native object again (uWS
+ * would abort the process).
  */
 export class UwsSocket {
   closed = false;
+  private ws!: UwsWebSocket<SocketUserData>;
 
-  constructor(private readonly ws: UwsWebSocket<SocketUserData>, readonly remoteAddress: string) {}
+  /** @param session the WebSocket layer's per-connection object (opaque to the transport) */
+  constructor(readonly session: unknown, readonly remoteAddress: string) {}
+
+  /** @internal The native socket opened. */
+  attach(ws: UwsWebSocket<SocketUserData>): void {
+    this.ws = ws;
+  }
 
   send(data: string | Buffer, binary: boolean, compress: boolean): SendResult {
     if (this.closed) return 'dropped';

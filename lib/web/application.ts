@@ -334,7 +334,6 @@ export class Application {
     const handler = this.makeHandler(route.create, new HTTPServerRequest(exchange, this.settings), exchange);
     if (!handler) return;
     handler._route = route;
-    handler._options = route.options;
     exchange.onAbort(() => handler._connectionClosed());
     this.track(handshake(this, handler, route, exchange, match));
   }

@@ -16,7 +16,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
    */
   constructor(
     init?: Iterable<[string, string]> | Record<string, string | string[]>,
-    private readonly lazy?: { header(name: string): string; headerList(): string[] },
+    private lazy?: { header(name: string): string; headerList(): string[] },
   ) {
     if (init) {
       const pairs = Symbol.iterator in init ? (init as Iterable<[string, string]>) : recordPairs(init as Record<string, string | string[]>);
@@ -70,6 +70,11 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     const out: Record<string, string> = {};
     for (const [name, list] of this.values()) out[name] = list.join(', ');
     return out;
+  }
+
+  /** @internal The same headers now come from `lazy` (the request's data was copied). */
+  _relink(lazy: { header(name: string): string; headerList(): string[] }): void {
+    if (this.lazy) this.lazy = lazy;
   }
 
   private values(): Map<string, string[]> {

@@ -42,7 +42,7 @@ export class HTTPServerRequest {
   private allArgs: ArgumentMap | undefined;
   private cookieMap: Record<string, string> | undefined;
 
-  constructor(private readonly exchange: ServerExchange, private readonly trust: ProxyTrust) {
+  constructor(private exchange: ServerExchange, private readonly trust: ProxyTrust) {
     this.method = exchange.method;
     this.startTime = performance.now();
   }
@@ -50,6 +50,12 @@ export class HTTPServerRequest {
   /** Request headers, lower-case names. */
   get headers(): HTTPHeaders {
     return (this.headerMap ??= new HTTPHeaders(undefined, this.exchange));
+  }
+
+  /** A header's first value, without making `headers` when nobody did (lower-case name). */
+  /** @internal */
+  _header(name: string): string | undefined {
+    return this.headerMap ? this.headerMap.get(name) : this.exchange.header(name) || undefined;
   }
 
   /** Path as sent (still percent-encoded). */
@@ -87,7 +93,7 @@ export class HTTPServerRequest {
 
   /** The `Host` header, or `127.0.0.1`. */
   get host(): string {
-    return this.headers.get('host') || '127.0.0.1';
+    return this._header('host') || '127.0.0.1';
   }
 
   /** `host` without the port, lower-case. */
@@ -106,7 +112,7 @@ export class HTTPServerRequest {
   /** Form arguments of a urlencoded or multipart body. */
   get bodyArguments(): ArgumentMap {
     if (this.bodyArgs) return this.bodyArgs;
-    const type = this.headers.get('content-type') ?? '';
+    const type = this._header('content-type') ?? '';
     this.bodyArgs = Object.create(null) as ArgumentMap;
     if (type.toLowerCase().startsWith('application/x-www-form-urlencoded') && this.body.length) {
       this.bodyArgs = parseQueryString(this.body.toString());
@@ -126,7 +132,7 @@ export class HTTPServerRequest {
 
   /** Cookies sent by the client. */
   get cookies(): Record<string, string> {
-    return (this.cookieMap ??= parseCookies(this.headers.get('cookie') ?? ''));
+    return (this.cookieMap ??= parseCookies(this._header('cookie') ?? ''));
   }
 
   /** Sets body arguments parsed elsewhere (multipart). @internal */
@@ -155,6 +161,12 @@ export class HTTPServerRequest {
     return ((this.finishTime ?? performance.now()) - this.startTime) / 1000;
   }
 
+  /** @internal The data now lives in `exchange` (a copy made at a WebSocket upgrade). */
+  _rebind(exchange: ServerExchange): void {
+    this.exchange = exchange;
+    this.headerMap?._relink(exchange);
+  }
+
   /** Marks the end of the request. @internal */
   markFinished(): void {
     this.finishTime ??= performance.now();
@@ -165,14 +177,14 @@ export class HTTPServerRequest {
     this.scheme = this.exchange.protocol;
     if (!this.trust.xheaders) return;
     let ip = this.remote;
-    const forwarded = this.headers.get('x-forwarded-for');
+    const forwarded = this._header('x-forwarded-for');
     if (forwarded) {
       const candidates = forwarded.split(',').map((part) => part.trim()).reverse();
       ip = candidates.find((candidate) => !this.trust.trustedDownstream.includes(candidate)) ?? candidates[candidates.length - 1];
     }
-    ip = this.headers.get('x-real-ip')?.trim() || ip;
+    ip = this._header('x-real-ip')?.trim() || ip;
     if (isIP(ip)) this.remote = ip;
-    const proto = (this.headers.get('x-scheme') ?? this.headers.get('x-forwarded-proto'))?.split(',').pop()?.trim();
+    const proto = (this._header('x-scheme') ?? this._header('x-forwarded-proto'))?.split(',').pop()?.trim();
     if (proto === 'http' || proto === 'https') this.scheme = proto;
   }
 }

@@ -30,6 +30,15 @@ export interface StaticUrlOptions {
 const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
 /** What `finish()` returns when the response went out at once: no promise per request. */
 const DONE: Promise<void> = Promise.resolve();
+const UNKNOWN = Symbol('unknown user');
+
+interface RareState {
+  abort: AbortController | undefined;
+  rawXsrf: RawXsrfToken | undefined;
+  xsrfToken: string | undefined;
+  /** Set when `handlerTimeout` expired (seconds). */
+  timedOutAfter: number | undefined;
+}
 const NO_ARGS = Object.freeze([]) as unknown as string[];
 const NO_KWARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
@@ -65,11 +74,10 @@ export class RequestHandler {
   /** @internal */ _out!: ResponseOutput;
   /** @internal */ _exchange!: ServerExchange;
   /** @internal */ _compression: Compression = 'off';
-  private _user: unknown = undefined;
-  private _userKnown = false;
-  private _abort: AbortController | undefined;
-  private _rawXsrf: RawXsrfToken | undefined;
-  private _xsrfToken: string | undefined;
+  /** The current user, UNKNOWN until computed or set. */
+  private _user: unknown = UNKNOWN;
+  /** State few requests need (abort signal, XSRF token, handler timeout), made on first use. */
+  private _rare: RareState | null = null;
 
   /** @internal Called by the application right after construction. */
   _attach(application: Application, request: HTTPServerRequest, exchange: ServerExchange): void {
@@ -127,11 +135,12 @@ export class RequestHandler {
 
   /** An AbortSignal that aborts when the client goes away, to cancel the handler's own work. */
   get signal(): AbortSignal {
-    if (!this._abort) {
-      this._abort = new AbortController();
-      if (this._exchange.state === 'aborted') this._abort.abort(new HTTPError(499, 'client closed the connection'));
+    const rare = this.rare();
+    if (!rare.abort) {
+      rare.abort = new AbortController();
+      if (this._exchange.state === 'aborted') rare.abort.abort(new HTTPError(499, 'client closed the connection'));
     }
-    return this._abort.signal;
+    return rare.abort.signal;
   }
 
   /** True once the response is complete. */
@@ -141,12 +150,11 @@ export class RequestHandler {
 
   /** The logged-in user (`getCurrentUser()`'s result); may also be set, e.g. in `prepare()`. */
   get currentUser(): unknown {
-    return this._user;
+    return this._user === UNKNOWN ? undefined : this._user;
   }
 
   set currentUser(user: unknown) {
     this._user = user;
-    this._userKnown = true;
   }
 
   /**
@@ -154,26 +162,32 @@ export class RequestHandler {
    * when there is something to wait for, so handlers without users stay synchronous.
    */
   _loadCurrentUser(): Promise<void> | undefined {
-    if (this._userKnown || this.getCurrentUser === RequestHandler.prototype.getCurrentUser) return undefined;
+    if (this._user !== UNKNOWN || this.getCurrentUser === RequestHandler.prototype.getCurrentUser) return undefined;
     const user = this.getCurrentUser();
     if (!(user instanceof Promise)) {
       this.currentUser = user;
       return undefined;
     }
     return user.then((value) => {
-      if (!this._userKnown) this.currentUser = value;
+      if (this._user === UNKNOWN) this.currentUser = value;
     });
   }
 
   /** @internal Set when `handlerTimeout` expired (seconds). */
-  _timedOutAfter: number | undefined;
+  get _timedOutAfter(): number | undefined {
+    return this._rare?.timedOutAfter;
+  }
+
+  private rare(): RareState {
+    return (this._rare ??= { abort: undefined, rawXsrf: undefined, xsrfToken: undefined, timedOutAfter: undefined });
+  }
 
   /** @internal `handlerTimeout` expired: answer 503, abort `signal`, ignore what the handler does next. */
   async _timedOut(seconds: number): Promise<void> {
     if (this.finished || this._exchange.state !== 'open') return;
-    this._timedOutAfter = seconds;
+    this.rare().timedOutAfter = seconds;
     genLog.warn(`${this.request.method} ${this.request.uri} did not finish within handlerTimeout ${seconds} s; answering 503`);
-    this._abort?.abort(new HTTPError(503, 'handler timeout'));
+    this._rare?.abort?.abort(new HTTPError(503, 'handler timeout'));
     try {
       await this.sendError(503, { reason: 'Handler Timeout' });
     } catch (error) {
@@ -184,7 +198,7 @@ export class RequestHandler {
   /** @internal The client went away. */
   _connectionClosed(): void {
     this.request.markFinished();
-    this._abort?.abort(new HTTPError(499, 'client closed the connection'));
+    this._rare?.abort?.abort(new HTTPError(499, 'client closed the connection'));
     try {
       this.onConnectionClose();
     } catch (error) {
@@ -475,15 +489,16 @@ export class RequestHandler {
 
   /** The masked XSRF token for this request; sets the XSRF cookie when the client has none. */
   get xsrfToken(): string {
-    if (this._xsrfToken) return this._xsrfToken;
+    const rare = this.rare();
+    if (rare.xsrfToken) return rare.xsrfToken;
     const raw = this.rawXsrfToken();
-    this._xsrfToken = maskXsrfToken(raw);
+    const token = (rare.xsrfToken = maskXsrfToken(raw));
     if (raw.version === undefined) {
       const options: CookieOptions = { ...this.settings.xsrfCookieOptions };
       if (this.currentUser && options.expiresDays === undefined && options.expires === undefined) options.expiresDays = 30;
-      this.putCookie(this.settings.xsrfCookieName, formatSetCookie(this.settings.xsrfCookieName, this._xsrfToken, options, true));
+      this.putCookie(this.settings.xsrfCookieName, formatSetCookie(this.settings.xsrfCookieName, token, options, true));
     }
-    return this._xsrfToken;
+    return token;
   }
 
   /** A hidden `<input name="_xsrf">` for forms. */
@@ -502,7 +517,7 @@ export class RequestHandler {
   }
 
   private rawXsrfToken(): RawXsrfToken {
-    return (this._rawXsrf ??= decodeXsrfToken(this.getCookie(this.settings.xsrfCookieName)) ?? newXsrfToken());
+    return (this.rare().rawXsrf ??= decodeXsrfToken(this.getCookie(this.settings.xsrfCookieName)) ?? newXsrfToken());
   }
 
   // ---- URLs and templates -----------------------------------------------------------------

@@ -17,14 +17,14 @@ export async function handshake(application: Application, handler: WebSocketHand
     const init = handler.initialize(route.initArgs);
     if (init instanceof Promise) await init;
     decodePathArgs(handler, match, route.pattern.paramNames);
-    const origin = request.headers.get('origin');
+    const origin = exchange.header('origin');
     if (origin && !handler.checkOrigin(origin)) throw new HTTPError(403, `Cross origin WebSocket refused (Origin: ${origin})`);
     const user = handler._loadCurrentUser();
     if (user) await user;
     const prepared = handler.prepare();
     if (prepared instanceof Promise) await prepared;
     if (handler.finished) return;
-    const offered = (request.headers.get('sec-websocket-protocol') ?? '').split(',').map((part) => part.trim()).filter(Boolean);
+    const offered = exchange.header('sec-websocket-protocol').split(',').map((part) => part.trim()).filter(Boolean);
     const chosen = offered.length ? handler.selectSubprotocol(offered) : null;
     if (chosen !== null && !offered.includes(chosen)) {
       throw new Error(`selectSubprotocol() returned ${JSON.stringify(chosen)}, which the client did not offer (${offered.join(', ')})`);
@@ -32,6 +32,10 @@ export async function handshake(application: Application, handler: WebSocketHand
     handler.selectedSubprotocol = chosen;
     handler.setStatus(101);
     if (!exchange.upgrade(handler, chosen ?? '')) return;
+    // Keep the copied request data, not the transport's exchange, for the connection's life.
+    const copy = exchange.upgradedCopy();
+    handler._exchange = copy;
+    request._rebind(copy);
     application._requestFinished(handler);
     handler._out = SEALED_OUTPUT;
   } catch (error) {

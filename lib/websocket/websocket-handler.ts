@@ -44,8 +44,13 @@ const SENDABLE_CODES = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 
  */
 export class WebSocketHandler extends RequestHandler {
   /** Close code (from the client's close frame, or the one the server sent). */
-  closeCode: number | null = null;
-  closeReason: string | null = null;
+  get closeCode(): number | null {
+    return this._closeFrame ? this._closeFrame.code : null;
+  }
+  get closeReason(): string | null {
+    return this._closeFrame ? this._closeFrame.reason : null;
+  }
+  private _closeFrame: { code: number; reason: string } | null = null;
   /** The subprotocol chosen by `selectSubprotocol`. */
   selectedSubprotocol: string | null = null;
   /** Messages dropped over the backpressure limit (with `backpressure: 'drop'`). */
@@ -53,9 +58,9 @@ export class WebSocketHandler extends RequestHandler {
 
   /** @internal */ _state: WebSocketState = 'connecting';
   /** @internal */ _socket: UwsSocket | null = null;
-  /** @internal */ _options!: ResolvedWebSocketOptions;
   /** @internal */ _route!: WebSocketRoute;
-  /** @internal */ _lastPing = 0;
+  /** @internal Whole milliseconds (`performance.now()`), so they stay small integers in the object. */
+  _lastPing = 0;
   /** @internal */ _lastPong = 0;
   /** Messages waiting for `open()` or a busy `onMessage` (none for most of a connection's life). */
   private _queue: Array<string | Buffer> = NO_MESSAGES;
@@ -82,7 +87,7 @@ export class WebSocketHandler extends RequestHandler {
   /** Accept the handshake from this `Origin`? Default: no Origin, or the same host as `Host`. 403 otherwise. */
   checkOrigin(origin: string): boolean {
     try {
-      return new URL(origin).host.toLowerCase() === (this.request.headers.get('host') ?? '').toLowerCase();
+      return new URL(origin).host.toLowerCase() === (this.request._header('host') ?? '').toLowerCase();
     } catch {
       return false;
     }
@@ -115,16 +120,16 @@ export class WebSocketHandler extends RequestHandler {
     const socket = this._socket;
     if (!socket || this._state === 'closed' || socket.closed) return Promise.reject(new WebSocketClosedError());
     const data = messageData(message);
-    const result = socket.send(data, binary, this._options.compression !== 'none');
+    const result = socket.send(data, binary, this._route.options.compression !== 'none');
     if (result === 'dropped') {
-      if (this._options.backpressure === 'close' || socket.closed) {
+      if (this._route.options.backpressure === 'close' || socket.closed) {
         this.closeForBackpressure();
         return Promise.reject(new WebSocketClosedError('WebSocket closed: the client is not reading (backpressure limit)'));
       }
       this.droppedMessages++;
       return Promise.resolve();
     }
-    if (result === 'sent' || socket.bufferedAmount() <= this._options.lowWaterMark) return Promise.resolve();
+    if (result === 'sent' || socket.bufferedAmount() <= this._route.options.lowWaterMark) return Promise.resolve();
     return new Promise((resolve, reject) => (this._drainWaiters ??= []).push({ resolve, reject }));
   }
 
@@ -158,7 +163,7 @@ export class WebSocketHandler extends RequestHandler {
   publish(topic: string, message: string | Buffer | object, binary = false): boolean {
     if (!this._socket || this._state === 'closed') return false;
     const data = messageData(message);
-    this._socket.publish(topic, data, binary, this._options.compression !== 'none');
+    this._socket.publish(topic, data, binary, this._route.options.compression !== 'none');
     // Subscribers in other workers and processes.
     this.application._forwardTopic(topic, data, binary);
     return true;
@@ -170,7 +175,7 @@ export class WebSocketHandler extends RequestHandler {
   _opened(socket: UwsSocket): void {
     this._socket = socket;
     this._state = 'opening';
-    this._lastPong = this._lastPing = performance.now();
+    this._lastPong = this._lastPing = Math.round(performance.now());
     const opened = () => {
       this._busy = false;
       if (this._state !== 'opening') return;
@@ -186,11 +191,11 @@ export class WebSocketHandler extends RequestHandler {
   /** @internal A message arrived. */
   _received(data: string | Buffer, size: number): void {
     if (this._state === 'closed') return;
-    if (size > this._options.maxMessageSize) {
+    if (size > this._route.options.maxMessageSize) {
       this.close(1009, 'Message too big');
       return;
     }
-    if (this._queue.length >= this._options.maxQueuedMessages) {
+    if (this._queue.length >= this._route.options.maxQueuedMessages) {
       this.close(1008, 'Too many unprocessed messages');
       return;
     }
@@ -206,7 +211,7 @@ export class WebSocketHandler extends RequestHandler {
 
   /** @internal uWS says the socket drained. */
   _drained(): void {
-    if (!this._socket || this._socket.bufferedAmount() > this._options.lowWaterMark) return;
+    if (!this._socket || this._socket.bufferedAmount() > this._route.options.lowWaterMark) return;
     const waiters = this._drainWaiters;
     this._drainWaiters = null;
     if (waiters) for (const waiter of waiters) waiter.resolve();
@@ -216,8 +221,7 @@ export class WebSocketHandler extends RequestHandler {
   _closed(code: number, reason: string): void {
     if (this._state === 'closed') return;
     this._state = 'closed';
-    this.closeCode = code;
-    this.closeReason = reason;
+    this._closeFrame = { code, reason };
     this._queue = NO_MESSAGES;
     const waiters = this._drainWaiters;
     this._drainWaiters = null;

@@ -34,7 +34,7 @@ export class WebSocketRoute {
     const { pingInterval, pingTimeout } = this.options;
     if (!pingInterval || this.pinger) return;
     this.pinger = setInterval(() => {
-      const now = performance.now();
+      const now = Math.round(performance.now());
       for (const handler of this.sockets) {
         if (handler._state !== 'open') continue;
         const sinceLastPing = now - handler._lastPing;
@@ -84,7 +84,7 @@ export function socketCallbacks(upgrade: (exchange: UwsExchange, params: string[
     ping: (session, data) => safely(handlerOf(session), 'onPing', () => handlerOf(session).onPing(data)),
     pong: (session, data) => {
       const handler = handlerOf(session);
-      handler._lastPong = performance.now();
+      handler._lastPong = Math.round(performance.now());
       safely(handler, 'onPong', () => handler.onPong(data));
     },
   };

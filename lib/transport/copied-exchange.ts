@@ -1,0 +1,56 @@
+import type { HeaderList, ServerExchange } from './types';
+
+const DONE = Promise.resolve();
+
+/**
+ * What is left of an HTTP exchange once its connection became a WebSocket: the request data,
+ * copied (method, path, query, headers, address), and an exchange that is over. The handler and
+ * its request keep this small object for the connection's life instead of the transport's
+ * exchange; nothing can be sent through it (the handler's output is sealed too).
+ */
+export class CopiedExchange implements ServerExchange {
+  get state(): 'finished' {
+    return 'finished';
+  }
+
+  constructor(
+    readonly method: string,
+    readonly protocol: string,
+    readonly path: string,
+    readonly query: string,
+    private readonly headers: HeaderList,
+    readonly remoteAddress: string,
+  ) {}
+
+  header(name: string): string {
+    const list = this.headers;
+    for (let i = 0; i < list.length; i += 2) if (list[i] === name) return list[i + 1];
+    return '';
+  }
+
+  headerList(): HeaderList {
+    return this.headers;
+  }
+
+  // The exchange is over: as for any finished exchange, output and body calls do nothing.
+  onAbort(): void {}
+  readBody(): void {}
+  pauseBody(): void {}
+  resumeBody(): void {}
+  end(): void {}
+  endWithoutBody(): void {}
+  writeHead(): void {}
+  write(): boolean {
+    return true;
+  }
+  drained(): Promise<void> {
+    return DONE;
+  }
+  endStream(_status: string, _headers: HeaderList, _size: number, source: import('node:stream').Readable): Promise<void> {
+    source.destroy();
+    return DONE;
+  }
+  endChunked(): void {}
+  closeWhenDone(): void {}
+  close(): void {}
+}
