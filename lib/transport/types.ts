@@ -13,6 +13,9 @@ export type HeaderList = string[];
  * One HTTP request and its response. Valid for the whole request, also after `await`s:
  * the transport copies what the native request holds before it becomes invalid.
  */
+/** Who is told when the client goes away. */
+export type AbortListener = (() => void) | { _connectionClosed(): void };
+
 export interface ServerExchange {
   /** Upper-case method, e.g. `GET`. */
   readonly method: string;
@@ -31,8 +34,11 @@ export interface ServerExchange {
   /** Every header line in arrival order, flat, names lower-case. */
   headerList(): HeaderList;
 
-  /** Called once if the client goes away before the response is complete. */
-  onAbort(callback: () => void): void;
+  /**
+   * Called once if the client goes away before the response is complete: a function, or an
+   * object whose `_connectionClosed()` is called (a request handler, without a closure per request).
+   */
+  onAbort(listener: AbortListener): void;
   /**
    * Starts reading the body. Must be called before the route callback returns. Each chunk is a
    * private copy; `last` marks the end.

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { genLog } from '../log';
-import type { ExchangeState, HeaderList, ServerExchange } from './types';
+import type { AbortListener, ExchangeState, HeaderList, ServerExchange } from './types';
 import { CopiedExchange } from './copied-exchange';
 import { UwsSocket, type SocketUserData } from './uws-socket';
 
@@ -47,8 +47,8 @@ export class UwsExchange implements ServerExchange {
   private remote: string | null = null;
   private inCallback = true;
   /** Most requests have one abort listener (the handler): no array for them. */
-  private abortCallback: (() => void) | null = null;
-  private abortCallbacks: Array<() => void> | null = null;
+  private abortCallback: AbortListener | null = null;
+  private abortCallbacks: AbortListener[] | null = null;
   private drainWaiters: Array<() => void> | null = null;
   private bodyReader: ((chunk: Buffer, last: boolean) => void) | null = null;
   /**
@@ -175,7 +175,7 @@ export class UwsExchange implements ServerExchange {
     return new CopiedExchange(this.method, this.protocol, this.url ?? '', this.search ?? '', (this.headers ?? []).slice(), this.remote ?? '');
   }
 
-  onAbort(callback: () => void): void {
+  onAbort(callback: AbortListener): void {
     if (!this.abortCallback) this.abortCallback = callback;
     else (this.abortCallbacks ??= []).push(callback);
   }
@@ -361,8 +361,8 @@ export class UwsExchange implements ServerExchange {
     const callbacks = this.abortCallbacks;
     this.abortCallback = null;
     this.abortCallbacks = null;
-    first?.();
-    if (callbacks) for (const callback of callbacks) callback();
+    if (first) notify(first);
+    if (callbacks) for (const callback of callbacks) notify(callback);
   }
 
   /** The socket drained, or the response is over (ended or aborted): anyone waiting to write may go on. */
@@ -372,4 +372,9 @@ export class UwsExchange implements ServerExchange {
     this.drainWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+function notify(listener: AbortListener): void {
+  if (typeof listener === 'function') listener();
+  else listener._connectionClosed();
 }

@@ -260,7 +260,7 @@ export class Application {
     const handler = this.makeHandler(match.route.create, request, exchange);
     if (!handler) return;
     if (this.settings.compressResponse) handler._compression = /\bgzip\b/.test(exchange.header('accept-encoding')) ? 'gzip' : 'identity';
-    exchange.onAbort(() => handler._connectionClosed());
+    exchange.onAbort(handler);
     const length = exchange.header('content-length');
     const encoding = exchange.header('transfer-encoding');
     const refusal = refuseRequest(exchange, length, encoding, this.settings);
@@ -334,7 +334,7 @@ export class Application {
     const handler = this.makeHandler(route.create, new HTTPServerRequest(exchange, this.settings), exchange);
     if (!handler) return;
     handler._route = route;
-    exchange.onAbort(() => handler._connectionClosed());
+    exchange.onAbort(handler);
     this.track(handshake(this, handler, route, exchange, match));
   }
 

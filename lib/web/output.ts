@@ -24,24 +24,34 @@ function formatValue(value: HeaderValue): string {
   return String(value);
 }
 
+/** Lower-case header names, kept for the names a process uses (a handful). */
+const LOWER = new Map<string, string>();
+function lowerCase(name: string): string {
+  let lower = LOWER.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (LOWER.size < 1024) LOWER.set(name, lower);
+  }
+  return lower;
+}
+
 /** Headers every response starts with (copied per response, never validated again). */
 const DEFAULT_FIELDS: readonly string[] = ['Content-Type', 'text/html; charset=UTF-8'];
-const DEFAULT_KEYS: readonly string[] = ['content-type'];
 const OK_LINE = '200 OK';
 
 /**
  * The response of one request: status, headers and buffered body, and how they reach the
  * transport (one `end` when finished at once; chunked after the first `flush`). Headers are kept
- * flat (`[name, value, name, value...]`, the transport's wire order) with a parallel list of
- * lower-case names: a handful of headers is searched faster than a Map is built.
+ * flat (`[name, value, name, value...]`, the transport's wire order), searched by lower-case
+ * name: a handful of headers is searched faster than a Map or a second list is built.
  */
 export class ResponseOutput {
   state: OutputState = 'buffering';
   status = 200;
   reason: string | undefined;
   private fields: string[] = DEFAULT_FIELDS.slice();
-  private keys: string[] = DEFAULT_KEYS.slice();
-  private chunks: Array<string | Buffer> = [];
+  /** The buffered body: nothing, one chunk (most responses), or several. */
+  private body: string | Buffer | Array<string | Buffer> | null = null;
   private gzip: Gzip | null = null;
 
   constructor(private readonly exchange: ServerExchange) {}
@@ -57,74 +67,84 @@ export class ResponseOutput {
   setHeader(name: string, value: HeaderValue): void {
     const text = checkHeaderValue(name, formatValue(value));
     const key = name.toLowerCase();
-    const at = this.keys.indexOf(key);
-    if (at >= 0 && this.keys.indexOf(key, at + 1) < 0) {
+    const at = this.find(key);
+    if (at >= 0 && this.find(key, at + 1) < 0) {
       this.fields[2 * at + 1] = text;
       return;
     }
     this.clearHeader(key);
-    this.push(checkHeaderName(name), key, text);
+    this.push(checkHeaderName(name), text);
   }
 
   /** setHeader for Typhoon's own constant values: no validation needed. `key` is lower-case. */
   setTrustedHeader(key: string, name: string, value: string): void {
-    const at = this.keys.indexOf(key);
-    if (at >= 0 && this.keys.indexOf(key, at + 1) < 0) this.fields[2 * at + 1] = value;
+    const at = this.find(key);
+    if (at >= 0 && this.find(key, at + 1) < 0) this.fields[2 * at + 1] = value;
     else {
       this.clearHeader(key);
-      this.push(name, key, value);
+      this.push(name, value);
     }
   }
 
   /** Adds one of Typhoon's own headers known not to be set yet (no validation, no search). */
-  addTrustedHeader(name: string, key: string, value: string): void {
-    this.push(name, key, value);
+  addTrustedHeader(name: string, value: string): void {
+    this.push(name, value);
   }
 
   addHeader(name: string, value: HeaderValue): void {
     const text = checkHeaderValue(name, formatValue(value));
-    this.push(checkHeaderName(name), name.toLowerCase(), text);
+    this.push(checkHeaderName(name), text);
   }
 
   /** Adds a `Set-Cookie` line, replacing an earlier one for the same cookie name. */
   setCookieHeader(cookieName: string, line: string): void {
-    for (let i = this.keys.length - 1; i >= 0; i--) {
-      if (this.keys[i] === 'set-cookie' && this.fields[2 * i + 1].startsWith(`${cookieName}=`)) this.removeAt(i);
+    for (let i = this.fields.length / 2 - 1; i >= 0; i--) {
+      if (this.nameAt(i) === 'set-cookie' && this.fields[2 * i + 1].startsWith(`${cookieName}=`)) this.removeAt(i);
     }
-    this.push('Set-Cookie', 'set-cookie', line);
+    this.push('Set-Cookie', line);
   }
 
   clearHeader(name: string): void {
     const key = name.toLowerCase();
-    for (let i = this.keys.length - 1; i >= 0; i--) if (this.keys[i] === key) this.removeAt(i);
+    for (let i = this.fields.length / 2 - 1; i >= 0; i--) if (this.nameAt(i) === key) this.removeAt(i);
   }
 
   getHeader(name: string): string | undefined {
-    const at = this.keys.indexOf(name.toLowerCase());
+    const at = this.find(name.toLowerCase());
     return at < 0 ? undefined : this.fields[2 * at + 1];
   }
 
   /** Forgets status, headers and body (before anything was sent); back to the defaults. */
   reset(): void {
     this.fields = DEFAULT_FIELDS.slice();
-    this.keys = DEFAULT_KEYS.slice();
-    this.chunks = [];
+    this.body = null;
     this.status = 200;
     this.reason = undefined;
   }
 
   write(chunk: string | Buffer): void {
     if (this.state === 'finished') throw new ResponseStateError('Cannot write() after finish()');
-    this.chunks.push(chunk);
+    const body = this.body;
+    if (body === null) this.body = chunk;
+    else if (Array.isArray(body)) body.push(chunk);
+    else this.body = [body, chunk];
   }
 
   /** The buffered body so far. */
   pending(): ReadonlyArray<string | Buffer> {
-    return this.chunks;
+    const body = this.body;
+    if (body === null) return [];
+    return Array.isArray(body) ? body : [body];
+  }
+
+  /** The buffered body when it is one chunk (no array made for it). */
+  singleChunk(): string | Buffer | undefined {
+    const body = this.body;
+    return body === null || Array.isArray(body) ? undefined : body;
   }
 
   discardBody(): void {
-    this.chunks = [];
+    this.body = null;
   }
 
   /** Removes Content-Type and other representation headers (204, 304). */
@@ -151,7 +171,7 @@ export class ResponseOutput {
     const exchange = this.exchange;
     if (exchange.state !== 'open') throw new StreamClosedError('Cannot flush: the client closed the connection');
     if (omitBody) {
-      this.chunks = [];
+      this.body = null;
       return;
     }
     if (this.state === 'buffering') {
@@ -184,7 +204,7 @@ export class ResponseOutput {
     this.state = 'finished';
     const status = this.status;
     if (status === 204 || status === 304 || status < 200) {
-      if (this.chunks.some((chunk) => chunk.length)) throw new ResponseStateError(`Cannot send a body with status ${status}`);
+      if (this.pending().some((chunk) => chunk.length)) throw new ResponseStateError(`Cannot send a body with status ${status}`);
       this.clearRepresentationHeaders();
       this.clearHeader('content-length');
       exchange.endWithoutBody(this.statusLine(), this.fields);
@@ -201,32 +221,46 @@ export class ResponseOutput {
       return;
     }
     // uWS writes Content-Length itself from the body it is given.
-    if (this.keys.includes('content-length')) this.clearHeader('content-length');
+    if (this.find('content-length') >= 0) this.clearHeader('content-length');
     exchange.end(this.statusLine(), this.fields, body);
   }
 
-  private push(name: string, key: string, value: string): void {
+  /** Position (header number) of the first header named `key` (lower-case) from `from` on, or -1. */
+  private find(key: string, from = 0): number {
+    const fields = this.fields;
+    for (let i = 2 * from; i < fields.length; i += 2) {
+      const name = fields[i];
+      // Different lengths cannot match: most names are never lower-cased at all.
+      if (name.length === key.length && (name === key || lowerCase(name) === key)) return i / 2;
+    }
+    return -1;
+  }
+
+  /** Lower-case name of the header at `index`. */
+  private nameAt(index: number): string {
+    return lowerCase(this.fields[2 * index]);
+  }
+
+  private push(name: string, value: string): void {
     this.fields.push(name, value);
-    this.keys.push(key);
   }
 
   private removeAt(index: number): void {
     this.fields.splice(2 * index, 2);
-    this.keys.splice(index, 1);
   }
 
   private takeBody(): string | Buffer {
-    const chunks = this.chunks;
-    this.chunks = [];
-    if (chunks.length === 0) return '';
-    if (chunks.length === 1) return chunks[0];
+    const chunks = this.body;
+    this.body = null;
+    if (chunks === null) return '';
+    if (!Array.isArray(chunks)) return chunks;
     if (chunks.every((chunk) => typeof chunk === 'string')) return chunks.join('');
     return Buffer.concat(chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk)));
   }
 
   /** True when this response should be gzipped; adds `Vary` whenever compression is on. */
   private compressible(compression: Compression): boolean {
-    if (compression === 'off' || this.keys.includes('content-encoding')) return false;
+    if (compression === 'off' || this.find('content-encoding') >= 0) return false;
     if (!COMPRESSIBLE.test(this.getHeader('content-type') ?? '')) return false;
     this.addVary('Accept-Encoding');
     return compression === 'gzip';

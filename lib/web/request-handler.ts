@@ -332,7 +332,7 @@ export class RequestHandler {
         // The default pair, without the general-purpose lookups: Typhoon's own tag is known to
         // be valid and not set yet, and If-None-Match is read straight from the transport.
         const etag = this.computeEtag()!;
-        out.addTrustedHeader('Etag', 'etag', etag);
+        out.addTrustedHeader('Etag', etag);
         const ifNoneMatch = this._exchange.header('if-none-match');
         if (ifNoneMatch && etagMatches(ifNoneMatch, etag)) {
           out.discardBody();
@@ -367,8 +367,9 @@ export class RequestHandler {
 
   /** Computes the ETag of the buffered body (override; return null for none). */
   computeEtag(): string | null {
+    const single = this._out.singleChunk();
+    if (single !== undefined) return etagOf(single);
     const chunks = this._out.pending();
-    if (chunks.length === 1) return etagOf(chunks[0]);
     return `"${hash('sha1', Buffer.concat(chunks.map((chunk) => Buffer.from(chunk))))}"`;
   }
 
