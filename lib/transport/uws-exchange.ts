@@ -349,7 +349,15 @@ export class UwsExchange implements ServerExchange {
     const res = this.res;
     // uWS writes "200 OK" itself when no status was written: one native call less per response.
     if (status !== '200 OK') res.writeStatus(status);
-    for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i], headers[i + 1]);
+    const count = headers.length;
+    if (count === 0) return;
+    // uWS writes `name: value\r\n` verbatim, and each native call costs about as much as
+    // formatting a header in JavaScript (≈ 100 ns, measured): so the whole block goes in one
+    // call, as the first header's value. Names and values never hold CR or LF (validated by
+    // the output layer), so the bytes on the wire are exactly those of one call per header.
+    let value = headers[1];
+    for (let i = 2; i < count; i += 2) value += `\r\n${headers[i]}: ${headers[i + 1]}`;
+    res.writeHeader(headers[0], value);
   }
 
   private aborted(): void {

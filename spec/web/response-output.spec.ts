@@ -201,6 +201,24 @@ describe('response output', () => {
     expect(response.json()).to.deep.equal({ header: '1' });
   });
 
+  it('puts every header on the wire as its own line, in the order set', async () => {
+    const raw = await rawRequest(server.port, 'GET /headers HTTP/1.1\r\nHost: x\r\n\r\n');
+    const head = raw.slice(0, raw.indexOf('\r\n\r\n')).split('\r\n');
+    const etag = head.find((line) => line.startsWith('Etag: '));
+    expect(head.slice(0, 8)).to.deep.equal([
+      'HTTP/1.1 200 OK',
+      'Content-Type: application/json; charset=UTF-8',
+      'X-Default: on',
+      'X-One: 1',
+      'X-Date: Thu, 01 Jan 1970 00:00:00 GMT',
+      'X-Many: a',
+      'X-Many: b',
+      etag,
+    ]);
+    expect(etag).to.match(/^Etag: "[0-9a-f]{40}"$/);
+    expect(head.filter((line) => line.startsWith('Content-Length: '))).to.deep.equal(['Content-Length: 14']);
+  });
+
   it('refuses CR/LF and control characters in headers, reasons, cookies and Location', async () => {
     const response = await server.fetch('/unsafe');
     expect(response.json()).to.deep.equal({
