@@ -351,6 +351,11 @@ export class UwsExchange implements ServerExchange {
     if (status !== '200 OK') res.writeStatus(status);
     const count = headers.length;
     if (count === 0) return;
+    if (this.fallback) {
+      // The JS fallback hands each header to node:http, which refuses line breaks in values.
+      for (let i = 0; i < count; i += 2) res.writeHeader(headers[i], headers[i + 1]);
+      return;
+    }
     // uWS writes `name: value\r\n` verbatim, and each native call costs about as much as
     // formatting a header in JavaScript (≈ 100 ns, measured): so the whole block goes in one
     // call, as the first header's value. Names and values never hold CR or LF (validated by
