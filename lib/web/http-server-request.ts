@@ -31,16 +31,13 @@ export class HTTPServerRequest {
   private headerMap: HTTPHeaders | undefined;
   /** The complete body (empty for streamed bodies and bodiless requests). */
   body: Buffer = EMPTY;
-  private fileMap: FileMap | undefined;
   /** When the request arrived (`performance.now()` milliseconds). */
   readonly startTime: number;
   private finishTime: number | undefined;
   private remote: string | undefined;
   private scheme: string | undefined;
-  private queryArgs: ArgumentMap | undefined;
-  private bodyArgs: ArgumentMap | undefined;
-  private allArgs: ArgumentMap | undefined;
-  private cookieMap: Record<string, string> | undefined;
+  /** Arguments, files and cookies, parsed when first asked for (most requests never ask). */
+  private parsed: Parsed | undefined;
 
   constructor(private exchange: ServerExchange, private readonly trust: ProxyTrust) {
     this.method = exchange.method;
@@ -76,7 +73,7 @@ export class HTTPServerRequest {
 
   /** Uploaded files of a multipart body. */
   get files(): FileMap {
-    return (this.fileMap ??= Object.create(null) as FileMap);
+    return (this.cache().files ??= Object.create(null) as FileMap);
   }
 
   /** Client address; behind a proxy with `xheaders`, the address the proxy reports. */
@@ -106,40 +103,43 @@ export class HTTPServerRequest {
 
   /** Query arguments by name (decoded; invalid UTF-8 → 400). */
   get queryArguments(): ArgumentMap {
-    return (this.queryArgs ??= parseQueryString(this.query));
+    return (this.cache().query ??= parseQueryString(this.query));
   }
 
   /** Form arguments of a urlencoded or multipart body. */
   get bodyArguments(): ArgumentMap {
-    if (this.bodyArgs) return this.bodyArgs;
+    const cache = this.cache();
+    if (cache.body) return cache.body;
     const type = this._header('content-type') ?? '';
-    this.bodyArgs = Object.create(null) as ArgumentMap;
+    cache.body = Object.create(null) as ArgumentMap;
     if (type.toLowerCase().startsWith('application/x-www-form-urlencoded') && this.body.length) {
-      this.bodyArgs = parseQueryString(this.body.toString());
+      cache.body = parseQueryString(this.body.toString());
     }
-    return this.bodyArgs;
+    return cache.body!;
   }
 
   /** Query and body arguments together (body values after query values). */
   get arguments(): ArgumentMap {
-    if (this.allArgs) return this.allArgs;
+    const cache = this.cache();
+    if (cache.all) return cache.all;
     const merged: ArgumentMap = Object.create(null);
     for (const source of [this.queryArguments, this.bodyArguments]) {
       for (const [name, values] of Object.entries(source)) (merged[name] ??= []).push(...values);
     }
-    return (this.allArgs = merged);
+    return (cache.all = merged);
   }
 
   /** Cookies sent by the client. */
   get cookies(): Record<string, string> {
-    return (this.cookieMap ??= parseCookies(this._header('cookie') ?? ''));
+    return (this.cache().cookies ??= parseCookies(this._header('cookie') ?? ''));
   }
 
   /** Sets body arguments parsed elsewhere (multipart). @internal */
   setBodyArguments(args: ArgumentMap, files: FileMap): void {
-    this.bodyArgs = args;
-    this.fileMap = files;
-    this.allArgs = undefined;
+    const cache = this.cache();
+    cache.body = args;
+    cache.files = files;
+    cache.all = undefined;
   }
 
   /** The body parsed as JSON; a malformed body is HTTPError 400 with the parser's reason. */
@@ -159,6 +159,10 @@ export class HTTPServerRequest {
   /** Seconds the request took (so far, or until it finished). */
   requestTime(): number {
     return ((this.finishTime ?? performance.now()) - this.startTime) / 1000;
+  }
+
+  private cache(): Parsed {
+    return (this.parsed ??= { query: undefined, body: undefined, all: undefined, files: undefined, cookies: undefined });
   }
 
   /** @internal The data now lives in `exchange` (a copy made at a WebSocket upgrade). */
@@ -190,3 +194,11 @@ export class HTTPServerRequest {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+interface Parsed {
+  query: ArgumentMap | undefined;
+  body: ArgumentMap | undefined;
+  all: ArgumentMap | undefined;
+  files: FileMap | undefined;
+  cookies: Record<string, string> | undefined;
+}
