@@ -65,30 +65,12 @@ export class ResponseOutput {
   }
 
   setHeader(name: string, value: HeaderValue): void {
-    const text = checkHeaderValue(name, formatValue(value));
-    const key = name.toLowerCase();
-    const at = this.find(key);
-    if (at >= 0 && this.find(key, at + 1) < 0) {
-      this.fields[2 * at + 1] = text;
-      return;
-    }
-    this.clearHeader(key);
-    this.push(checkHeaderName(name), text);
+    this.put(name.toLowerCase(), name, checkHeaderValue(name, formatValue(value)), true);
   }
 
   /** setHeader for Typhoon's own constant values: no validation needed. `key` is lower-case. */
   setTrustedHeader(key: string, name: string, value: string): void {
-    const at = this.find(key);
-    if (at >= 0 && this.find(key, at + 1) < 0) this.fields[2 * at + 1] = value;
-    else {
-      this.clearHeader(key);
-      this.push(name, value);
-    }
-  }
-
-  /** Adds one of Typhoon's own headers known not to be set yet (no validation, no search). */
-  addTrustedHeader(name: string, value: string): void {
-    this.push(name, value);
+    this.put(key, name, value, false);
   }
 
   addHeader(name: string, value: HeaderValue): void {
@@ -223,6 +205,17 @@ export class ResponseOutput {
     // uWS writes Content-Length itself from the body it is given.
     if (this.find('content-length') >= 0) this.clearHeader('content-length');
     exchange.end(this.statusLine(), this.fields, body);
+  }
+
+  /** Sets the header `key` to one value: in place when it is there once, else appended. */
+  private put(key: string, name: string, value: string, checkName: boolean): void {
+    const at = this.find(key);
+    if (at >= 0 && this.find(key, at + 1) < 0) {
+      this.fields[2 * at + 1] = value;
+      return;
+    }
+    if (at >= 0) this.clearHeader(key);
+    this.push(checkName ? checkHeaderName(name) : name, value);
   }
 
   /** Position (header number) of the first header named `key` (lower-case) from `from` on, or -1. */

@@ -328,22 +328,10 @@ export class RequestHandler {
     if (chunk !== undefined && chunk !== null) this.write(chunk);
     const out = this._out;
     if (out.state === 'buffering' && out.status === 200 && (this.request.method === 'GET' || this.request.method === 'HEAD') && out.getHeader('etag') === undefined) {
-      if (this.computeEtag === RequestHandler.prototype.computeEtag && this.checkEtagHeader === RequestHandler.prototype.checkEtagHeader) {
-        // The default pair, without the general-purpose lookups: Typhoon's own tag is known to
-        // be valid and not set yet, and If-None-Match is read straight from the transport.
-        const etag = this.computeEtag()!;
-        out.addTrustedHeader('Etag', etag);
-        const ifNoneMatch = this._exchange.header('if-none-match');
-        if (ifNoneMatch && etagMatches(ifNoneMatch, etag)) {
-          out.discardBody();
-          out.setStatus(304);
-        }
-      } else {
-        this.setEtagHeader();
-        if (this.checkEtagHeader()) {
-          out.discardBody();
-          out.setStatus(304);
-        }
+      this.setEtagHeader();
+      if (this.checkEtagHeader()) {
+        out.discardBody();
+        out.setStatus(304);
       }
     }
     this.request.markFinished();
@@ -386,7 +374,7 @@ export class RequestHandler {
   checkEtagHeader(): boolean {
     const etag = this.getHeader('etag');
     if (!etag) return false;
-    const header = this.request.headers.get('if-none-match');
+    const header = this.request._header('if-none-match');
     return header ? etagMatches(header, etag) : false;
   }
 
