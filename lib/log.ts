@@ -86,3 +86,14 @@ export const accessLog = loggerFor('access');
 export const appLog = loggerFor('app');
 /** Everything else: start-up, shutdown, transport events. */
 export const genLog = loggerFor('general');
+
+/**
+ * One access-log line (Tornado's `log_request`): `status METHOD uri (ip) 1.23ms`, at info
+ * below 400, warning below 500, error above.
+ */
+export function logAccess(status: number, method: string, uri: string, remoteIp: string, seconds: number): void {
+  const line = `${status} ${method} ${uri} (${remoteIp}) ${(seconds * 1000).toFixed(2)}ms`;
+  if (status < 400) accessLog.info(line);
+  else if (status < 500) accessLog.warn(line);
+  else accessLog.error(line);
+}

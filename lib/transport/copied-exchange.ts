@@ -1,4 +1,4 @@
-import type { HeaderList, ServerExchange } from './types';
+import { headerValue, type HeaderList, type ServerExchange } from './types';
 
 const DONE = Promise.resolve();
 
@@ -23,9 +23,7 @@ export class CopiedExchange implements ServerExchange {
   ) {}
 
   header(name: string): string {
-    const list = this.headers;
-    for (let i = 0; i < list.length; i += 2) if (list[i] === name) return list[i + 1];
-    return '';
+    return headerValue(this.headers, name);
   }
 
   headerList(): HeaderList {

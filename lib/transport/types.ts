@@ -9,13 +9,19 @@ export type ExchangeState = 'open' | 'aborted' | 'finished';
 /** Headers flat, `[name0, value0, name1, value1, ...]`: request headers as received (names lower-case), response headers as written. */
 export type HeaderList = string[];
 
+/** Who is told when the client goes away. */
+export type AbortListener = (() => void) | { _connectionClosed(): void };
+
+/** First value of header `name` (lower-case) in a copied list, `''` when absent. */
+export function headerValue(list: HeaderList, name: string): string {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === name) return list[i + 1];
+  return '';
+}
+
 /**
  * One HTTP request and its response. Valid for the whole request, also after `await`s:
  * the transport copies what the native request holds before it becomes invalid.
  */
-/** Who is told when the client goes away. */
-export type AbortListener = (() => void) | { _connectionClosed(): void };
-
 export interface ServerExchange {
   /** Upper-case method, e.g. `GET`. */
   readonly method: string;

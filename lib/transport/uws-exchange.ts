@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { genLog } from '../log';
-import type { AbortListener, ExchangeState, HeaderList, ServerExchange } from './types';
+import { headerValue, type AbortListener, type ExchangeState, type HeaderList, type ServerExchange } from './types';
 import { CopiedExchange } from './copied-exchange';
 import { UwsSocket, type SocketUserData } from './uws-socket';
 
@@ -118,9 +118,7 @@ export class UwsExchange implements ServerExchange {
 
   header(name: string): string {
     if (this.req) return this.req.getHeader(this.fallback ? name : nativeKey(name));
-    const list = this.headers!;
-    for (let i = 0; i < list.length; i += 2) if (list[i] === name) return list[i + 1];
-    return '';
+    return headerValue(this.headers!, name);
   }
 
   headerList(): HeaderList {

@@ -1,7 +1,7 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { ConfigurationError, HTTPError } from '../errors';
 import { AsyncHTTPClient } from '../httpclient/async-http-client';
-import { accessLog, genLog, isLogEnabled } from '../log';
+import { genLog, isLogEnabled, logAccess } from '../log';
 import type { ServerExchange } from '../transport/types';
 import { UwsServer } from '../transport/uws-server';
 import { TemplateEngine } from '../template/template-engine';
@@ -119,7 +119,7 @@ export class Application {
     for (const route of this.router.native) {
       const pattern = route.pattern;
       // A route without parameters matches the same way every time: one match object for all.
-      const fixed: RouteMatch | null = pattern.paramNames.length === 0 && pattern.wildcardAt < 0 ? { route, args: Object.freeze([]) as unknown as string[], named: null } : null;
+      const fixed: RouteMatch | null = pattern.fixed ? { route, args: Object.freeze([]) as unknown as string[], named: null } : null;
       const files = fastStaticRoute(route, this.settings, this.container.isRegistered(StaticFileHandler, true)) ? this.staticFileCache(String(route.initArgs.path)) : null;
       server.route(pattern.source, pattern.paramNames.length, (exchange, params) => {
         if (files && exchange.method === 'GET' && serveFromMemory(exchange, files, exchange.path.slice(pattern.wildcardAt))) return;
@@ -376,12 +376,8 @@ export class Application {
         genLog.error('logFunction threw', error);
       }
     } else if (isLogEnabled('info')) {
-      const status = handler.getStatus();
       const request = handler.request;
-      const line = `${status} ${request.method} ${request.uri} (${request.remoteIp}) ${(request.requestTime() * 1000).toFixed(2)}ms`;
-      if (status < 400) accessLog.info(line);
-      else if (status < 500) accessLog.warn(line);
-      else accessLog.error(line);
+      logAccess(handler.getStatus(), request.method, request.uri, request.remoteIp, request.requestTime());
     }
   }
 }

@@ -37,23 +37,26 @@ const overrides = (proto: RequestHandler, name: 'initialize' | 'prepare' | 'getC
 export function lifecycleSteps(route: HandlerRoute, handlerClass: Function, settings: ResolvedSettings): Step[] {
   const proto = handlerClass.prototype as RequestHandler;
   const steps: Step[] = [];
-  const mayFinishEarly = overrides(proto, 'initialize') || overrides(proto, 'prepare') || overrides(proto, 'getCurrentUser');
-  if (overrides(proto, 'initialize')) steps.push((handler, match) => handler.initialize(match.route.initArgs));
+  const initialize = overrides(proto, 'initialize');
+  const loadsUser = overrides(proto, 'getCurrentUser');
+  const prepare = overrides(proto, 'prepare');
+  if (initialize) steps.push((handler, match) => handler.initialize(match.route.initArgs));
   steps.push((handler, match) => {
     const cors = handler.settings.cors;
     if (cors && isPreflight(handler)) return answerPreflight(handler, cors, [...match.route.verbs.keys()]).then(() => STOP);
     if (!match.route.verbs.has(handler.request.method)) throw new HTTPError(405, undefined, { headers: { Allow: match.route.allowHeader } });
   });
-  if (!route.pattern.native || route.pattern.paramNames.length || route.pattern.wildcardAt >= 0) steps.push((handler, match) => decodePathArgs(handler, match, match.route.pattern.paramNames));
+  if (!route.pattern.fixed) steps.push((handler, match) => decodePathArgs(handler, match, match.route.pattern.paramNames));
   if (!route.streamBody) steps.push((handler, _match, body) => (body ? readBody(handler, body) : undefined));
   if (settings.xsrfCookies) {
     steps.push((handler) => {
       if (!SAFE_METHODS.has(handler.request.method)) handler.checkXsrfCookie();
     });
   }
-  if (overrides(proto, 'getCurrentUser')) steps.push((handler) => handler._loadCurrentUser());
-  if (overrides(proto, 'prepare')) steps.push((handler) => handler.prepare());
-  if (mayFinishEarly) steps.push((handler) => (handler.finished ? STOP : undefined));
+  if (loadsUser) steps.push((handler) => handler._loadCurrentUser());
+  if (prepare) steps.push((handler) => handler.prepare());
+  // Only these hooks can finish the request before the verb runs.
+  if (initialize || loadsUser || prepare) steps.push((handler) => (handler.finished ? STOP : undefined));
   if (route.streamBody) steps.push((handler, _match, body) => (body ? streamBody(handler, body) : undefined));
   steps.push(callVerb);
   steps.push((handler) => (handler.finished ? undefined : handler._finishNow()));

@@ -49,8 +49,7 @@ export class HTTPServerRequest {
     return (this.headerMap ??= new HTTPHeaders(undefined, this.exchange));
   }
 
-  /** A header's first value, without making `headers` when nobody did (lower-case name). */
-  /** @internal */
+  /** @internal A header's first value, without making `headers` when nobody did (lower-case name). */
   _header(name: string): string | undefined {
     return this.headerMap ? this.headerMap.get(name) : this.exchange.header(name) || undefined;
   }

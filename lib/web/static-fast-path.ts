@@ -1,4 +1,4 @@
-import { accessLog, isLogEnabled } from '../log';
+import { isLogEnabled, logAccess } from '../log';
 import type { ServerExchange } from '../transport/types';
 import type { HandlerRoute } from './handler-route';
 import type { ResolvedSettings } from './settings';
@@ -38,6 +38,6 @@ export function serveFromMemory(exchange: ServerExchange, files: StaticFiles, re
   const started = performance.now();
   const remote = exchange.remoteAddress;
   exchange.end('200 OK', entry.responseHeaders, entry.content);
-  accessLog.info(`200 GET ${exchange.path} (${remote}) ${(performance.now() - started).toFixed(2)}ms`);
+  logAccess(200, 'GET', exchange.path, remote, (performance.now() - started) / 1000);
   return true;
 }

@@ -40,6 +40,11 @@ export class UrlPattern {
     }
   }
 
+  /** A native pattern without parameters or wildcard: it matches one path and has no arguments. */
+  get fixed(): boolean {
+    return this.native && this.paramNames.length === 0 && this.wildcardAt < 0;
+  }
+
   /** Matches a raw path against a RegExp pattern: the raw groups (named ones also by name, else null), or null. */
   match(path: string): { args: string[]; named: Record<string, string> | null } | null {
     const found = this.regex!.exec(path);
