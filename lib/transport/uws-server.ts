@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import { ConfigurationError } from '../errors';
 import { genLog } from '../log';

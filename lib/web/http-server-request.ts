@@ -1,4 +1,6 @@
+import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { HTTPError } from '../errors';
 import type { ServerExchange } from '../transport/types';
 import { parseCookies } from './cookies';

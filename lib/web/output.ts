@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { gzipSync, createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { ResponseStateError, StreamClosedError, UnsafeValueError } from '../errors';
 import type { HeaderList, ServerExchange } from '../transport/types';

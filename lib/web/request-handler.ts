@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { ConfigurationError, HTTPError, MissingArgumentError, ResponseStateError } from '../errors';
 import { appLog, genLog } from '../log';

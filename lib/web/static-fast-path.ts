@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { isLogEnabled, logAccess } from '../log';
 import type { ServerExchange } from '../transport/types';
 import type { HandlerRoute } from './handler-route';

@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+
 /** What goes over a WebSocket or a topic: strings and Buffers as they are, byte arrays as Buffers, other objects as JSON text. */
 export function messageData(message: string | Buffer | Uint8Array | object): string | Buffer {
   if (typeof message === 'string' || Buffer.isBuffer(message)) return message;

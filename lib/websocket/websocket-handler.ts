@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { UnsafeValueError, WebSocketClosedError } from '../errors';
 import { appLog } from '../log';
 import { messageData } from './message-data';

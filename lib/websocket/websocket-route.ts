@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { DependencyContainer } from 'tsyringe';
 import { handlerFactory } from '../di/handler-factory';
 import type { Constructor } from '../di/reflection';
