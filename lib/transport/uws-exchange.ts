@@ -20,6 +20,21 @@ function intern(name: string): string {
   return name;
 }
 
+/**
+ * Values a WebSocket keeps for its whole life that most connections share (host, origin, user
+ * agent, languages, the path...): one string per distinct value instead of one per connection.
+ * Bounded, short values only, and never credentials or the handshake key.
+ */
+const SHARED_VALUES = new Map<string, string>();
+const UNSHARED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'sec-websocket-key']);
+function shared(value: string): string {
+  if (value.length > 256) return value;
+  const known = SHARED_VALUES.get(value);
+  if (known !== undefined) return known;
+  if (SHARED_VALUES.size < 4096) SHARED_VALUES.set(value, value);
+  return value;
+}
+
 const encoder = new TextEncoder();
 const CONTENT_LENGTH = encoder.encode('content-length');
 const TRANSFER_ENCODING = encoder.encode('transfer-encoding');
@@ -193,7 +208,9 @@ export class UwsExchange implements ServerExchange {
    * length), so the WebSocket's handler need not keep this exchange for the connection's life.
    */
   upgradedCopy(): ServerExchange {
-    return new CopiedExchange(this.method, this.protocol, this.url ?? '', this.search ?? '', (this.headers ?? []).slice(), this.remote ?? '');
+    const headers = (this.headers ?? []).slice();
+    for (let i = 0; i < headers.length; i += 2) if (!UNSHARED_HEADERS.has(headers[i])) headers[i + 1] = shared(headers[i + 1]);
+    return new CopiedExchange(this.method, this.protocol, shared(this.url ?? ''), this.search ?? '', headers, this.remote ?? '');
   }
 
   onAbort(callback: AbortListener): void {

@@ -169,6 +169,23 @@ describe('WebSocketHandler', () => {
     await conn.close();
   });
 
+  it('keeps each connection its own request data while connections share equal header values', async () => {
+    // Equal values (path, Host, X-Test) are kept once for all connections; cookies never are.
+    const open = (user: string, test: string) =>
+      server.websocket(`/rooms/lobby/${user}?q=${user}`, { headers: { Cookie: `who=${user}`, 'X-Test': test } });
+    const [ann, bob, cat] = await Promise.all([open('ann', 'same'), open('bob', 'same'), open('cat', 'other')]);
+    for (const conn of [ann, bob, cat]) await conn.readMessage();
+    const echo = async (conn: typeof ann) => {
+      await conn.writeMessage('hi');
+      const { cookie, header, query } = JSON.parse(String(await conn.readMessage()));
+      return [cookie, header, query];
+    };
+    expect(await echo(cat)).to.deep.equal(['cat', 'other', 'cat']);
+    expect(await echo(ann)).to.deep.equal(['ann', 'same', 'ann']);
+    expect(await echo(bob)).to.deep.equal(['bob', 'same', 'bob']);
+    await Promise.all([ann.close(), bob.close(), cat.close()]);
+  });
+
   it('routes RegExp patterns with groups as open() arguments', async () => {
     const conn = await server.websocket('/regex/42');
     expect(await conn.readMessage()).to.equal('regex 42');
