@@ -1,4 +1,4 @@
-import { headerValue, type HeaderList, type ServerExchange } from './types';
+import { headerValue, type HeaderList, type PullSource, type ServerExchange } from './types';
 
 const DONE = Promise.resolve();
 
@@ -44,8 +44,8 @@ export class CopiedExchange implements ServerExchange {
   drained(): Promise<void> {
     return DONE;
   }
-  endStream(_status: string, _headers: HeaderList, _size: number, source: import('node:stream').Readable): Promise<void> {
-    source.destroy();
+  endStream(_status: string, _headers: HeaderList, source: PullSource): Promise<void> {
+    source.close();
     return DONE;
   }
   endChunked(): void {}

@@ -65,11 +65,12 @@ export interface ServerExchange {
   /** Resolves when the socket can take more data, or when the exchange is aborted. */
   drained(): Promise<void>;
   /**
-   * Sends a response whose `size`-byte body comes from `source` (a file stream), without
-   * holding it in memory: the source is paused while the socket is full and destroyed when
-   * the client goes away. Resolves when the body was handed over or the exchange ended.
+   * Sends a response whose body comes from `source` (a file range), without holding it in
+   * memory: the transport pulls the next chunk into its own buffer once the socket took the
+   * last one, and closes the source at the end or when the client goes away. Resolves when the
+   * body was handed over or the exchange ended.
    */
-  endStream(status: string, headers: HeaderList, size: number, source: import('node:stream').Readable): Promise<void>;
+  endStream(status: string, headers: HeaderList, source: PullSource): Promise<void>;
   /** Ends a chunked response, optionally with a last chunk. */
   endChunked(chunk?: string | Buffer): void;
   /** Closes the connection once the response is sent (e.g. after refusing an unread body). */
@@ -87,4 +88,18 @@ export interface TransportOptions {
   ssl?: { keyFile: string; certFile: string; passphrase?: string };
   /** Run on uWebSockets.js's slow JavaScript fallback when the native binary fails to load. */
   allowFallback?: boolean;
+}
+
+/**
+ * A response body read on demand into a buffer the transport owns and reuses, so a large file
+ * streams without a new buffer per chunk (buffers that size would each cost the garbage
+ * collector: measured at a quarter of the CPU when serving 10 MiB files with a stream).
+ */
+export interface PullSource {
+  /** Bytes in all. */
+  readonly size: number;
+  /** Fills `buffer` from its start with the next bytes; resolves with how many were read (0: none left). */
+  read(buffer: Buffer): Promise<number>;
+  /** Releases what the source holds (a file descriptor); called once, at the end or on abort. */
+  close(): void;
 }

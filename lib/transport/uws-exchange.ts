@@ -1,12 +1,14 @@
 import { Buffer } from 'node:buffer';
-import type { Readable } from 'node:stream';
+import type { ServerResponse } from 'node:http';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { genLog } from '../log';
-import { headerValue, type AbortListener, type ExchangeState, type HeaderList, type ServerExchange } from './types';
+import { headerValue, type AbortListener, type ExchangeState, type HeaderList, type PullSource, type ServerExchange } from './types';
 import { CopiedExchange } from './copied-exchange';
 import { UwsSocket, type SocketUserData } from './uws-socket';
 
 const textDecoder = new TextDecoder();
+/** Bytes of a streamed body read and offered at a time. */
+const STREAM_CHUNK = 256 * 1024;
 
 /** Stands in for the native response once it has been upgraded (it must never be touched again). */
 const UPGRADED = new Proxy({}, { get: () => { throw new Error('uWS.HttpResponse used after the WebSocket upgrade'); } }) as HttpResponse;
@@ -140,13 +142,19 @@ export class UwsExchange implements ServerExchange {
   headerList(): HeaderList {
     if (this.headers) return this.headers;
     const list: HeaderList = [];
-    this.req!.forEach((key, value) => list.push(intern(key), value));
+    if (this.fallback) {
+      // The JS fallback has no forEach; its request wraps node:http's IncomingMessage.
+      const raw = (this.req as unknown as { request: { rawHeaders: string[] } }).request.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) list.push(intern(raw[i].toLowerCase()), raw[i + 1]);
+    } else {
+      this.req!.forEach((key, value) => list.push(intern(key), value));
+    }
     return (this.headers = list);
   }
 
   get remoteAddress(): string {
     if (this.remote === null && this.state === 'open') {
-      this.remote = textDecoder.decode(this.res.getRemoteAddressAsText());
+      this.remote = this.fallback ? (nodeResponse(this.res).socket?.remoteAddress ?? '') : textDecoder.decode(this.res.getRemoteAddressAsText());
     }
     return this.remote ?? '';
   }
@@ -229,12 +237,13 @@ export class UwsExchange implements ServerExchange {
     });
   }
 
+  // The JS fallback cannot pause a body (its pause() is unimplemented): it reads on.
   pauseBody(): void {
-    if (this.state === 'open') this.res.pause();
+    if (this.state === 'open' && !this.fallback) this.res.pause();
   }
 
   resumeBody(): void {
-    if (this.state === 'open') this.res.resume();
+    if (this.state === 'open' && !this.fallback) this.res.resume();
   }
 
   end(status: string, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
@@ -258,7 +267,9 @@ export class UwsExchange implements ServerExchange {
     for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() === 'content-length') hasLength = true;
     const send = () => {
       this.writeStatusAndHeaders(status, headers);
-      if (closeConnection && !hasLength) this.res.endWithoutBody(0, true);
+      // The JS fallback has no endWithoutBody; node:http sends no body for HEAD, 204 and 304.
+      if (this.fallback) this.res.end('', closeConnection);
+      else if (closeConnection && !hasLength) this.res.endWithoutBody(0, true);
       else this.res.endWithoutBody();
     };
     if (this.inCallback) send();
@@ -285,34 +296,61 @@ export class UwsExchange implements ServerExchange {
     return new Promise((resolve) => {
       if (!this.drainWaiters) {
         this.drainWaiters = [];
-        this.res.onWritable(() => {
-          this.wakeDrainWaiters();
-          return true;
-        });
+        // The JS fallback has no onWritable: node:http's response says when it drained.
+        if (this.fallback) nodeResponse(this.res).once('drain', () => this.wakeDrainWaiters());
+        else {
+          this.res.onWritable(() => {
+            this.wakeDrainWaiters();
+            return true;
+          });
+        }
       }
       this.drainWaiters.push(resolve);
     });
   }
 
-  endStream(status: string, headers: HeaderList, size: number, source: Readable): Promise<void> {
+  endStream(status: string, headers: HeaderList, source: PullSource): Promise<void> {
     if (this.state !== 'open') {
-      source.destroy();
+      source.close();
       return Promise.resolve();
     }
+    if (this.fallback) return this.endStreamOnFallback(status, headers, source);
     return new Promise((resolve) => {
       const res = this.res;
+      const size = source.size;
+      // One buffer per response, refilled once uWS took its bytes (uWS copies what it cannot
+      // send at once, or leaves it to us to offer again): nothing allocated per chunk.
+      const buffer = Buffer.allocUnsafeSlow(Math.min(STREAM_CHUNK, Math.max(size, 1)));
       let headWritten = false;
+      let stopped = false;
       const stop = (error?: Error) => {
-        source.destroy();
+        if (stopped) return;
+        stopped = true;
+        source.close();
         if (error && this.state === 'open') {
           genLog.error('Error while streaming a response body; closing the connection', error);
           this.close();
         }
         resolve();
       };
+      const finished = () => {
+        this.state = 'finished';
+        this.wakeDrainWaiters();
+        stop();
+      };
       this.onAbort(() => stop());
-      /** Offers a chunk to uWS; false when the socket is full (the rest waits for onWritable). */
-      const offer = (chunk: Buffer): boolean => {
+      const pull = () => {
+        source
+          .read(buffer)
+          .then((count) => {
+            if (this.state !== 'open') stop();
+            else if (count === 0) stop(new Error(`The body source ended before ${size} bytes were sent`));
+            else offer(buffer.subarray(0, count));
+          })
+          .catch(stop);
+      };
+      /** Offers a chunk to uWS; what the socket does not take waits for onWritable. */
+      const offer = (chunk: Buffer) => {
         const offset = res.getWriteOffset();
         let ok = false;
         let done = false;
@@ -323,38 +361,47 @@ export class UwsExchange implements ServerExchange {
           }
           [ok, done] = res.tryEnd(chunk, size);
         });
-        if (done) {
-          this.state = 'finished';
-          this.wakeDrainWaiters();
-          stop();
-          return true;
-        }
-        if (ok) return true;
-        // Not taken (or only partly): keep the rest and retry it when the socket drains.
-        source.pause();
+        if (done) return finished();
+        if (ok) return pull();
         res.onWritable((writeOffset) => {
           const [retryOk, retryDone] = res.tryEnd(chunk.subarray(writeOffset - offset), size);
-          if (retryDone) {
-            this.state = 'finished';
-            this.wakeDrainWaiters();
-            stop();
-          } else if (retryOk) {
-            source.resume();
-          }
+          if (retryDone) finished();
+          else if (retryOk) pull();
           return retryOk;
         });
-        return false;
       };
-      source.on('data', (chunk: Buffer) => {
-        if (this.state === 'open') offer(chunk);
-        else stop();
-      });
-      source.on('error', (error) => stop(error));
-      source.on('end', () => {
-        if (this.state === 'open') stop(new Error(`The body source ended before ${size} bytes were sent`));
-      });
       if (size === 0) offer(Buffer.alloc(0));
+      else pull();
     });
+  }
+
+  /**
+   * The JS fallback has no `tryEnd`/`getWriteOffset`/`onWritable`: each chunk is written in
+   * turn and node:http buffers what the socket does not take (no backpressure there).
+   */
+  private async endStreamOnFallback(status: string, headers: HeaderList, source: PullSource): Promise<void> {
+    const res = this.res;
+    try {
+      res.cork(() => this.writeStatusAndHeaders(status, [...headers, 'Content-Length', String(source.size)]));
+      for (let sent = 0; sent < source.size; ) {
+        // node:http keeps the buffers it was given until they are sent: a new one each time.
+        const buffer = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, source.size - sent));
+        const count = await source.read(buffer);
+        if (this.state !== 'open') return;
+        if (count === 0) throw new Error(`The body source ended before ${source.size} bytes were sent`);
+        res.write(buffer.subarray(0, count));
+        sent += count;
+      }
+      this.state = 'finished';
+      res.end();
+    } catch (error) {
+      if (this.state !== 'open') return;
+      genLog.error('Error while streaming a response body; closing the connection', error);
+      this.close();
+    } finally {
+      source.close();
+      this.wakeDrainWaiters();
+    }
   }
 
   endChunked(chunk?: string | Buffer): void {
@@ -423,6 +470,11 @@ export class UwsExchange implements ServerExchange {
     this.drainWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** node:http's response under the JS fallback's HttpResponse, for the calls the fallback lacks. */
+function nodeResponse(res: HttpResponse): ServerResponse {
+  return (res as unknown as { response: ServerResponse }).response;
 }
 
 function notify(listener: AbortListener): void {

@@ -177,7 +177,7 @@ export class UwsServer {
       if (exchange?.state === 'open') exchange.end('500 Internal Server Error', [], '', true);
       else if (!exchange) res.writeStatus('500 Internal Server Error').end('', true);
     }
-    exchange?.detach();
+    detach(exchange);
   }
 
   private serve(res: HttpResponse, req: HttpRequest, paramCount: number, callback: RouteCallback, method?: string): void {
@@ -192,6 +192,16 @@ export class UwsServer {
       if (exchange?.state === 'open') exchange.end('500 Internal Server Error', [], '', true);
       else if (!exchange) res.writeStatus('500 Internal Server Error').end('', true);
     }
+    detach(exchange);
+  }
+}
+
+/** Ends the native callback's hold on the request; a failure there is answered, never thrown into uWS. */
+function detach(exchange: UwsExchange | undefined): void {
+  try {
     exchange?.detach();
+  } catch (error) {
+    genLog.error('Uncaught exception while copying a request', error);
+    if (exchange?.state === 'open') exchange.end('500 Internal Server Error', [], '', true);
   }
 }

@@ -1,6 +1,7 @@
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import parseRange from 'range-parser';
 import { HTTPError } from '../errors';
+import type { PullSource } from '../transport/types';
 import { RequestHandler } from './request-handler';
 import type { StaticEntry, StaticVariant } from './static-files';
 
@@ -144,10 +145,40 @@ export class StaticFileHandler extends RequestHandler {
   /** @internal Streams part of a file to the client with backpressure. */
   async _streamFile(file: string, start: number, length: number): Promise<void> {
     const out = this._out;
-    const source = createReadStream(file, { start, end: start + length - 1, highWaterMark: 256 * 1024 });
+    const source = new FileRange(file, start, length);
     this.request.markFinished();
     out.state = 'finished';
-    await this._exchange.endStream(out.statusLine(), out.headerList(), length, source);
+    await this._exchange.endStream(out.statusLine(), out.headerList(), source);
     this._afterFinish();
+  }
+}
+
+/** `size` bytes of a file from `start`, read into the transport's buffer on demand. */
+class FileRange implements PullSource {
+  private handle: Promise<FileHandle> | null = null;
+  private done = 0;
+  private closed = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly start: number,
+    readonly size: number,
+  ) {}
+
+  async read(buffer: Buffer): Promise<number> {
+    if (this.closed) return 0;
+    const handle = await (this.handle ??= open(this.path, 'r'));
+    const want = Math.min(buffer.length, this.size - this.done);
+    if (want <= 0) return 0;
+    const { bytesRead } = await handle.read(buffer, 0, want, this.start + this.done);
+    this.done += bytesRead;
+    return bytesRead;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // A read in flight finishes first: FileHandle.close() waits for it.
+    this.handle?.then((handle) => handle.close()).catch(() => {});
   }
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, utimesSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -23,6 +24,9 @@ describe('StaticFileHandler', () => {
   let server: TestServer;
   const text = 'hello static world\n';
   const big = Buffer.alloc(600 * 1024, 'abcdefghij');
+  // Random bytes over several of the transport's 256 KiB chunks: a reused buffer overwritten
+  // too early would show as bytes out of place.
+  const random = randomBytes(12 * 1024 * 1024 + 7);
 
   before(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'typhoon-static-'));
@@ -30,6 +34,7 @@ describe('StaticFileHandler', () => {
     writeFileSync(path.join(root, 'a.txt'), text);
     writeFileSync(path.join(root, 'style.css'), 'body { color: red }');
     writeFileSync(path.join(root, 'big.bin'), big);
+    writeFileSync(path.join(root, 'random.bin'), random);
     writeFileSync(path.join(root, 'robots.txt'), 'User-agent: *');
     writeFileSync(path.join(root, 'favicon.ico'), Buffer.from([0, 0, 1, 0]));
     mkdirSync(path.join(root, 'docs'));
@@ -111,6 +116,35 @@ describe('StaticFileHandler', () => {
     const response = await server.fetch('/static/big.bin');
     expect(response.body.equals(big)).to.equal(true);
     expect(response.headers.get('content-length')).to.equal(String(big.length));
+  });
+
+  it('streams byte-exact to a reader that stalls, whole and by a range across chunk boundaries', async () => {
+    const slowGet = (range?: string) =>
+      new Promise<{ head: string; body: Buffer }>((resolve, reject) => {
+        const socket = net.connect(server.port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk) => chunks.push(chunk));
+        socket.on('error', reject);
+        socket.write(`GET /static/random.bin HTTP/1.1\r\nHost: x\r\n${range ? `Range: ${range}\r\n` : ''}Connection: close\r\n\r\n`);
+        // Not reading at first, then in bursts: the socket fills, uWS takes part of a chunk,
+        // the rest waits for drain.
+        socket.pause();
+        let pacer: NodeJS.Timeout | undefined;
+        setTimeout(() => (pacer = setInterval(() => (socket.isPaused() ? socket.resume() : socket.pause()), 15)), 200);
+        socket.on('end', () => {
+          clearInterval(pacer);
+          const all = Buffer.concat(chunks);
+          const split = all.indexOf('\r\n\r\n');
+          resolve({ head: all.subarray(0, split).toString('latin1'), body: all.subarray(split + 4) });
+        });
+      });
+    const whole = await slowGet();
+    expect(whole.head).to.match(/^HTTP\/1\.1 200 OK/).and.contain(`Content-Length: ${random.length}`);
+    expect(whole.body.length).to.equal(random.length);
+    expect(sha1(whole.body)).to.equal(sha1(random));
+    const part = await slowGet('bytes=200000-9000000');
+    expect(part.head).to.match(/^HTTP\/1\.1 206 Partial Content/).and.contain(`Content-Range: bytes 200000-9000000/${random.length}`);
+    expect(part.body.equals(random.subarray(200000, 9000001))).to.equal(true);
   });
 
   it('serves /robots.txt and /favicon.ico from staticPath', async () => {
