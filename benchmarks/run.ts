@@ -40,6 +40,8 @@ interface Row {
   peakRssMb: number;
   errors?: number;
   extra?: string;
+  /** Median of per-round ratios to raw uWS (see bestOf); otherwise rate / raw uWS's best. */
+  ratio?: number;
 }
 
 const node = process.execPath;
@@ -120,16 +122,35 @@ async function verifyWs(server: RunningServer): Promise<void> {
   if (reply.subarray(2, 7).toString() !== 'hello') throw new Error(`${server.name} /echo answered ${JSON.stringify(reply.toString())}`);
 }
 
-/** Runs `measure` for every server, round after round (interleaved), keeping each server's best round. */
-async function bestOf<T extends { rate: number }>(servers: RunningServer[], measure: (server: RunningServer) => Promise<T>): Promise<Map<RunningServer, T>> {
+/**
+ * Measures every server once per round, in turn, and keeps each server's best round. The ratio
+ * to raw uWS (measured first in each round) is the median over rounds of the ratio within a
+ * round: a slow minute on the shared machine then tends to move both sides of a ratio, instead
+ * of one server's best round being compared with another's luckier one.
+ */
+async function bestOf<T extends { rate: number }>(servers: RunningServer[], measure: (server: RunningServer) => Promise<T>): Promise<Map<RunningServer, T & { ratio: number }>> {
   const best = new Map<RunningServer, T>();
+  const rates = new Map<RunningServer, number[]>(servers.map((server) => [server, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const server of servers) {
       const result = await measure(server);
+      rates.get(server)!.push(result.rate);
       if (!best.has(server) || result.rate > best.get(server)!.rate) best.set(server, result);
     }
   }
-  return best;
+  const reference = servers[0].name === 'uWebSockets.js' ? rates.get(servers[0])! : null;
+  const withRatios = new Map<RunningServer, T & { ratio: number }>();
+  for (const [server, result] of best) {
+    const ratio = reference ? median(rates.get(server)!.map((rate, round) => rate / reference[round])) : NaN;
+    withRatios.set(server, { ...result, ratio });
+  }
+  return withRatios;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 async function httpScenarios(servers: ServerSpec[], staticDir: string, sizes: Record<string, number>): Promise<void> {
@@ -146,7 +167,7 @@ async function httpScenarios(servers: ServerSpec[], staticDir: string, sizes: Re
         return { rate: result.rps, p99ms: result.p99ms, peak, errors: result.errors };
       });
       for (const [server, result] of best) {
-        rows.push({ scenario: scenario.name, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors });
+        rows.push({ scenario: scenario.name, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors, ratio: result.ratio });
         process.stderr.write(`  ${scenario.name} ${server.name}: ${Math.round(result.rate)} req/s\n`);
       }
     }
@@ -169,7 +190,7 @@ async function wsScenarios(servers: ServerSpec[], staticDir: string): Promise<vo
       return { ...result, peak };
     });
     for (const [server, result] of echo) {
-      rows.push({ scenario: 'WebSocket echo', server: server.name, rate: result.rate, unit: 'msg/s', p99ms: result.p99ms, peakRssMb: mb(result.peak) });
+      rows.push({ scenario: 'WebSocket echo', server: server.name, rate: result.rate, unit: 'msg/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio });
       process.stderr.write(`  WebSocket echo ${server.name}: ${Math.round(result.rate)} msg/s\n`);
     }
     const broadcast = await bestOf(running, async (server) => {
@@ -177,7 +198,7 @@ async function wsScenarios(servers: ServerSpec[], staticDir: string): Promise<vo
       return { ...result, peak };
     });
     for (const [server, result] of broadcast) {
-      rows.push({ scenario: 'broadcast to 1,000 clients', server: server.name, rate: result.rate, unit: 'deliveries/s', p99ms: result.p99ms, peakRssMb: mb(result.peak) });
+      rows.push({ scenario: 'broadcast to 1,000 clients', server: server.name, rate: result.rate, unit: 'deliveries/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio });
       process.stderr.write(`  broadcast ${server.name}: ${Math.round(result.rate)} deliveries/s\n`);
     }
   } finally {
@@ -220,7 +241,7 @@ async function workerScenarios(staticDir: string): Promise<void> {
       return { rate: result.rps, p99ms: result.p99ms, peak, errors: result.errors };
     });
     for (const [server, result] of best) {
-      rows.push({ scenario, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors });
+      rows.push({ scenario, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors, ratio: result.ratio });
       process.stderr.write(`  ${scenario} ${server.name}: ${Math.round(result.rate)} req/s\n`);
     }
   } finally {
@@ -293,7 +314,7 @@ function table(): string {
     const reference = group.find((row) => row.server === 'uWebSockets.js') ?? (scenario.includes('Redis') ? rows.find((row) => row.scenario === 'broadcast to 1,000 clients' && row.server === 'uWebSockets.js') : undefined);
     lines.push(`\n### ${scenario}\n`, '| server | throughput | p99 latency | peak RSS | vs raw uWS |', '| --- | ---: | ---: | ---: | ---: |');
     for (const row of group) {
-      const ratio = reference && reference.rate ? row.rate / reference.rate : NaN;
+      const ratio = row.ratio !== undefined && Number.isFinite(row.ratio) ? row.ratio : reference && reference.rate ? row.rate / reference.rate : NaN;
       const p99 = Number.isFinite(row.p99ms) ? `${row.p99ms.toFixed(2)} ms` : '–';
       const errors = row.errors ? ` (${row.errors} errors)` : '';
       lines.push(`| ${row.server} | ${format(row.rate, row.unit)}${errors} | ${p99} | ${row.peakRssMb} MB | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'} |`);
@@ -318,7 +339,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const seconds = Math.round((Date.now() - started) / 1000);
-  const header = `## Typhoon benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${quick ? 'quick' : 'full'} run (${seconds} s), Node ${process.versions.node}, ${require('node:os').cpus().length} cores; best of ${ROUNDS} interleaved ${SECONDS} s rounds`;
+  const header = `## Typhoon benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${quick ? 'quick' : 'full'} run (${seconds} s), Node ${process.versions.node}, ${require('node:os').cpus().length} cores; best of ${ROUNDS} interleaved ${SECONDS} s rounds, ratios the median of per-round ratios`;
   console.log(header);
   console.log(table());
   if (notes.length) console.log(`\nNotes: ${notes.join('; ')}`);

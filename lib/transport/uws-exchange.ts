@@ -377,7 +377,7 @@ export class UwsExchange implements ServerExchange {
 
   /**
    * The JS fallback has no `tryEnd`/`getWriteOffset`/`onWritable`: each chunk is written in
-   * turn and node:http buffers what the socket does not take (no backpressure there).
+   * turn, waiting for node:http's response to drain when it holds too much.
    */
   private async endStreamOnFallback(status: string, headers: HeaderList, source: PullSource): Promise<void> {
     const res = this.res;
@@ -389,8 +389,8 @@ export class UwsExchange implements ServerExchange {
         const count = await source.read(buffer);
         if (this.state !== 'open') return;
         if (count === 0) throw new Error(`The body source ended before ${source.size} bytes were sent`);
-        res.write(buffer.subarray(0, count));
         sent += count;
+        if (!res.write(buffer.subarray(0, count)) && sent < source.size) await this.drained();
       }
       this.state = 'finished';
       res.end();
