@@ -297,7 +297,7 @@ export class UwsExchange implements ServerExchange {
       if (!this.drainWaiters) {
         this.drainWaiters = [];
         // The JS fallback has no onWritable: node:http's response says when it drained.
-        if (this.fallback) nodeResponse(this.res).once('drain', () => this.wakeDrainWaiters());
+        if (this.fallback) nodeResponse(this.res).on('drain', () => this.wakeDrainWaiters());
         else {
           this.res.onWritable(() => {
             this.wakeDrainWaiters();
