@@ -123,16 +123,18 @@ async function verifyWs(server: RunningServer): Promise<void> {
 }
 
 /**
- * Measures every server once per round, in turn, and keeps each server's best round. The ratio
- * to raw uWS (measured first in each round) is the median over rounds of the ratio within a
- * round: a slow minute on the shared machine then tends to move both sides of a ratio, instead
- * of one server's best round being compared with another's luckier one.
+ * Measures every server once per round, in turn (the order rotates from round to round), and
+ * keeps each server's best round. The ratio to raw uWS (the first server) is the median over
+ * rounds of the ratio within a round: a slow minute on the shared machine then tends to move
+ * both sides of a ratio, instead of one server's best round being compared with another's
+ * luckier one.
  */
 async function bestOf<T extends { rate: number }>(servers: RunningServer[], measure: (server: RunningServer) => Promise<T>): Promise<Map<RunningServer, T & { ratio: number }>> {
   const best = new Map<RunningServer, T>();
   const rates = new Map<RunningServer, number[]>(servers.map((server) => [server, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const server of servers) {
+    for (let i = 0; i < servers.length; i++) {
+      const server = servers[(i + round) % servers.length];
       const result = await measure(server);
       rates.get(server)!.push(result.rate);
       if (!best.has(server) || result.rate > best.get(server)!.rate) best.set(server, result);
@@ -141,7 +143,8 @@ async function bestOf<T extends { rate: number }>(servers: RunningServer[], meas
   const reference = servers[0].name === 'uWebSockets.js' ? rates.get(servers[0])! : null;
   const withRatios = new Map<RunningServer, T & { ratio: number }>();
   for (const [server, result] of best) {
-    const ratio = reference ? median(rates.get(server)!.map((rate, round) => rate / reference[round])) : NaN;
+    const ratios = reference ? rates.get(server)!.map((rate, round) => rate / reference[round]).filter(Number.isFinite) : [];
+    const ratio = ratios.length ? median(ratios) : NaN;
     withRatios.set(server, { ...result, ratio });
   }
   return withRatios;

@@ -23,12 +23,16 @@ function intern(name: string): string {
 }
 
 /**
- * Values a WebSocket keeps for its whole life that most connections share (host, origin, user
- * agent, languages, the path...): one string per distinct value instead of one per connection.
- * Bounded, short values only, and never credentials or the handshake key.
+ * Header values a WebSocket keeps for its whole life that most connections share (host, origin,
+ * user agent, languages...): one string per distinct value instead of one per connection.
+ * Only these headers, which carry no credentials (tokens also travel in paths, subprotocols and
+ * custom headers, so nothing else is shared); short values; bounded.
  */
 const SHARED_VALUES = new Map<string, string>();
-const UNSHARED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'sec-websocket-key']);
+const SHARED_HEADERS = new Set([
+  'accept', 'accept-encoding', 'accept-language', 'cache-control', 'connection', 'host', 'origin', 'pragma',
+  'sec-fetch-dest', 'sec-fetch-mode', 'sec-fetch-site', 'sec-websocket-extensions', 'sec-websocket-version', 'upgrade', 'user-agent',
+]);
 function shared(value: string): string {
   if (value.length > 256) return value;
   const known = SHARED_VALUES.get(value);
@@ -154,7 +158,7 @@ export class UwsExchange implements ServerExchange {
 
   get remoteAddress(): string {
     if (this.remote === null && this.state === 'open') {
-      this.remote = this.fallback ? (nodeResponse(this.res).socket?.remoteAddress ?? '') : textDecoder.decode(this.res.getRemoteAddressAsText());
+      this.remote = this.fallback ? (nodeResponse(this.res).req.socket.remoteAddress ?? '') : textDecoder.decode(this.res.getRemoteAddressAsText());
     }
     return this.remote ?? '';
   }
@@ -170,12 +174,16 @@ export class UwsExchange implements ServerExchange {
       this.req = null;
       return;
     }
-    this.headerList();
-    void this.remoteAddress;
-    void this.path;
-    void this.query;
-    this.req = null;
-    this.res.onAborted(() => this.aborted());
+    try {
+      this.headerList();
+      void this.remoteAddress;
+      void this.path;
+      void this.query;
+    } finally {
+      // Even when a copy failed: the native request is gone, and an abort must be heard.
+      this.req = null;
+      this.res.onAborted(() => this.aborted());
+    }
   }
 
   /**
@@ -217,8 +225,8 @@ export class UwsExchange implements ServerExchange {
    */
   upgradedCopy(): ServerExchange {
     const headers = (this.headers ?? []).slice();
-    for (let i = 0; i < headers.length; i += 2) if (!UNSHARED_HEADERS.has(headers[i])) headers[i + 1] = shared(headers[i + 1]);
-    return new CopiedExchange(this.method, this.protocol, shared(this.url ?? ''), this.search ?? '', headers, this.remote ?? '');
+    for (let i = 0; i < headers.length; i += 2) if (SHARED_HEADERS.has(headers[i])) headers[i + 1] = shared(headers[i + 1]);
+    return new CopiedExchange(this.method, this.protocol, this.url ?? '', this.search ?? '', headers, this.remote ?? '');
   }
 
   onAbort(callback: AbortListener): void {
@@ -237,13 +245,17 @@ export class UwsExchange implements ServerExchange {
     });
   }
 
-  // The JS fallback cannot pause a body (its pause() is unimplemented): it reads on.
+  // The JS fallback's pause()/resume() are unimplemented: pause node:http's request instead.
   pauseBody(): void {
-    if (this.state === 'open' && !this.fallback) this.res.pause();
+    if (this.state !== 'open') return;
+    if (this.fallback) nodeResponse(this.res).req.pause();
+    else this.res.pause();
   }
 
   resumeBody(): void {
-    if (this.state === 'open' && !this.fallback) this.res.resume();
+    if (this.state !== 'open') return;
+    if (this.fallback) nodeResponse(this.res).req.resume();
+    else this.res.resume();
   }
 
   end(status: string, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
@@ -267,8 +279,13 @@ export class UwsExchange implements ServerExchange {
     for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() === 'content-length') hasLength = true;
     const send = () => {
       this.writeStatusAndHeaders(status, headers);
-      // The JS fallback has no endWithoutBody; node:http sends no body for HEAD, 204 and 304.
-      if (this.fallback) this.res.end('', closeConnection);
+      // The JS fallback has no endWithoutBody; node:http sends no body for HEAD, 204 and 304,
+      // and closes the connection itself after `Connection: close` (its end(_, true) would
+      // destroy the socket under headers still queued).
+      if (this.fallback) {
+        if (closeConnection) this.res.writeHeader('Connection', 'close');
+        this.res.end('');
+      }
       else if (closeConnection && !hasLength) this.res.endWithoutBody(0, true);
       else this.res.endWithoutBody();
     };
@@ -339,10 +356,18 @@ export class UwsExchange implements ServerExchange {
         stop();
       };
       this.onAbort(() => stop());
+      let reading = false;
+      /** The chunk uWS did not take (all of it or the rest), and the write offset it started at. */
+      let waiting: { chunk: Buffer; offset: number } | null = null;
+      let writableHandler = false;
       const pull = () => {
+        // One read at a time into the one buffer.
+        if (reading || stopped) return;
+        reading = true;
         source
           .read(buffer)
           .then((count) => {
+            reading = false;
             if (this.state !== 'open') stop();
             else if (count === 0) stop(new Error(`The body source ended before ${size} bytes were sent`));
             else offer(buffer.subarray(0, count));
@@ -363,10 +388,22 @@ export class UwsExchange implements ServerExchange {
         });
         if (done) return finished();
         if (ok) return pull();
+        waiting = { chunk, offset };
+        if (writableHandler) return;
+        writableHandler = true;
+        // Registered once: uWS keeps it, and may call it when nothing is waiting (a spurious
+        // writable event, or after the last retry succeeded): then there is nothing to do.
         res.onWritable((writeOffset) => {
-          const [retryOk, retryDone] = res.tryEnd(chunk.subarray(writeOffset - offset), size);
-          if (retryDone) finished();
-          else if (retryOk) pull();
+          const retry = waiting;
+          if (!retry) return true;
+          const [retryOk, retryDone] = res.tryEnd(retry.chunk.subarray(writeOffset - retry.offset), size);
+          if (retryDone) {
+            waiting = null;
+            finished();
+          } else if (retryOk) {
+            waiting = null;
+            pull();
+          }
           return retryOk;
         });
       };

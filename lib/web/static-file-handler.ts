@@ -146,6 +146,10 @@ export class StaticFileHandler extends RequestHandler {
   async _streamFile(file: string, start: number, length: number): Promise<void> {
     const out = this._out;
     const source = new FileRange(file, start, length);
+    // Opened before the response is committed: a file gone since it was looked up is a 404.
+    await source.open().catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new HTTPError(404) : error;
+    });
     this.request.markFinished();
     out.state = 'finished';
     await this._exchange.endStream(out.statusLine(), out.headerList(), source);
@@ -164,6 +168,10 @@ class FileRange implements PullSource {
     private readonly start: number,
     readonly size: number,
   ) {}
+
+  async open(): Promise<void> {
+    await (this.handle ??= open(this.path, 'r'));
+  }
 
   async read(buffer: Buffer): Promise<number> {
     if (this.closed) return 0;

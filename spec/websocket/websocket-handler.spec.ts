@@ -170,7 +170,7 @@ describe('WebSocketHandler', () => {
   });
 
   it('keeps each connection its own request data while connections share equal header values', async () => {
-    // Equal values (path, Host, X-Test) are kept once for all connections; cookies never are.
+    // Equal values of common headers (Host...) are kept once for all connections; others per connection.
     const open = (user: string, test: string) =>
       server.websocket(`/rooms/lobby/${user}?q=${user}`, { headers: { Cookie: `who=${user}`, 'X-Test': test } });
     const [ann, bob, cat] = await Promise.all([open('ann', 'same'), open('bob', 'same'), open('cat', 'other')]);
