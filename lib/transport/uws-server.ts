@@ -145,8 +145,23 @@ export class UwsServer {
           return;
         }
         this.listenSocket = socket;
+        if (this.onFallback) this.refuseUpgradesOnFallback();
         resolve(this.uws.us_socket_local_port(socket as never));
       });
+    });
+  }
+
+  /**
+   * The JS fallback cannot upgrade (its upgrade handler throws from node:http's 'upgrade' event,
+   * which would end the process on any request carrying `Upgrade`): answer those 501 instead.
+   */
+  private refuseUpgradesOnFallback(): void {
+    const server = (this.app as unknown as { httpContext?: { http?: import('node:http').Server } }).httpContext?.http;
+    if (!server) return;
+    server.removeAllListeners('upgrade');
+    server.on('upgrade', (_request, socket: import('node:stream').Duplex) => {
+      const reason = 'WebSockets need the native uWebSockets.js build';
+      socket.end(`HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\nConnection: close\r\n\r\n${reason}`);
     });
   }
 

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = path.join(__dirname, '..', '..', '..');
 const script = `
-const { Application, RequestHandler } = require('typhoon');
+const { Application, RequestHandler, websocketConnect } = require('typhoon');
 const crypto = require('node:crypto'), fs = require('node:fs'), os = require('node:os'), path = require('node:path');
 const sha1 = (data) => crypto.createHash('sha1').update(data).digest('hex');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'typhoon-fallback-'));
@@ -23,6 +23,9 @@ app.listen(0, '127.0.0.1').then(async (s) => {
   const head = await fetch('http://127.0.0.1:' + s.port + '/static/big.bin', { method: 'HEAD' });
   const again = await fetch('http://127.0.0.1:' + s.port + '/static/big.bin', { headers: { 'If-None-Match': file.headers.get('etag') } });
   console.log('HEAD ' + head.status + ' ' + head.headers.get('content-length') + ' CONDITIONAL ' + again.status);
+  const upgrade = await websocketConnect('ws://127.0.0.1:' + s.port + '/').then(() => 'open', (e) => String(e.code));
+  const after = await fetch('http://127.0.0.1:' + s.port + '/');
+  console.log('UPGRADE ' + upgrade + ' THEN ' + after.status);
   fs.rmSync(dir, { recursive: true, force: true });
   await app.close();
   process.exit(0);
@@ -42,6 +45,8 @@ describe('uWebSockets.js loading', () => {
     expect(stdout).to.contain('ANSWER fallback ok').and.match(/200 GET \/ \(127\.0\.0\.1\)/);
     // The fallback has no tryEnd/onWritable: large files are written chunk by chunk there.
     expect(stdout).to.contain(`STATIC 200 ${700 * 1024 + 3} same`).and.contain(`HEAD 200 ${700 * 1024 + 3} CONDITIONAL 304`);
+    // Its upgrade handler throws from node:http's 'upgrade' event: refused with 501 instead, and serving goes on.
+    expect(stdout).to.contain('UPGRADE 501 THEN 200');
   });
 
   it('loads the native build here', async () => {
