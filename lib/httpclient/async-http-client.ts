@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { HTTPClientError } from '../errors';
@@ -197,6 +197,8 @@ export class AsyncHTTPClient {
     const key = `${connectTimeout}|${validateCert}`;
     let agent = this.agents.get(key);
     if (!agent) {
+      // undici is loaded on first use: it costs a process about 20 MB that a server making no requests need not pay.
+      const { Agent } = require('undici') as typeof import('undici');
       agent = new Agent({ connect: { timeout: connectTimeout * 1000, rejectUnauthorized: validateCert }, keepAliveTimeout: this.keepAliveMs });
       this.agents.set(key, agent);
     }

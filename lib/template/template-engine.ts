@@ -1,4 +1,4 @@
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigurationError, TemplateError } from '../errors';
@@ -30,12 +30,22 @@ const LAYOUT = /^\s*\{\{!<\s*([\w./-]+)\s*\}\}\s*/;
  * cached, except in debug mode where every render reads the files again.
  */
 export class TemplateEngine {
-  private readonly hb = Handlebars.create();
+  private handlebars: typeof Handlebars | null = null;
   private readonly cache = new Map<string, { template: Compiled; layout?: string }>();
   private partialsLoaded: Promise<void> | null = null;
 
-  constructor(private readonly settings: TemplateSettings) {
-    this.registerHelpers();
+  constructor(private readonly settings: TemplateSettings) {}
+
+  /**
+   * This application's Handlebars, made on first use: loading Handlebars costs a process about
+   * 8 MB, which an application without templates need not pay.
+   */
+  private get hb(): typeof Handlebars {
+    if (!this.handlebars) {
+      this.handlebars = (require('handlebars') as typeof Handlebars).create();
+      this.registerHelpers(this.handlebars);
+    }
+    return this.handlebars;
   }
 
   /** Renders `name` with `context`; helpers act for `host` (the handler). */
@@ -109,8 +119,7 @@ export class TemplateEngine {
     return this.partialsLoaded;
   }
 
-  private registerHelpers(): void {
-    const hb = this.hb;
+  private registerHelpers(hb: typeof Handlebars): void {
     const hostOf = (options: Handlebars.HelperOptions): TemplateHost => options.data.host as TemplateHost;
     // URLs are escaped for HTML, but not '=' (Handlebars' own escaping would turn `?v=` into `?v&#x3D;`).
     const url = (text: string) => new hb.SafeString(escapeHtml(text));

@@ -1,4 +1,4 @@
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import { HTTPError } from '../errors';
 
 /** Values of one argument name, in the order they came. */
@@ -81,7 +81,8 @@ export function parseMultipart(body: Buffer, contentType: string, limits: Multip
     const fail = (reason: string) => reject(new HTTPError(400, `Invalid multipart/form-data body: ${reason}`));
     let parser: busboy.Busboy;
     try {
-      parser = busboy({
+      // Loaded on first use, like the other parsers few requests need.
+      parser = (require('busboy') as typeof busboy)({
         headers: { 'content-type': contentType },
         defParamCharset: 'utf8',
         limits: { files: limits.maxFiles ?? 1000, fields: limits.maxFields ?? 10000, fieldSize: Infinity },

@@ -2,7 +2,7 @@ import { createHash, hash } from 'node:crypto';
 import { createReadStream, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { stat, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import mime from 'mime-types';
+import type mime from 'mime-types';
 import { appLog } from '../log';
 import type { Router } from './router';
 import type { ResolvedSettings } from './settings';
@@ -184,7 +184,9 @@ export class StaticFiles {
     }
     const etag = tag('');
     const lastModified = new Date(Math.floor(stats.mtimeMs / 1000) * 1000).toUTCString();
-    const contentType = mime.contentType(mime.lookup(requested) || 'application/octet-stream') || 'application/octet-stream';
+    // mime-types (its database ≈ 3 MB in memory) is loaded when the first file is looked up.
+    const types = require('mime-types') as typeof mime;
+    const contentType = types.contentType(types.lookup(requested) || 'application/octet-stream') || 'application/octet-stream';
     return {
       absolutePath, size: content?.length ?? stats.size, mtimeMs: stats.mtimeMs, checkedAt: performance.now(), variants,
       version, strong, content, etag, lastModified, contentType,

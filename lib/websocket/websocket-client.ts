@@ -1,6 +1,10 @@
-import WS from 'ws';
+import type WS from 'ws';
 import { HTTPClientError, WebSocketClosedError } from '../errors';
 import { messageData } from './message-data';
+
+/** WebSocket readyState values (as in the standard and ws). */
+const CONNECTING = 0;
+const OPEN = 1;
 
 /** Options of {@link websocketConnect}. */
 export interface WebSocketConnectOptions {
@@ -61,7 +65,7 @@ export class WebSocketClientConnection {
     });
     socket.on('error', () => undefined);
     if (options.pingInterval) {
-      this.pinger = setInterval(() => socket.readyState === WS.OPEN && socket.ping(), options.pingInterval * 1000);
+      this.pinger = setInterval(() => socket.readyState === OPEN && socket.ping(), options.pingInterval * 1000);
       this.pinger.unref();
     }
   }
@@ -73,7 +77,7 @@ export class WebSocketClientConnection {
 
   /** True until the close handshake started. */
   get open(): boolean {
-    return this.socket.readyState === WS.OPEN;
+    return this.socket.readyState === OPEN;
   }
 
   /**
@@ -83,7 +87,7 @@ export class WebSocketClientConnection {
    */
   writeMessage(message: string | Buffer | object, binary = false): Promise<void> {
     const sent: Promise<void> =
-      this.socket.readyState !== WS.OPEN
+      this.socket.readyState !== OPEN
         ? Promise.reject(new WebSocketClosedError())
         : new Promise((resolve, reject) => {
             this.socket.send(messageData(message), { binary }, (error) => (error ? reject(new WebSocketClosedError(error.message)) : resolve()));
@@ -109,12 +113,12 @@ export class WebSocketClientConnection {
 
   /** Sends a ping. */
   ping(data: string | Buffer = ''): void {
-    if (this.socket.readyState === WS.OPEN) this.socket.ping(data);
+    if (this.socket.readyState === OPEN) this.socket.ping(data);
   }
 
   /** Starts the close handshake; resolves when the connection is closed. */
   close(code?: number, reason?: string): Promise<void> {
-    if (this.socket.readyState === WS.CONNECTING || this.socket.readyState === WS.OPEN) this.socket.close(code, reason);
+    if (this.socket.readyState === CONNECTING || this.socket.readyState === OPEN) this.socket.close(code, reason);
     return this.closedPromise;
   }
 
@@ -150,7 +154,9 @@ export class WebSocketClientConnection {
 /** Opens a WebSocket connection; HTTPClientError with the status if the server refuses it. */
 export function websocketConnect(url: string, options: WebSocketConnectOptions = {}): Promise<WebSocketClientConnection> {
   return new Promise((resolve, reject) => {
-    const socket = new WS(url, options.subprotocols ?? [], {
+    // ws is loaded on first use (≈ 10 MB a server that opens no client connections need not pay).
+    const { WebSocket } = require('ws') as typeof import('ws');
+    const socket = new WebSocket(url, options.subprotocols ?? [], {
       headers: options.headers,
       handshakeTimeout: (options.connectTimeout ?? 20) * 1000,
       maxPayload: options.maxMessageSize ?? 10 * 1024 * 1024,
