@@ -19,6 +19,22 @@ describe('package', () => {
     expect(pkg.exports['./testing'].types).to.equal('./dist/lib/testing/index.d.ts');
   });
 
+  it('loads the HTTP client, WebSocket client, template, multipart and MIME libraries only when used', async () => {
+    const script = `
+      const heavy = () => Object.keys(require.cache).map((f) => /node_modules\\/(undici|ws|handlebars|busboy|mime-types)\\//.exec(f)?.[1]).filter(Boolean);
+      const t = require('typhoon');
+      const before = [...new Set(heavy())];
+      new t.AsyncHTTPClient().fetch('http://127.0.0.1:1/').catch(() => {}).finally(() => {
+        console.log(JSON.stringify({ before, after: [...new Set(heavy())].sort() }));
+        process.exit(0);
+      });
+    `;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, TYPHOON_LOG_LEVEL: 'silent' } });
+    const { before, after } = JSON.parse(stdout);
+    expect(before, 'loaded by require("typhoon")').to.deep.equal([]);
+    expect(after, 'loaded once the HTTP client is used').to.include('undici');
+  });
+
   it('works from ESM: import { Application } from "typhoon"', async () => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "import { Application, injectable } from 'typhoon'; console.log(typeof Application, typeof injectable)"], { cwd: root });
     expect(stdout.trim()).to.equal('function function');
