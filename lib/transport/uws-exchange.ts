@@ -340,14 +340,11 @@ export class UwsExchange implements ServerExchange {
       const buffer = Buffer.allocUnsafeSlow(Math.min(STREAM_CHUNK, Math.max(size, 1)));
       let headWritten = false;
       let stopped = false;
-      const stop = (error?: Error) => {
+      const stop = (error?: unknown) => {
         if (stopped) return;
         stopped = true;
         source.close();
-        if (error && this.state === 'open') {
-          genLog.error('Error while streaming a response body; closing the connection', error);
-          this.close();
-        }
+        if (error) this.abandonStream(error);
         resolve();
       };
       const finished = () => {
@@ -369,7 +366,7 @@ export class UwsExchange implements ServerExchange {
           .then((count) => {
             reading = false;
             if (this.state !== 'open') stop();
-            else if (count === 0) stop(new Error(`The body source ended before ${size} bytes were sent`));
+            else if (count === 0) stop(sourceEnded(size));
             else offer(buffer.subarray(0, count));
           })
           .catch(stop);
@@ -425,20 +422,25 @@ export class UwsExchange implements ServerExchange {
         const buffer = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, source.size - sent));
         const count = await source.read(buffer);
         if (this.state !== 'open') return;
-        if (count === 0) throw new Error(`The body source ended before ${source.size} bytes were sent`);
+        if (count === 0) throw sourceEnded(source.size);
         sent += count;
         if (!res.write(buffer.subarray(0, count)) && sent < source.size) await this.drained();
       }
       this.state = 'finished';
       res.end();
     } catch (error) {
-      if (this.state !== 'open') return;
-      genLog.error('Error while streaming a response body; closing the connection', error);
-      this.close();
+      this.abandonStream(error);
     } finally {
       source.close();
       this.wakeDrainWaiters();
     }
+  }
+
+  /** A streamed body failed midway: the head is out, so the only honest answer is to close. */
+  private abandonStream(error: unknown): void {
+    if (this.state !== 'open') return;
+    genLog.error('Error while streaming a response body; closing the connection', error);
+    this.close();
   }
 
   endChunked(chunk?: string | Buffer): void {
@@ -512,6 +514,10 @@ export class UwsExchange implements ServerExchange {
 /** node:http's response under the JS fallback's HttpResponse, for the calls the fallback lacks. */
 function nodeResponse(res: HttpResponse): ServerResponse {
   return (res as unknown as { response: ServerResponse }).response;
+}
+
+function sourceEnded(size: number): Error {
+  return new Error(`The body source ended before ${size} bytes were sent`);
 }
 
 function notify(listener: AbortListener): void {

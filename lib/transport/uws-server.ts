@@ -188,11 +188,9 @@ export class UwsServer {
       for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i);
       callbacks.upgrade(exchange, params);
     } catch (error) {
-      genLog.error('Uncaught exception in a WebSocket upgrade', error);
-      if (exchange?.state === 'open') exchange.end('500 Internal Server Error', [], '', true);
-      else if (!exchange) res.writeStatus('500 Internal Server Error').end('', true);
+      answerFailure('in a WebSocket upgrade', error, res, exchange);
     }
-    detach(exchange);
+    detach(res, exchange);
   }
 
   private serve(res: HttpResponse, req: HttpRequest, paramCount: number, callback: RouteCallback, method?: string): void {
@@ -203,20 +201,24 @@ export class UwsServer {
       for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i);
       callback(exchange, params);
     } catch (error) {
-      genLog.error('Uncaught exception in a route callback', error);
-      if (exchange?.state === 'open') exchange.end('500 Internal Server Error', [], '', true);
-      else if (!exchange) res.writeStatus('500 Internal Server Error').end('', true);
+      answerFailure('in a route callback', error, res, exchange);
     }
-    detach(exchange);
+    detach(res, exchange);
   }
 }
 
 /** Ends the native callback's hold on the request; a failure there is answered, never thrown into uWS. */
-function detach(exchange: UwsExchange | undefined): void {
+function detach(res: HttpResponse, exchange: UwsExchange | undefined): void {
   try {
     exchange?.detach();
   } catch (error) {
-    genLog.error('Uncaught exception while copying a request', error);
-    if (exchange?.state === 'open') exchange.end('500 Internal Server Error', [], '', true);
+    answerFailure('while copying a request', error, res, exchange);
   }
+}
+
+/** Logs an exception caught in a native callback and answers 500 if nothing was sent yet. */
+function answerFailure(where: string, error: unknown, res: HttpResponse, exchange: UwsExchange | undefined): void {
+  genLog.error(`Uncaught exception ${where}`, error);
+  if (exchange?.state === 'open') exchange.end('500 Internal Server Error', [], '', true);
+  else if (!exchange) res.writeStatus('500 Internal Server Error').end('', true);
 }

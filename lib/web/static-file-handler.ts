@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open as openFile, type FileHandle } from 'node:fs/promises';
 import parseRange from 'range-parser';
 import { HTTPError } from '../errors';
 import type { PullSource } from '../transport/types';
@@ -169,13 +169,14 @@ class FileRange implements PullSource {
     readonly size: number,
   ) {}
 
-  async open(): Promise<void> {
-    await (this.handle ??= open(this.path, 'r'));
+  /** Opens the file (once); `read` opens it too when nobody did. */
+  open(): Promise<FileHandle> {
+    return (this.handle ??= openFile(this.path, 'r'));
   }
 
   async read(buffer: Buffer): Promise<number> {
     if (this.closed) return 0;
-    const handle = await (this.handle ??= open(this.path, 'r'));
+    const handle = await this.open();
     const want = Math.min(buffer.length, this.size - this.done);
     if (want <= 0) return 0;
     const { bytesRead } = await handle.read(buffer, 0, want, this.start + this.done);
