@@ -21,6 +21,8 @@ const SECONDS = quick ? 1 : 5;
 const ROUNDS = quick ? 2 : 3;
 const WARMUP = quick ? 1 : 2;
 const IDLE = 10_000;
+/** raw uWS keeping an 8-field object per connection: what any per-connection JS state costs on uWS. */
+const IDLE_CALIBRATION = 'uWebSockets.js + an 8-field object per connection';
 const SUSTAINED = quick ? 300_000 : 1_000_000;
 
 interface ServerSpec {
@@ -208,7 +210,10 @@ async function wsScenarios(servers: ServerSpec[], staticDir: string): Promise<vo
     await Promise.all(running.map((server) => server.stop()));
   }
   // Idle connections on fresh processes, so earlier scenarios do not blur the memory figure.
-  for (const spec of specs) {
+  // Calibration next to raw uWS: the same server keeping one small object per connection.
+  const raw = specs.find((spec) => spec.name === 'uWebSockets.js');
+  const idleSpecs = specs.flatMap((spec) => (spec === raw ? [spec, { ...spec, name: IDLE_CALIBRATION, args: (p: number, s: string) => [...spec.args(p, s), '--keep-state'] }] : [spec]));
+  for (const spec of idleSpecs) {
     const server = await start(spec, staticDir);
     try {
       await verifyWs(server);

@@ -1,4 +1,6 @@
-// Reference: raw uWebSockets.js, the ceiling. Same routes as every benchmark server. Usage: node raw-uws.js <port> <static-dir>
+// Reference: raw uWebSockets.js, the ceiling. Same routes as every benchmark server. Usage: node raw-uws.js <port> <static-dir> [--keep-state]
+// --keep-state: each /echo connection keeps one small JavaScript object, as nearly any application
+// does (the idle-memory calibration: what per-connection JS state costs on uWS itself).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -9,6 +11,8 @@ if (!/\[native code\]/.test(Function.prototype.toString.call(uws.App))) {
   process.exit(2);
 }
 const [port, staticDir] = [Number(process.argv[2] ?? 0), process.argv[3]];
+const keepState = process.argv.includes('--keep-state');
+let connections = 0;
 const store = new Map(Array.from({ length: 1000 }, (_, i) => [String(i), `item ${i}`]));
 const files = {
   '4k.bin': fs.readFileSync(path.join(staticDir, '4k.bin')),
@@ -29,7 +33,16 @@ app.get('/static/:file', (res, req) => {
   res.writeHeader('Content-Type', 'application/octet-stream').end(body);
 });
 const ws = { maxPayloadLength: 1 << 20, idleTimeout: 0, maxBackpressure: 1 << 20 };
-app.ws('/echo', { ...ws, message: (socket, message, binary) => socket.send(message, binary) });
+app.ws('/echo', {
+  ...ws,
+  // 8 fields: an id, who and where, when, and counters (≈ 150 bytes with uWS's property store).
+  ...(keepState && {
+    open: (socket) => {
+      socket.state = { id: ++connections, user: null, room: null, joinedAt: Date.now(), lastMessageAt: 0, messages: 0, bytes: 0, flags: 0 };
+    },
+  }),
+  message: (socket, message, binary) => socket.send(message, binary),
+});
 app.ws('/broadcast', {
   ...ws,
   open: (socket) => socket.subscribe('all'),
