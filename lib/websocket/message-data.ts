@@ -1,8 +1,19 @@
 import { Buffer } from 'node:buffer';
 
-/** What goes over a WebSocket or a topic: strings and Buffers as they are, byte arrays as Buffers, other objects as JSON text. */
+/**
+ * What goes over a WebSocket or a topic: strings and Buffers as they are, byte arrays as
+ * Buffers, other objects as JSON text. A string with a lone surrogate has its surrogate
+ * replaced by U+FFFD (as `TextEncoder` does): uWS would encode it as bytes that are not UTF-8,
+ * and every client then fails the connection (RFC 6455 §8.1).
+ */
 export function messageData(message: string | Buffer | Uint8Array | object): string | Buffer {
-  if (typeof message === 'string' || Buffer.isBuffer(message)) return message;
+  if (typeof message === 'string') return wellFormed(message);
+  if (Buffer.isBuffer(message)) return message;
   if (message instanceof Uint8Array) return Buffer.from(message.buffer, message.byteOffset, message.byteLength);
   return JSON.stringify(message);
+}
+
+/** `text` as valid UTF-16 (lone surrogates replaced by U+FFFD), so that uWS encodes it as valid UTF-8. */
+export function wellFormed(text: string): string {
+  return text.isWellFormed() ? text : text.toWellFormed();
 }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { UnsafeValueError, WebSocketClosedError } from '../errors';
 import { appLog } from '../log';
-import { messageData } from './message-data';
+import { messageData, wellFormed } from './message-data';
 import type { UwsSocket } from '../transport/uws-socket';
 import { RequestHandler } from '../web/request-handler';
 import type { ResolvedWebSocketOptions } from './websocket-options';
@@ -141,7 +141,7 @@ export class WebSocketHandler extends RequestHandler {
     }
     if (Buffer.byteLength(reason) > 123) throw new UnsafeValueError(`WebSocket close reason is ${Buffer.byteLength(reason)} bytes; at most 123 are allowed`);
     if (this._state === 'closed' || !this._socket) return;
-    this._socket.end(code, reason);
+    this._socket.end(code, wellFormed(reason));
   }
 
   /** Sends a ping (at most 125 bytes of data). */

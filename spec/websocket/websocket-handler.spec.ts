@@ -89,6 +89,8 @@ class ClosingSocket extends WebSocketHandler {
     if (message === 'close-me') this.close(4000, 'as you wish');
     if (message === 'object') void this.writeMessage({ a: [1, 2] });
     if (message === 'ping') this.ping('hi');
+    if (message === 'lone surrogate') void this.writeMessage('a\ud800b');
+    if (message === 'close with lone surrogate') this.close(4001, 'x\udc00');
   }
   override onPing(data: Buffer) {
     events.push(`ping ${data.toString()}`);
@@ -258,6 +260,15 @@ describe('WebSocketHandler', () => {
     expect(() => handler.close(1005)).to.throw(/Invalid WebSocket close code 1005/);
     expect(() => handler.close(1000, 'x'.repeat(124))).to.throw(/at most 123/);
     expect(() => handler.ping('x'.repeat(126))).to.throw(/125 bytes/);
+  });
+
+  it('sends a string with a lone surrogate as valid UTF-8 (U+FFFD), in messages and close reasons', async () => {
+    const conn = await server.websocket('/closing');
+    await conn.writeMessage('lone surrogate');
+    expect(await conn.readMessage()).to.equal('a\ufffdb');
+    await conn.writeMessage('close with lone surrogate');
+    expect(await conn.readMessage()).to.equal(null);
+    expect([conn.closeCode, conn.closeReason]).to.deep.equal([4001, 'x\ufffd']);
   });
 
   it('sends objects as JSON text', async () => {
