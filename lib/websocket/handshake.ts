@@ -9,11 +9,13 @@ import type { WebSocketRoute } from './websocket-route';
 /**
  * The WebSocket handshake, as Tornado's `WebSocketHandler.get`: initialize → path args →
  * origin check (403) → current user → prepare (may refuse) → subprotocol → upgrade. Until the
- * upgrade the handler is an ordinary RequestHandler answering over HTTP.
+ * upgrade the handler is an ordinary RequestHandler answering over HTTP. uWS hands over any GET
+ * with a 24-character `Sec-WebSocket-Key`; the rest of RFC 6455 §4.2.1 is checked first.
  */
 export async function handshake(application: Application, handler: WebSocketHandler, route: WebSocketRoute, exchange: UwsExchange, match: Omit<RouteMatch, 'route'>): Promise<void> {
   const request = handler.request;
   try {
+    checkHandshakeHeaders(exchange);
     const init = handler.initialize(route.initArgs);
     if (init instanceof Promise) await init;
     decodePathArgs(handler, match, route.pattern.paramNames);
@@ -41,4 +43,19 @@ export async function handshake(application: Application, handler: WebSocketHand
   } catch (error) {
     await handleException(handler, error);
   }
+}
+
+/** `Upgrade: websocket`, `Connection: Upgrade` and version 13 (RFC 6455 §4.2.1), or a 400/426 saying what is wrong. */
+function checkHandshakeHeaders(exchange: UwsExchange): void {
+  if (!hasToken(exchange.header('upgrade'), 'websocket')) throw new HTTPError(400, 'WebSocket handshake without "Upgrade: websocket"', { reason: 'Can "Upgrade" only to "WebSocket"' });
+  if (!hasToken(exchange.header('connection'), 'upgrade')) throw new HTTPError(400, 'WebSocket handshake without "Connection: Upgrade"', { reason: '"Connection" must be "Upgrade"' });
+  const version = exchange.header('sec-websocket-version');
+  if (version.trim() !== '13') {
+    throw new HTTPError(426, `Sec-WebSocket-Version ${JSON.stringify(version)}; this server speaks version 13`, { headers: { 'Sec-WebSocket-Version': '13' }, reason: 'Upgrade Required' });
+  }
+}
+
+/** True when the comma-separated header `value` lists `token` (case-insensitive). */
+function hasToken(value: string, token: string): boolean {
+  return value.split(',').some((part) => part.trim().toLowerCase() === token);
 }

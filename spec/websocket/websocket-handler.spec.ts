@@ -4,7 +4,7 @@ import {
   WebSocketClosedError, WebSocketHandler, websocketConnect,
 } from '../../lib';
 import { TestServer } from '../../lib/testing';
-import { waitFor } from '../helpers/raw-http';
+import { rawRequest, statusLines, waitFor } from '../helpers/raw-http';
 import { captureLogs } from '../helpers/logs';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -202,6 +202,25 @@ describe('WebSocketHandler', () => {
     expect(plain.text).to.contain('Can "Upgrade" only to "WebSocket"');
     const unknown = await server.websocket('/nowhere').catch((error) => error);
     expect(unknown).to.be.instanceOf(HTTPClientError).and.include({ code: 404 });
+  });
+
+  it('refuses handshakes without Upgrade: websocket or Connection: Upgrade (400) or of another version (426)', async () => {
+    const handshake = (headers: string) => rawRequest(server.port, `GET /ordered HTTP/1.1\r\nHost: localhost\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`);
+    const upgrade = 'Upgrade: websocket\r\n';
+    const connection = 'Connection: keep-alive, Upgrade\r\n';
+    const version = 'Sec-WebSocket-Version: 13\r\n';
+    expect(statusLines(await handshake(connection + version))).to.deep.equal(['HTTP/1.1 400 Can "Upgrade" only to "WebSocket"']);
+    expect(statusLines(await handshake('Upgrade: h2c\r\n' + connection + version))).to.deep.equal(['HTTP/1.1 400 Can "Upgrade" only to "WebSocket"']);
+    expect(statusLines(await handshake(upgrade + 'Connection: close\r\n' + version))).to.deep.equal(['HTTP/1.1 400 "Connection" must be "Upgrade"']);
+    for (const other of ['Sec-WebSocket-Version: 8\r\n', '']) {
+      const answer = await handshake(upgrade + connection + other);
+      expect(statusLines(answer)).to.deep.equal(['HTTP/1.1 426 Upgrade Required']);
+      expect(answer).to.match(/\r\nSec-WebSocket-Version: 13\r\n/i);
+    }
+    expect(events).to.deep.equal([]);
+    const accepted = await handshake('Upgrade: WebSocket\r\n' + connection + version);
+    expect(statusLines(accepted)).to.deep.equal(['HTTP/1.1 101 Switching Protocols']);
+    expect(accepted).to.match(/\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/i);
   });
 
   it('holds messages until open() completes, and handles them one at a time in order', async () => {
