@@ -155,6 +155,11 @@ export class Application {
     }
   }
 
+  /** @internal True from `close()` on: a WebSocket handshake still in `prepare()` is refused, not opened. */
+  get _shuttingDown(): boolean {
+    return this.closing !== null;
+  }
+
   /**
    * Graceful shutdown: stop accepting, let in-flight requests finish (up to `timeout`
    * seconds), close WebSockets with 1001, then every connection; disconnect from Redis. In

@@ -32,6 +32,8 @@ export async function handshake(application: Application, handler: WebSocketHand
       throw new Error(`selectSubprotocol() returned ${JSON.stringify(chosen)}, which the client did not offer (${offered.join(', ')})`);
     }
     handler.selectedSubprotocol = chosen;
+    // close() already sent 1001 to the open sockets: a connection opened now would be cut.
+    if (application._shuttingDown) throw new HTTPError(503, 'WebSocket handshake finished while the server was shutting down');
     handler.setStatus(101);
     if (!exchange.upgrade(handler, chosen ?? '')) return;
     // Keep the copied request data, not the transport's exchange, for the connection's life.

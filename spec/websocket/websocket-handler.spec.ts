@@ -380,6 +380,27 @@ describe('WebSocketHandler', () => {
     expect([conn.closeCode, conn.closeReason]).to.deep.equal([1001, 'Server shutting down']);
     await own.close();
   });
+
+  it('refuses (503) a handshake whose prepare() was still running when the application closed', async () => {
+    const opened: string[] = [];
+    @WebSocket('/slow-prepare')
+    class SlowPrepare extends WebSocketHandler {
+      override async prepare() {
+        await sleep(150);
+      }
+      override open() {
+        opened.push('open');
+      }
+    }
+    const app = new Application({ handlers: [SlowPrepare] });
+    const own = await TestServer.start(app);
+    const attempt = own.websocket('/slow-prepare').catch((error) => error);
+    await sleep(50);
+    await app.close();
+    expect(await attempt).to.be.instanceOf(HTTPClientError).and.include({ code: 503 });
+    expect(opened).to.deep.equal([]);
+    await own.close();
+  });
 });
 
 describe('WebSocket idleTimeout', function () {
