@@ -65,6 +65,8 @@ export class WebSocketHandler extends RequestHandler {
   /** @internal */ _lastPong = 0;
   /** Messages waiting for `open()` or a busy `onMessage` (none for most of a connection's life). */
   private _queue: Array<string | Buffer> = NO_MESSAGES;
+  /** Bytes in `_queue` (as received): at most the route's `maxQueuedBytes`. */
+  private _queuedBytes = 0;
   private _busy = false;
   private _drainWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> | null = null;
 
@@ -196,17 +198,21 @@ export class WebSocketHandler extends RequestHandler {
       this.close(1009, 'Message too big');
       return;
     }
-    if (this._queue.length >= this._route.options.maxQueuedMessages) {
-      this.close(1008, 'Too many unprocessed messages');
-      return;
-    }
     if (this._state === 'open' && !this._busy && this._queue.length === 0) {
       // The common case: nothing waiting, so no queue at all.
       this.dispatch(data);
       return;
     }
+    // Messages wait in memory while open() or an async onMessage runs: bound them in number
+    // and in bytes, or one client could make the server hold gigabytes.
+    const options = this._route.options;
+    if (this._queue.length >= options.maxQueuedMessages || this._queuedBytes + size > options.maxQueuedBytes) {
+      this.close(1008, 'Too many unprocessed messages');
+      return;
+    }
     if (this._queue === NO_MESSAGES) this._queue = [];
     this._queue.push(data);
+    this._queuedBytes += size;
     if (this._state === 'open' && !this._busy) this.pump();
   }
 
@@ -224,6 +230,7 @@ export class WebSocketHandler extends RequestHandler {
     this._state = 'closed';
     this._closeFrame = { code, reason };
     this._queue = NO_MESSAGES;
+    this._queuedBytes = 0;
     const waiters = this._drainWaiters;
     this._drainWaiters = null;
     if (waiters) for (const waiter of waiters) waiter.reject(new WebSocketClosedError());
@@ -236,7 +243,11 @@ export class WebSocketHandler extends RequestHandler {
 
   /** Runs queued messages one at a time; an async `onMessage` holds the queue until it settles. */
   private pump(): void {
-    while (this._queue.length && this._state === 'open' && !this._busy) this.dispatch(this._queue.shift()!);
+    while (this._queue.length && this._state === 'open' && !this._busy) {
+      const message = this._queue.shift()!;
+      this._queuedBytes -= typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+      this.dispatch(message);
+    }
   }
 
   /** Hands one message to `onMessage`; an async one holds the queue until it settles. */

@@ -21,8 +21,10 @@ export interface WebSocketOptions {
   pingInterval?: number;
   /** Seconds without a pong before closing with 1000 "ping timed out" (default `websocketPingTimeout`, else max(3 pings, 30 s)). */
   pingTimeout?: number;
-  /** Messages received while `onMessage` is still busy that may wait (default 1024); more closes with 1008. */
+  /** Messages received while `open()` or `onMessage` is still busy that may wait (default 1024); more closes with 1008. */
   maxQueuedMessages?: number;
+  /** Bytes those waiting messages may total (default the larger of `maxMessageSize` and 1 MiB); more closes with 1008. */
+  maxQueuedBytes?: number;
 }
 
 /** Options after defaults and validation. */
@@ -35,6 +37,7 @@ export interface ResolvedWebSocketOptions {
   pingInterval: number;
   pingTimeout: number;
   maxQueuedMessages: number;
+  maxQueuedBytes: number;
   /** `writeMessage` resolves at once while less than this is buffered. */
   lowWaterMark: number;
 }
@@ -71,9 +74,11 @@ export function resolveWebSocketOptions(route: string, options: WebSocketOptions
   check(Number.isFinite(pingTimeout) && pingTimeout > 0, route, `pingTimeout must be a positive number of seconds, got ${pingTimeout}`);
   const maxQueuedMessages = options.maxQueuedMessages ?? 1024;
   check(Number.isInteger(maxQueuedMessages) && maxQueuedMessages >= 1, route, `maxQueuedMessages must be a positive integer, got ${maxQueuedMessages}`);
+  const maxQueuedBytes = options.maxQueuedBytes ?? Math.max(maxMessageSize, 1024 * 1024);
+  check(Number.isInteger(maxQueuedBytes) && maxQueuedBytes >= maxMessageSize, route, `maxQueuedBytes must be an integer of at least maxMessageSize (${maxMessageSize}), got ${maxQueuedBytes}`);
   return {
     maxMessageSize, compression: compression as ResolvedWebSocketOptions['compression'], idleTimeout, maxBackpressure, backpressure,
-    pingInterval, pingTimeout, maxQueuedMessages, lowWaterMark: Math.min(64 * 1024, maxBackpressure / 2),
+    pingInterval, pingTimeout, maxQueuedMessages, maxQueuedBytes, lowWaterMark: Math.min(64 * 1024, maxBackpressure / 2),
   };
 }
 

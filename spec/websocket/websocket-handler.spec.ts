@@ -344,6 +344,39 @@ describe('WebSocketHandler', () => {
     await answering.close();
   });
 
+  it('closes with 1008 when the messages waiting for a busy open() pass maxQueuedBytes, and delivers them in order below it', async () => {
+    const received: number[] = [];
+    @WebSocket('/queued', { maxMessageSize: 1000, maxQueuedBytes: 4000 })
+    class Queued extends WebSocketHandler {
+      override async open() {
+        await sleep(200);
+      }
+      override onMessage(message: string | Buffer) {
+        received.push(message.length);
+        void this.writeMessage(`got ${message.length}`);
+      }
+    }
+    const own = await TestServer.start(new Application({ handlers: [Queued] }));
+    try {
+      const within = await own.websocket('/queued');
+      for (let i = 0; i < 4; i++) void within.writeMessage('x'.repeat(1000 - i));
+      for (let i = 0; i < 4; i++) expect(await within.readMessage()).to.equal(`got ${1000 - i}`);
+      expect(received).to.deep.equal([1000, 999, 998, 997]);
+      // The queue empties as it is handled: the same amount again is still within the bound.
+      for (let i = 0; i < 4; i++) void within.writeMessage(Buffer.alloc(1000));
+      for (let i = 0; i < 4; i++) expect(await within.readMessage()).to.equal('got 1000');
+      await within.close();
+      received.length = 0;
+      const over = await own.websocket('/queued');
+      for (let i = 0; i < 5; i++) void over.writeMessage('y'.repeat(1000));
+      expect(await over.readMessage()).to.equal(null);
+      expect([over.closeCode, over.closeReason]).to.deep.equal([1008, 'Too many unprocessed messages']);
+      expect(received).to.deep.equal([]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('compresses with permessage-deflate only when both sides offer it', async () => {
     const deflating = await websocketConnect(server.url('/compressed', 'ws'), { compression: true });
     await deflating.writeMessage('abc');
@@ -363,6 +396,7 @@ describe('WebSocketHandler', () => {
     };
     expect(make({ idleTimeout: 5 })).to.throw(ConfigurationError, "WebSocket route '/x': idleTimeout must be 0 (off) or an integer from 8 to 960 seconds, got 5");
     expect(make({ idleTimeout: 961 })).to.throw(ConfigurationError, /idleTimeout/);
+    expect(make({ maxMessageSize: 2048, maxQueuedBytes: 1024 })).to.throw(ConfigurationError, /maxQueuedBytes must be an integer of at least maxMessageSize \(2048\), got 1024/);
     expect(make({ maxMessageSize: 0 })).to.throw(ConfigurationError, /maxMessageSize/);
     expect(make({ maxBackpressure: 10 })).to.throw(ConfigurationError, /maxBackpressure/);
     expect(make({ backpressure: 'queue' })).to.throw(ConfigurationError, /backpressure must be/);
