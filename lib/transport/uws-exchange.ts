@@ -198,11 +198,16 @@ export class UwsExchange implements ServerExchange {
     this.upgradeInfo = { key: this.header('sec-websocket-key'), extensions: this.header('sec-websocket-extensions'), context };
   }
 
-  /** Completes the handshake: the HTTP exchange ends and uWS opens the WebSocket. */
-  upgrade(session: unknown, protocol: string): boolean {
+  /**
+   * Completes the handshake: the HTTP exchange ends and uWS opens the WebSocket. With
+   * `compress` false the client's permessage-deflate offer is not passed on, so none is agreed
+   * even where the native registration allows it (RegExp routes share one registration).
+   */
+  upgrade(session: unknown, protocol: string, compress = true): boolean {
     if (this.state !== 'open' || !this.upgradeInfo) return false;
     this.state = 'finished';
-    const { key, extensions, context } = this.upgradeInfo;
+    const { key, context } = this.upgradeInfo;
+    const extensions = compress ? this.upgradeInfo.extensions : '';
     const userData: SocketUserData = { socket: new UwsSocket(session, this.remote ?? '') };
     const res = this.res;
     if (this.inCallback) res.upgrade(userData, key, protocol, extensions, context);

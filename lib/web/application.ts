@@ -320,8 +320,11 @@ export class Application {
     if (regex.length === 0) return;
     this.regexWebSockets = regex;
     // One native registration serves every RegExp route: it gets the most permissive limits,
-    // and each handler enforces its own route's limits in JavaScript.
-    server.websocket('/*', 0, nativeSocketOptions(mostPermissive(regex.map((route) => route.options))), socketCallbacks((exchange) => this.upgradeByRegex(exchange)));
+    // and each handler enforces its own route's message size, backpressure and compression in
+    // JavaScript (the idle timeout is the registration's: the longest of the routes').
+    const shared = mostPermissive(regex.map((route) => route.options));
+    for (const route of regex) route.checksBackpressure = route.options.maxBackpressure < shared.maxBackpressure;
+    server.websocket('/*', 0, nativeSocketOptions(shared), socketCallbacks((exchange) => this.upgradeByRegex(exchange)));
   }
 
   private regexWebSockets: WebSocketRoute[] = [];

@@ -35,7 +35,7 @@ export async function handshake(application: Application, handler: WebSocketHand
     // close() already sent 1001 to the open sockets: a connection opened now would be cut.
     if (application._shuttingDown) throw new HTTPError(503, 'WebSocket handshake finished while the server was shutting down');
     handler.setStatus(101);
-    if (!exchange.upgrade(handler, chosen ?? '')) return;
+    if (!exchange.upgrade(handler, chosen ?? '', route.options.compression !== 'none')) return;
     // Keep the copied request data, not the transport's exchange, for the connection's life.
     const copy = exchange.upgradedCopy();
     handler._exchange = copy;

@@ -123,16 +123,20 @@ export class WebSocketHandler extends RequestHandler {
     const socket = this._socket;
     if (!socket || this._state === 'closed' || socket.closed) return Promise.reject(new WebSocketClosedError());
     const data = messageData(message);
-    const result = socket.send(data, binary, this._route.options.compression !== 'none');
+    const route = this._route;
+    const options = route.options;
+    // A RegExp route sharing uWS's larger limit checks its own before sending.
+    const over = route.checksBackpressure && socket.bufferedAmount() > options.maxBackpressure;
+    const result = over ? 'dropped' : socket.send(data, binary, options.compression !== 'none');
     if (result === 'dropped') {
-      if (this._route.options.backpressure === 'close' || socket.closed) {
+      if (options.backpressure === 'close' || socket.closed) {
         this.closeForBackpressure();
         return Promise.reject(new WebSocketClosedError('WebSocket closed: the client is not reading (backpressure limit)'));
       }
       this.droppedMessages++;
       return Promise.resolve();
     }
-    if (result === 'sent' || socket.bufferedAmount() <= this._route.options.lowWaterMark) return Promise.resolve();
+    if (result === 'sent' || socket.bufferedAmount() <= options.lowWaterMark) return Promise.resolve();
     return new Promise((resolve, reject) => (this._drainWaiters ??= []).push({ resolve, reject }));
   }
 

@@ -21,6 +21,11 @@ export class WebSocketRoute {
   readonly options: ResolvedWebSocketOptions;
   readonly initArgs: Record<string, unknown>;
   readonly sockets = new Set<WebSocketHandler>();
+  /**
+   * @internal Set when the route shares its native registration with RegExp routes that allow
+   * more backpressure: uWS then enforces the larger limit, and `writeMessage` this route's.
+   */
+  checksBackpressure = false;
   private pinger: NodeJS.Timeout | undefined;
 
   constructor(spec: WebSocketRouteSpec, container: DependencyContainer, defaults: WebSocketDefaults) {

@@ -437,6 +437,39 @@ describe('WebSocketHandler', () => {
   });
 });
 
+describe('WebSocket RegExp routes sharing one native registration', () => {
+  it('keep their own compression and backpressure limit', async () => {
+    let flood: { buffered: number; dropped: number } | null = null;
+    @WebSocket(/^\/tight$/, { maxBackpressure: 64 * 1024, backpressure: 'drop', compression: false })
+    class Tight extends WebSocketHandler {
+      override onMessage() {
+        const chunk = Buffer.alloc(32 * 1024, 1);
+        for (let i = 0; i < 400; i++) void this.writeMessage(chunk, true);
+        flood = { buffered: this._socket!.bufferedAmount(), dropped: this.droppedMessages };
+      }
+    }
+    @WebSocket(/^\/loose$/, { maxBackpressure: 16 * 1024 * 1024, compression: true })
+    class Loose extends WebSocketHandler {}
+    const server = await TestServer.start(new Application({ handlers: [Tight, Loose] }));
+    const extensions = (conn: unknown) => (conn as { socket: { extensions: string } }).socket.extensions;
+    try {
+      const loose = await websocketConnect(server.url('/loose', 'ws'), { compression: true });
+      expect(extensions(loose)).to.contain('permessage-deflate');
+      await loose.close();
+      // A client that reads one message and then stops: the kernel's buffers fill, then uWS's.
+      const tight = await websocketConnect(server.url('/tight', 'ws'), { compression: true, maxQueuedMessages: 1 });
+      expect(extensions(tight)).to.equal('');
+      await tight.writeMessage('flood');
+      await waitFor(() => flood !== null);
+      expect(flood!.dropped).to.be.greaterThan(0);
+      expect(flood!.buffered).to.be.at.most(64 * 1024 + 32 * 1024);
+      await tight.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('WebSocket idleTimeout', function () {
   this.timeout(30_000);
 
