@@ -94,6 +94,8 @@ export function parseMultipart(body: Buffer, contentType: string, limits: Multip
     parser.on('field', (name, value) => (args[name] ??= []).push(value));
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
+      // A truncated part errors on its own stream too: unheard, that error would end the process.
+      stream.on('error', (error: Error) => fail(error.message));
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () =>
         (files[name] ??= []).push({

@@ -160,6 +160,13 @@ describe('request input', () => {
     expect(response.status).to.equal(400);
     const noBoundary = await server.fetch('/upload', { method: 'POST', headers: { 'Content-Type': 'multipart/form-data' }, body: 'x' });
     expect(noBoundary.status).to.equal(400);
+    // A file part cut short errors on the file's own stream as well (this used to end the process).
+    const truncatedFile = '--XYZ\r\nContent-Disposition: form-data; name="f"; filename="x.txt"\r\n\r\npartial';
+    for (const path of ['/upload', '/no-such-path']) {
+      const cut = await server.fetch(path, { method: 'POST', headers: { 'Content-Type': 'multipart/form-data; boundary=XYZ' }, body: truncatedFile });
+      expect([path, cut.status]).to.deep.equal([path, 400]);
+    }
+    expect((await server.fetch('/upload', { method: 'POST', body: { still: 'alive' } })).status).to.not.equal(500);
   });
 
   it('parses JSON bodies with request.json(), and answers 400 for malformed JSON', async () => {
