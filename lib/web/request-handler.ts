@@ -385,7 +385,9 @@ export class RequestHandler {
     const code = status ?? (permanent ? 301 : 302);
     if (code < 300 || code > 399) throw new ResponseStateError(`redirect() needs a 3xx status, got ${code}`);
     this.setStatus(code);
-    this.setHeader('Location', url);
+    // Characters a URL cannot hold (controls, spaces, non-ASCII: often a decoded path argument)
+    // are percent-encoded as UTF-8, as browsers do, instead of failing the header check.
+    this.setHeader('Location', url.replace(/[^\x21-\x7e]+/g, (run) => encodeURIComponent(run.toWellFormed())));
     return this.finish();
   }
 

@@ -64,6 +64,8 @@ export class StaticFileHandler extends RequestHandler {
     if (found === 'directory') {
       if (!this.defaultFilename) throw new HTTPError(403, `${relative} is a directory`);
       if (!this.request.path.endsWith('/')) {
+        // "//host/dir" + "/" is a protocol-relative URL: browsers would leave the site (CVE-2023-28370 in Tornado).
+        if (/^\/[/\\]/.test(this.request.path)) throw new HTTPError(403, 'cannot redirect a path that starts with two slashes');
         await this.redirect(this.request.path + '/' + (this.request.query ? `?${this.request.query}` : ''), true);
         return;
       }

@@ -8,7 +8,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { Application, RequestHandler, StaticFileHandler } from '../../lib';
 import { TestServer } from '../../lib/testing';
 import { captureLogs } from '../helpers/logs';
-import { rawRequest } from '../helpers/raw-http';
+import { rawRequest, statusLines } from '../helpers/raw-http';
 
 const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
 
@@ -184,6 +184,23 @@ describe('StaticFileHandler', () => {
     const index = await server.fetch('/site/docs/');
     expect([index.status, index.text, index.headers.get('content-type')]).to.deep.equal([200, '<h1>docs</h1>', 'text/html; charset=utf-8']);
     expect((await server.fetch('/static/missing.txt')).status).to.equal(404);
+  });
+
+  it('refuses (403) to redirect a directory whose path starts with two slashes, which would leave the site', async () => {
+    const own = await TestServer.start(new Application({ handlers: [[/^\/(.*)$/, StaticFileHandler, { path: root, defaultFilename: 'index.html' }]] }));
+    try {
+      const get = (target: string) => rawRequest(own.port, `GET ${target} HTTP/1.1\r\nHost: victim.example\r\n\r\n`);
+      for (const target of ['//evil.example/..', '//evil.example/..%2f', '/\\evil.example/..']) {
+        const answer = await get(target);
+        expect([target, statusLines(answer)]).to.deep.equal([target, ['HTTP/1.1 403 Forbidden']]);
+        expect(answer).to.not.match(/\r\nLocation:/i);
+      }
+      const fine = await get('/docs');
+      expect(statusLines(fine)).to.deep.equal(['HTTP/1.1 301 Moved Permanently']);
+      expect(fine).to.match(/\r\nLocation: \/docs\/\r\n/i);
+    } finally {
+      await own.close();
+    }
   });
 
   it('serves a precompressed .br or .gz sibling to clients that accept it', async () => {
