@@ -14,7 +14,7 @@ export class UrlPattern {
   readonly native: boolean;
   /** `:name` parameter names of a native pattern, in order. */
   readonly paramNames: string[] = [];
-  /** For a native pattern ending in `/*`, where the wildcard part starts. */
+  /** For a pattern ending in `/*`, where the wildcard part starts. */
   readonly wildcardAt: number = -1;
   private readonly regex?: RegExp;
 
@@ -23,6 +23,14 @@ export class UrlPattern {
       throw new ConfigurationError(`Route pattern '${pattern}' must start with '/'`);
     }
     this.source = typeof pattern === 'string' ? pattern : pattern.source;
+    if (pattern === '/*') {
+      // The application's own catch-all is uWS's '/*': registering it twice aborts the process.
+      // Everything else falls through to here, so match it there, last, as `/(.*)`.
+      this.native = false;
+      this.wildcardAt = 1;
+      this.regex = /^\/(.*)$/;
+      return;
+    }
     this.native = typeof pattern === 'string' && NATIVE.test(pattern);
     if (this.native) {
       for (const segment of this.source.split('/')) if (segment.startsWith(':')) this.paramNames.push(segment.slice(1));
@@ -59,7 +67,7 @@ export class UrlPattern {
   /** Builds a path for this pattern from arguments (Tornado's `reverse_url`). */
   reverse(args: Array<string | number>): string {
     const values = args.map(String);
-    if (this.native) return this.reverseNative(values);
+    if (this.native || this.wildcardAt >= 0) return this.reverseNative(values);
     return this.reverseRegex(values);
   }
 

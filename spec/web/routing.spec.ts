@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Application, ConfigurationError, RequestHandler, Route } from '../../lib';
+import { Application, ConfigurationError, RequestHandler, Route, WebSocket, WebSocketHandler } from '../../lib';
 import { TestServer } from '../../lib/testing';
 import { rawRequest } from '../helpers/raw-http';
 
@@ -162,6 +162,51 @@ describe('routing', () => {
 
   it('refuses an undecorated class given without a pattern', () => {
     expect(() => new Application({ handlers: [TupleHandler] })).to.throw(ConfigurationError, /has no @Route/);
+  });
+
+  it("serves a '/*' catch-all after native and RegExp routes (uWS aborted the process on it), for HTTP and WebSockets", async () => {
+    class Api extends RequestHandler {
+      get(id: string) {
+        this.write(`api ${id}`);
+      }
+    }
+    class Numbered extends RequestHandler {
+      get(n: string) {
+        this.write(`number ${n}`);
+      }
+    }
+    class All extends RequestHandler {
+      get(rest: string) {
+        this.write(`all ${rest}`);
+      }
+    }
+    class Sockets extends WebSocketHandler {
+      override open(rest: string) {
+        void this.writeMessage(`socket ${rest}`);
+      }
+    }
+    class Chat extends WebSocketHandler {}
+    WebSocket('/*')(Sockets);
+    WebSocket(/^\/chat\/(\w+)$/)(Chat);
+    const app = new Application({ handlers: [['/api/:id', Api], [/^\/n\/(\d+)$/, Numbered], ['/*', All, {}, 'all'], Chat] });
+    expect(app.reverseUrl('all', 'a/b c')).to.equal('/a/b%20c');
+    const server = await TestServer.start(app);
+    try {
+      expect((await server.fetch('/api/7')).text).to.equal('api 7');
+      expect((await server.fetch('/n/42')).text).to.equal('number 42');
+      expect((await server.fetch('/deep/er/path')).text).to.equal('all deep/er/path');
+      expect((await server.fetch('/')).text).to.equal('all ');
+      const ws = await TestServer.start(new Application({ handlers: [Sockets, Chat] }));
+      try {
+        const conn = await ws.websocket('/any/where');
+        expect(await conn.readMessage()).to.equal('socket any/where');
+        await conn.close();
+      } finally {
+        await ws.close();
+      }
+    } finally {
+      await server.close();
+    }
   });
 
   it('refuses invalid patterns with a clear error', () => {
