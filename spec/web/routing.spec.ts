@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Application, ConfigurationError, RequestHandler, Route, WebSocket, WebSocketHandler } from '../../lib';
+import { addslash, Application, ConfigurationError, removeslash, RequestHandler, Route, WebSocket, WebSocketHandler } from '../../lib';
 import { TestServer } from '../../lib/testing';
 import { rawRequest } from '../helpers/raw-http';
 
@@ -203,6 +203,47 @@ describe('routing', () => {
         await conn.close();
       } finally {
         await ws.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('@removeslash and @addslash redirect GET/HEAD (301, keeping the query), 404 other methods, and never off the site', async () => {
+    class Items extends RequestHandler {
+      @removeslash
+      get() {
+        this.write('items');
+      }
+      @removeslash
+      post() {
+        this.write('posted');
+      }
+    }
+    class Folder extends RequestHandler {
+      @addslash
+      get() {
+        this.write('folder');
+      }
+    }
+    class Anything extends RequestHandler {
+      @removeslash
+      get() {
+        this.write('anything');
+      }
+    }
+    const server = await TestServer.start(new Application({ handlers: [[/^\/items\/?$/, Items], [/^\/folder\/?$/, Folder], [/^\/.*$/, Anything]] }));
+    try {
+      const removed = await server.fetch('/items/?x=1');
+      expect([removed.status, removed.headers.get('location')]).to.deep.equal([301, '/items?x=1']);
+      expect((await server.fetch('/items')).text).to.equal('items');
+      expect((await server.fetch('/items/', { method: 'POST', body: 'a' })).status).to.equal(404);
+      const added = await server.fetch('/folder?q=2');
+      expect([added.status, added.headers.get('location')]).to.deep.equal([301, '/folder/?q=2']);
+      expect((await server.fetch('/folder/')).text).to.equal('folder');
+      for (const target of ['//evil.example/', '//evil.example//', '/\\evil.example/']) {
+        const answer = await rawRequest(server.port, `GET ${target} HTTP/1.1\r\nHost: victim.example\r\n\r\n`);
+        expect([target, answer.match(/\r\nLocation: ([^\r]*)/i)?.[1]]).to.deep.equal([target, '/evil.example']);
       }
     } finally {
       await server.close();

@@ -11,7 +11,9 @@ function wrap(descriptor: PropertyDescriptor, target: (path: string) => string |
     if (wanted === null) return verb.apply(this, args);
     const method = this.request.method;
     if (method !== 'GET' && method !== 'HEAD') throw new HTTPError(404);
-    const url = this.request.query ? `${wanted}?${this.request.query}` : wanted;
+    // "//host/" → "//host" would be a protocol-relative URL off the site: keep one leading slash.
+    const local = wanted.replace(/^[/\\]{2,}/, '/');
+    const url = this.request.query ? `${local}?${this.request.query}` : local;
     return this.redirect(url, true);
   };
   return descriptor;
