@@ -392,8 +392,8 @@ export class Application {
 
 /**
  * Requests whose framing cannot be trusted (request-smuggling shapes) or whose head is over
- * `maxHeaderSize`. Checked only when a body is announced or a header limit is set, so plain
- * GETs pay nothing.
+ * `maxHeaderSize`. Checked only when a body is announced, a body method comes without one, or
+ * a header limit is set, so plain GETs pay nothing.
  */
 function refuseRequest(exchange: ServerExchange, length: string, encoding: string, settings: ResolvedSettings): HTTPError | null {
   if (length !== '' || encoding !== '') {
@@ -410,6 +410,14 @@ function refuseRequest(exchange: ServerExchange, length: string, encoding: strin
     if (encoding && encoding.trim().toLowerCase() !== 'chunked') return new HTTPError(400, `Transfer-Encoding ${JSON.stringify(encoding)}`, { reason: 'Unsupported Transfer-Encoding' });
     if (length && !/^\d{1,15}$/.test(length)) return new HTTPError(400, `Content-Length ${JSON.stringify(length)}`, { reason: 'Invalid Content-Length' });
     if (length && Number(length) > settings.maxBodySize) return new HTTPError(413, `Content-Length ${length} exceeds the limit of ${settings.maxBodySize} bytes`);
+  } else if (exchange.method === 'POST' || exchange.method === 'PUT' || exchange.method === 'PATCH') {
+    // uWS reads an empty framing header as an absent one: a body method without a body is
+    // rare enough to look at the header list for a present-but-empty Content-Length.
+    const headers = exchange.headerList();
+    for (let i = 0; i < headers.length; i += 2) {
+      if (headers[i] === 'content-length') return new HTTPError(400, 'empty Content-Length', { reason: 'Invalid Content-Length' });
+      if (headers[i] === 'transfer-encoding') return new HTTPError(400, 'empty Transfer-Encoding', { reason: 'Unsupported Transfer-Encoding' });
+    }
   }
   const headLimit = settings.maxHeaderSize;
   if (headLimit !== undefined) {

@@ -46,6 +46,10 @@ describe('hostile input', () => {
     ['negative Content-Length', `POST /target HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n${SMUGGLE}`],
     ['Transfer-Encoding xchunked', `POST /target HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n${SMUGGLE}`],
     ['Transfer-Encoding gzip, chunked', `POST /target HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n${SMUGGLE}`],
+    // uWS reads an empty value as no header at all.
+    ['empty Content-Length', `POST /target HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n${SMUGGLE}`],
+    ['blank Content-Length', `PUT /target HTTP/1.1\r\nHost: x\r\nContent-Length:   \r\n\r\n${SMUGGLE}`],
+    ['empty Transfer-Encoding', `PATCH /target HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \r\n\r\n${SMUGGLE}`],
   ];
 
   for (const [name, request] of shapes) {
@@ -76,6 +80,10 @@ describe('hostile input', () => {
     const { data } = await rawExchange(server.port, `POST /target HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /target HTTP/1.1\r\nHost: x\r\n\r\n`);
     expect(statusLines(data)).to.deep.equal(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
     expect(data).to.contain('body 3').and.contain('target');
+    // A body method with no framing header at all has no body: it is not refused.
+    const bare = await rawExchange(server.port, `POST /target HTTP/1.1\r\nHost: x\r\n\r\nGET /target HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(statusLines(bare.data)).to.deep.equal(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+    expect(bare.data).to.contain('body 0');
   });
 
   it('never lets control characters or CR/LF in requests reach a handler as a valid request', async () => {
