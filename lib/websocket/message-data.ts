@@ -10,7 +10,10 @@ export function messageData(message: string | Buffer | Uint8Array | object): str
   if (typeof message === 'string') return wellFormed(message);
   if (Buffer.isBuffer(message)) return message;
   if (message instanceof Uint8Array) return Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-  return JSON.stringify(message);
+  const json = JSON.stringify(message) as string | undefined;
+  // undefined, functions and symbols have no JSON text: uWS would send an empty message.
+  if (json === undefined) throw new TypeError(`Cannot send ${String(message)} over a WebSocket: pass a string, a Buffer or a JSON-serializable value`);
+  return json;
 }
 
 /** `text` as valid UTF-16 (lone surrogates replaced by U+FFFD), so that uWS encodes it as valid UTF-8. */

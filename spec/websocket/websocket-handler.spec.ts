@@ -88,6 +88,13 @@ class ClosingSocket extends WebSocketHandler {
   override onMessage(message: string | Buffer) {
     if (message === 'close-me') this.close(4000, 'as you wish');
     if (message === 'object') void this.writeMessage({ a: [1, 2] });
+    if (message === 'undefined') {
+      try {
+        void this.writeMessage(undefined as unknown as string);
+      } catch (error) {
+        void this.writeMessage(`${(error as Error).name}: ${(error as Error).message}`);
+      }
+    }
     if (message === 'ping') this.ping('hi');
     if (message === 'lone surrogate') void this.writeMessage('a\ud800b');
     if (message === 'close with lone surrogate') this.close(4001, 'x\udc00');
@@ -294,6 +301,9 @@ describe('WebSocketHandler', () => {
     const conn = await server.websocket('/closing');
     await conn.writeMessage('object');
     expect(await conn.readMessage()).to.equal('{"a":[1,2]}');
+    // Nothing has no JSON text: a clear error, not an empty message.
+    await conn.writeMessage('undefined');
+    expect(await conn.readMessage()).to.equal('TypeError: Cannot send undefined over a WebSocket: pass a string, a Buffer or a JSON-serializable value');
     await conn.close();
   });
 
