@@ -53,6 +53,8 @@ export class ResponseOutput {
   private fields: string[] = DEFAULT_FIELDS.slice();
   /** The buffered body: nothing, one chunk (most responses), or several. */
   private body: string | Buffer | Array<string | Buffer> | null = null;
+  /** A HEAD response was flushed: its GET would be chunked, so the end sends no length. */
+  streamedHead = false;
   private gzip: Gzip | null = null;
 
   constructor(private readonly exchange: ServerExchange) {}
@@ -154,7 +156,10 @@ export class ResponseOutput {
     const exchange = this.exchange;
     if (exchange.state !== 'open') throw new StreamClosedError('Cannot flush: the client closed the connection');
     if (omitBody) {
+      // HEAD: nothing is sent before the end, but the answer must look like the GET's, which
+      // is streamed from here on (no length, no ETag of whatever is written last).
       this.body = null;
+      this.streamedHead = true;
       return;
     }
     if (this.state === 'buffering') {
@@ -199,7 +204,12 @@ export class ResponseOutput {
       this.setHeader('Content-Encoding', 'gzip');
     }
     if (omitBody) {
-      this.setHeader('Content-Length', this.getHeader('content-length') ?? Buffer.byteLength(body));
+      if (this.streamedHead) {
+        this.clearHeader('content-length');
+        this.setHeader('Transfer-Encoding', 'chunked');
+      } else {
+        this.setHeader('Content-Length', this.getHeader('content-length') ?? Buffer.byteLength(body));
+      }
       exchange.endWithoutBody(this.statusLine(), this.fields);
       return;
     }

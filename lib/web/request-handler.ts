@@ -328,7 +328,7 @@ export class RequestHandler {
     if (this._out.state === 'finished') throw new ResponseStateError('finish() called twice');
     if (chunk !== undefined && chunk !== null) this.write(chunk);
     const out = this._out;
-    if (out.state === 'buffering' && out.status === 200 && (this.request.method === 'GET' || this.request.method === 'HEAD') && out.getHeader('etag') === undefined) {
+    if (out.state === 'buffering' && out.status === 200 && (this.request.method === 'GET' || (this.request.method === 'HEAD' && !out.streamedHead)) && out.getHeader('etag') === undefined) {
       this.setEtagHeader();
       if (this.checkEtagHeader()) {
         out.discardBody();

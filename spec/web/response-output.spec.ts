@@ -243,6 +243,12 @@ describe('response output', () => {
     expect(raw).to.contain('Transfer-Encoding: chunked');
     expect(raw).to.not.contain('Content-Length');
     expect(raw).to.contain('7\r\nchunk0;\r\n7\r\nchunk1;\r\n7\r\nchunk2;\r\n3\r\nend\r\n0\r\n\r\n');
+    // HEAD answers with the GET's headers: chunked, so no length and no ETag of the last chunk.
+    const head = await rawRequest(server.port, 'HEAD /flush HTTP/1.1\r\nHost: x\r\n\r\n');
+    const [headPart, ...rest] = head.split('\r\n\r\n');
+    expect(headPart).to.match(/^HTTP\/1\.1 200 OK\r\n/).and.match(/\r\nTransfer-Encoding: chunked(\r\n|$)/);
+    expect(headPart).to.not.match(/Content-Length|Etag/i);
+    expect(rest).to.deep.equal(['']);
   });
 
   it('flush() waits for a slow reader instead of buffering everything', async () => {
