@@ -18,7 +18,7 @@ import { fastStaticRoute, serveFromMemory } from './static-fast-path';
 import { StaticFileHandler } from './static-file-handler';
 import { PubSub } from '../scale/pubsub';
 import { serveAsWorker, workerCount, workerRole, WorkerPool } from '../scale/worker-pool';
-import type { UrlPattern } from './url-pattern';
+import { inMatchOrder, type UrlPattern } from './url-pattern';
 import type { UwsExchange } from '../transport/uws-exchange';
 import { handshake } from '../websocket/handshake';
 import { messageData } from '../websocket/message-data';
@@ -309,7 +309,7 @@ export class Application {
       this.compressTopics ||= route.options.compression !== 'none';
       route.startPings();
       if (!route.pattern.native) {
-        regex.push(route);
+        inMatchOrder(regex, route);
         continue;
       }
       const native = socketCallbacks((exchange, params) =>

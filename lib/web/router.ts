@@ -4,7 +4,7 @@ import { decoratedClasses, getRouteMetadata, type Constructor, type RouteMetadat
 import type { RouteMatch } from './execute';
 import { HandlerRoute } from './handler-route';
 import type { RequestHandler } from './request-handler';
-import { UrlPattern } from './url-pattern';
+import { inMatchOrder, UrlPattern } from './url-pattern';
 import { UpgradeRequiredHandler } from '../websocket/upgrade-required-handler';
 
 /**
@@ -43,7 +43,8 @@ export class Router {
   addHttp(pattern: string | RegExp, handlerClass: Constructor, initArgs: Record<string, unknown> = {}, name?: string): HandlerRoute {
     this.claim(pattern, handlerClass);
     const route = new HandlerRoute(pattern, handlerClass as Constructor<RequestHandler>, initArgs, name, this.container);
-    (route.pattern.native ? this.native : this.regex).push(route);
+    if (route.pattern.native) this.native.push(route);
+    else inMatchOrder(this.regex, route);
     if (name) this.nameRoute(name, route.pattern, handlerClass);
     return route;
   }
@@ -106,7 +107,8 @@ export class Router {
       if (meta.name) this.nameRoute(meta.name, new UrlPattern(meta.pattern), handlerClass);
       // Plain HTTP requests on the same path get 426 instead of a 404.
       const plain = new HandlerRoute(meta.pattern, UpgradeRequiredHandler, {}, undefined, this.container);
-      (plain.pattern.native ? this.native : this.regex).push(plain);
+      if (plain.pattern.native) this.native.push(plain);
+      else inMatchOrder(this.regex, plain);
       return;
     }
     this.addHttp(meta.pattern, handlerClass, meta.initArgs ?? {}, meta.name);

@@ -25,7 +25,8 @@ export class UrlPattern {
     this.source = typeof pattern === 'string' ? pattern : pattern.source;
     if (pattern === '/*') {
       // The application's own catch-all is uWS's '/*': registering it twice aborts the process.
-      // Everything else falls through to here, so match it there, last, as `/(.*)`.
+      // Everything else falls through to there, so match it there, as `/(.*)`, after the other
+      // RegExp routes whatever the registration order (see `inMatchOrder`).
       this.native = false;
       this.wildcardAt = 1;
       this.regex = /^\/(.*)$/;
@@ -46,6 +47,11 @@ export class UrlPattern {
         `Route pattern '${this.source}' is neither a uWS pattern ('/items/:id', '/files/*') nor a valid regular expression: ${(error as Error).message}`,
       );
     }
+  }
+
+  /** The `'/*'` pattern: matched in JavaScript, after every other RegExp route. */
+  get catchAll(): boolean {
+    return !this.native && this.source === '/*';
   }
 
   /** A native pattern without parameters or wildcard: it matches one path and has no arguments. */
@@ -130,4 +136,11 @@ export class UrlPattern {
       `Route '${this.source}' cannot be reversed: only literal text and simple capture groups can be filled in`,
     );
   }
+}
+
+/** Adds `route` to a list of RegExp routes tried in order: in registration order, `'/*'` ones last. */
+export function inMatchOrder<T extends { pattern: UrlPattern }>(list: T[], route: T): void {
+  const firstCatchAll = route.pattern.catchAll ? -1 : list.findIndex((other) => other.pattern.catchAll);
+  if (firstCatchAll < 0) list.push(route);
+  else list.splice(firstCatchAll, 0, route);
 }

@@ -185,10 +185,15 @@ describe('routing', () => {
         void this.writeMessage(`socket ${rest}`);
       }
     }
-    class Chat extends WebSocketHandler {}
+    class Chat extends WebSocketHandler {
+      override open(room: string) {
+        void this.writeMessage(`chat ${room}`);
+      }
+    }
     WebSocket('/*')(Sockets);
     WebSocket(/^\/chat\/(\w+)$/)(Chat);
-    const app = new Application({ handlers: [['/api/:id', Api], [/^\/n\/(\d+)$/, Numbered], ['/*', All, {}, 'all'], Chat] });
+    // Registered first on purpose: '/*' still comes after the RegExp routes.
+    const app = new Application({ handlers: [['/*', All, {}, 'all'], ['/api/:id', Api], [/^\/n\/(\d+)$/, Numbered], Chat] });
     expect(app.reverseUrl('all', 'a/b c')).to.equal('/a/b%20c');
     const server = await TestServer.start(app);
     try {
@@ -196,11 +201,16 @@ describe('routing', () => {
       expect((await server.fetch('/n/42')).text).to.equal('number 42');
       expect((await server.fetch('/deep/er/path')).text).to.equal('all deep/er/path');
       expect((await server.fetch('/')).text).to.equal('all ');
-      const ws = await TestServer.start(new Application({ handlers: [Sockets, Chat] }));
+      expect((await server.fetch('/chat/x')).status).to.equal(426);
+      const ws = await TestServer.start(new Application({ handlers: [Sockets, [/^\/n\/(\d+)$/, Numbered], Chat] }));
       try {
         const conn = await ws.websocket('/any/where');
         expect(await conn.readMessage()).to.equal('socket any/where');
         await conn.close();
+        const chat = await ws.websocket('/chat/lobby');
+        expect(await chat.readMessage()).to.equal('chat lobby');
+        await chat.close();
+        expect((await ws.fetch('/n/42')).text).to.equal('number 42');
       } finally {
         await ws.close();
       }
