@@ -8,7 +8,8 @@ import { UwsExchange } from './uws-exchange';
 import type { SocketUserData, UwsSocket } from './uws-socket';
 
 const NO_PARAMS = Object.freeze([]) as unknown as string[];
-const textDecoder = new TextDecoder();
+/** Text messages keep a leading U+FEFF: it is the sender's text, not a byte-order mark to strip. */
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 type Handler = (res: HttpResponse, req: HttpRequest) => void;
 /** The uWS registration for each method Typhoon dispatches (`del` is uWS's name for DELETE). */

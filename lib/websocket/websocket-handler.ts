@@ -21,6 +21,11 @@ function quietly<T>(promise: Promise<T>): Promise<T> {
 
 const NO_MESSAGES: Array<string | Buffer> = [];
 
+/** Bytes of a received message as kept in memory's accounting (UTF-8 length for text). */
+function messageBytes(message: string | Buffer): number {
+  return typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+}
+
 /** Close codes a server may send (RFC 6455 §7.4, plus the application range). */
 const SENDABLE_CODES = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014]);
 
@@ -216,7 +221,8 @@ export class WebSocketHandler extends RequestHandler {
     }
     if (this._queue === NO_MESSAGES) this._queue = [];
     this._queue.push(data);
-    this._queuedBytes += size;
+    // Counted as pump() will uncount it, from the message itself (`size` is the wire's length).
+    this._queuedBytes += messageBytes(data);
     if (this._state === 'open' && !this._busy) this.pump();
   }
 
@@ -249,7 +255,7 @@ export class WebSocketHandler extends RequestHandler {
   private pump(): void {
     while (this._queue.length && this._state === 'open' && !this._busy) {
       const message = this._queue.shift()!;
-      this._queuedBytes -= typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+      this._queuedBytes -= messageBytes(message);
       this.dispatch(message);
     }
   }
