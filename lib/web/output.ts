@@ -103,6 +103,7 @@ export class ResponseOutput {
   reset(): void {
     this.fields = DEFAULT_FIELDS.slice();
     this.body = null;
+    this.streamedHead = false;
     this.status = 200;
     this.reason = undefined;
   }
@@ -198,18 +199,22 @@ export class ResponseOutput {
       exchange.endWithoutBody(this.statusLine(), this.fields);
       return;
     }
+    if (omitBody && this.streamedHead) {
+      // The GET's headers from its first flush on: chunked, gzipped whenever it would be.
+      this.body = null;
+      this.clearHeader('content-length');
+      if (this.compressible(compression)) this.setHeader('Content-Encoding', 'gzip');
+      this.setHeader('Transfer-Encoding', 'chunked');
+      exchange.endWithoutBody(this.statusLine(), this.fields);
+      return;
+    }
     let body = this.takeBody();
     if (this.compressible(compression) && body.length >= MIN_COMPRESS_LENGTH) {
       body = gzipSync(body);
       this.setHeader('Content-Encoding', 'gzip');
     }
     if (omitBody) {
-      if (this.streamedHead) {
-        this.clearHeader('content-length');
-        this.setHeader('Transfer-Encoding', 'chunked');
-      } else {
-        this.setHeader('Content-Length', this.getHeader('content-length') ?? Buffer.byteLength(body));
-      }
+      this.setHeader('Content-Length', this.getHeader('content-length') ?? Buffer.byteLength(body));
       exchange.endWithoutBody(this.statusLine(), this.fields);
       return;
     }

@@ -10,7 +10,8 @@ import type { WebSocketRoute } from './websocket-route';
  * The WebSocket handshake, as Tornado's `WebSocketHandler.get`: initialize → path args →
  * origin check (403) → current user → prepare (may refuse) → subprotocol → upgrade. Until the
  * upgrade the handler is an ordinary RequestHandler answering over HTTP. uWS hands over any GET
- * with a 24-character `Sec-WebSocket-Key`; the rest of RFC 6455 §4.2.1 is checked first.
+ * with a 24-character `Sec-WebSocket-Key`; the rest of RFC 6455 §4.2.1 is checked before any
+ * hook (the handler's constructor has run: it is how the route was reached).
  */
 export async function handshake(application: Application, handler: WebSocketHandler, route: WebSocketRoute, exchange: UwsExchange, match: Omit<RouteMatch, 'route'>): Promise<void> {
   const request = handler.request;
@@ -53,7 +54,7 @@ function checkHandshakeHeaders(exchange: UwsExchange): void {
   if (!hasToken(exchange.header('connection'), 'upgrade')) throw new HTTPError(400, 'WebSocket handshake without "Connection: Upgrade"', { reason: '"Connection" must be "Upgrade"' });
   const version = exchange.header('sec-websocket-version');
   if (version.trim() !== '13') {
-    throw new HTTPError(426, `Sec-WebSocket-Version ${JSON.stringify(version)}; this server speaks version 13`, { headers: { 'Sec-WebSocket-Version': '13' }, reason: 'Upgrade Required' });
+    throw new HTTPError(426, `Sec-WebSocket-Version ${JSON.stringify(version)}; this server speaks version 13`, { headers: { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' }, reason: 'Upgrade Required' });
   }
 }
 

@@ -85,14 +85,16 @@ export class WebSocketClientConnection {
   /**
    * Sends a message (objects as JSON text). Resolves once the data was written to the socket,
    * so awaiting it keeps a fast writer from filling memory. Rejects with WebSocketClosedError
-   * when the connection is closed.
+   * when the connection is closed; a value with no JSON text throws a TypeError at once, as on
+   * the server.
    */
   writeMessage(message: string | Buffer | object, binary = false): Promise<void> {
+    const data = messageData(message);
     const sent: Promise<void> =
       this.socket.readyState !== OPEN
         ? Promise.reject(new WebSocketClosedError())
         : new Promise((resolve, reject) => {
-            this.socket.send(messageData(message), { binary }, (error) => (error ? reject(new WebSocketClosedError(error.message)) : resolve()));
+            this.socket.send(data, { binary }, (error) => (error ? reject(new WebSocketClosedError(error.message)) : resolve()));
           });
     // Ignored rejections (fire-and-forget writes) must not end the process; awaiting still throws.
     sent.catch(() => undefined);

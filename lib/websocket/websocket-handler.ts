@@ -118,7 +118,8 @@ export class WebSocketHandler extends RequestHandler {
    * going over the backpressure limit, so `await`ing it paces a producer to its client;
    * rejects with WebSocketClosedError once closed (a rejection nobody awaits is ignored, so
    * fire-and-forget broadcasts are safe). Over `maxBackpressure` the client is
-   * closed (`backpressure: 'close'`) or the message dropped (`'drop'`).
+   * closed (`backpressure: 'close'`) or the message dropped (`'drop'`). A value with no JSON
+   * text (`undefined`, a function, a circular object) throws a TypeError at once.
    */
   writeMessage(message: string | Buffer | object, binary = false): Promise<void> {
     return quietly(this.send(message, binary));

@@ -222,7 +222,7 @@ describe('WebSocketHandler', () => {
     for (const other of ['Sec-WebSocket-Version: 8\r\n', '']) {
       const answer = await handshake(upgrade + connection + other);
       expect(statusLines(answer)).to.deep.equal(['HTTP/1.1 426 Upgrade Required']);
-      expect(answer).to.match(/\r\nSec-WebSocket-Version: 13\r\n/i);
+      expect(answer).to.match(/\r\nSec-WebSocket-Version: 13\r\n/i).and.match(/\r\nUpgrade: websocket\r\n/i);
     }
     expect(events).to.deep.equal([]);
     const accepted = await handshake('Upgrade: WebSocket\r\n' + connection + version);
@@ -431,10 +431,13 @@ describe('WebSocketHandler', () => {
 
   it('refuses (503) a handshake whose prepare() was still running when the application closed', async () => {
     const opened: string[] = [];
+    let closing: Promise<void> | null = null;
     @WebSocket('/slow-prepare')
     class SlowPrepare extends WebSocketHandler {
       override async prepare() {
-        await sleep(150);
+        // The application starts closing while this handshake is in prepare().
+        setImmediate(() => (closing = app.close()));
+        await sleep(50);
       }
       override open() {
         opened.push('open');
@@ -442,10 +445,9 @@ describe('WebSocketHandler', () => {
     }
     const app = new Application({ handlers: [SlowPrepare] });
     const own = await TestServer.start(app);
-    const attempt = own.websocket('/slow-prepare').catch((error) => error);
-    await sleep(50);
-    await app.close();
-    expect(await attempt).to.be.instanceOf(HTTPClientError).and.include({ code: 503 });
+    const attempt = await own.websocket('/slow-prepare').catch((error) => error);
+    await closing;
+    expect(attempt).to.be.instanceOf(HTTPClientError).and.include({ code: 503 });
     expect(opened).to.deep.equal([]);
     await own.close();
   });
@@ -458,7 +460,8 @@ describe('WebSocket RegExp routes sharing one native registration', () => {
     class Tight extends WebSocketHandler {
       override onMessage() {
         const chunk = Buffer.alloc(32 * 1024, 1);
-        for (let i = 0; i < 400; i++) void this.writeMessage(chunk, true);
+        // 96 MiB: more than any kernel's socket buffers take, so uWS's must fill too.
+        for (let i = 0; i < 3072; i++) void this.writeMessage(chunk, true);
         flood = { buffered: this._socket!.bufferedAmount(), dropped: this.droppedMessages };
       }
     }
