@@ -165,8 +165,7 @@ export class ResponseOutput {
     }
     if (this.state === 'buffering') {
       this.state = 'streaming';
-      this.clearHeader('content-length');
-      if (this.compressible(compression)) this.startGzip();
+      if (this.streamingHeaders(compression)) this.gzip = createGzip();
       exchange.writeHead(this.statusLine(), this.fields);
     }
     const body = this.takeBody();
@@ -200,10 +199,9 @@ export class ResponseOutput {
       return;
     }
     if (omitBody && this.streamedHead) {
-      // The GET's headers from its first flush on: chunked, gzipped whenever it would be.
+      // The headers its GET has from the first flush on (uWS adds Transfer-Encoding there).
       this.body = null;
-      this.clearHeader('content-length');
-      if (this.compressible(compression)) this.setHeader('Content-Encoding', 'gzip');
+      this.streamingHeaders(compression);
       this.setHeader('Transfer-Encoding', 'chunked');
       exchange.endWithoutBody(this.statusLine(), this.fields);
       return;
@@ -281,9 +279,12 @@ export class ResponseOutput {
     else if (!current.toLowerCase().split(/\s*,\s*/).includes(value.toLowerCase())) this.setHeader('Vary', `${current}, ${value}`);
   }
 
-  private startGzip(): void {
-    this.gzip = createGzip();
+  /** Headers of a response streamed from its first flush: no length; gzip when it compresses (then true). */
+  private streamingHeaders(compression: Compression): boolean {
+    this.clearHeader('content-length');
+    if (!this.compressible(compression)) return false;
     this.setHeader('Content-Encoding', 'gzip');
+    return true;
   }
 
   /** Compresses a chunk of a streamed response; SYNC_FLUSH so the client sees it now. */

@@ -50,8 +50,6 @@ export class WebSocketClientConnection {
   private pinger: NodeJS.Timeout | undefined;
   private closedPromise: Promise<void>;
   private paused = false;
-  /** close() was called: read on whatever the queue holds (see close()). */
-  private closing = false;
 
   /** @internal */
   constructor(private readonly socket: WS, private readonly options: WebSocketConnectOptions) {
@@ -123,8 +121,8 @@ export class WebSocketClientConnection {
   /** Starts the close handshake; resolves when the connection is closed. */
   close(code?: number, reason?: string): Promise<void> {
     // A paused reader would never see the server's close frame (ws gives up after 30 s): read
-    // on, so the handshake completes; what arrives meanwhile stays readable.
-    this.closing = true;
+    // on, so the handshake completes; what arrives meanwhile stays readable (received() no
+    // longer pauses once the socket is not open).
     if (this.paused) {
       this.paused = false;
       this.socket.resume();
@@ -151,7 +149,7 @@ export class WebSocketClientConnection {
     }
     this.queue.push(message);
     // A reader that falls behind slows the server down instead of growing this queue forever.
-    if (!this.paused && !this.closing && this.queue.length >= this.limit()) {
+    if (!this.paused && this.socket.readyState === OPEN && this.queue.length >= this.limit()) {
       this.paused = true;
       this.socket.pause();
     }
