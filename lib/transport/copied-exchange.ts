@@ -16,6 +16,7 @@ export class CopiedExchange implements ServerExchange {
   constructor(
     readonly method: string,
     readonly protocol: string,
+    readonly version: string,
     readonly path: string,
     readonly query: string,
     private readonly headers: HeaderList,

@@ -1,7 +1,11 @@
 /**
- * The neutral interface between Typhoon's web layer and the native server. Only
- * `lib/transport/` knows uWebSockets.js; everything else programs against these types.
+ * The neutral interface between Typhoon's web and WebSocket layers and the server underneath.
+ * Only `lib/transport/` implements it (on uWebSockets.js, or on `node:http` and `ws`); the rest
+ * of the framework programs against these types and never learns which transport serves it.
  */
+
+/** The transports Typhoon can serve on. */
+export type TransportKind = 'uws' | 'node';
 
 /** Where one exchange stands. `aborted`: the client went away; nothing may be written. */
 export type ExchangeState = 'open' | 'aborted' | 'finished';
@@ -9,8 +13,14 @@ export type ExchangeState = 'open' | 'aborted' | 'finished';
 /** Headers flat, `[name0, value0, name1, value1, ...]`: request headers as received (names lower-case), response headers as written. */
 export type HeaderList = string[];
 
-/** Who is told when the client goes away. */
-export type AbortListener = (() => void) | { _connectionClosed(): void };
+/**
+ * The method a transport calls on an abort observer (a request handler), so a request needs no
+ * closure of its own to hear that its client left. A symbol: no name of the web layer's.
+ */
+export const CONNECTION_CLOSED: unique symbol = Symbol('typhoon.connectionClosed');
+
+/** Who is told when the client goes away: a function, or an object with a {@link CONNECTION_CLOSED} method. */
+export type AbortListener = (() => void) | { [CONNECTION_CLOSED](): void };
 
 /** First value of header `name` (lower-case) in a copied list, `''` when absent. */
 export function headerValue(list: HeaderList, name: string): string {
@@ -18,9 +28,15 @@ export function headerValue(list: HeaderList, name: string): string {
   return '';
 }
 
+/** Tells one abort listener. */
+export function notifyAbort(listener: AbortListener): void {
+  if (typeof listener === 'function') listener();
+  else listener[CONNECTION_CLOSED]();
+}
+
 /**
  * One HTTP request and its response. Valid for the whole request, also after `await`s:
- * the transport copies what the native request holds before it becomes invalid.
+ * the transport copies what its native request holds before it becomes invalid.
  */
 export interface ServerExchange {
   /** Upper-case method, e.g. `GET`. */
@@ -32,6 +48,8 @@ export interface ServerExchange {
   readonly state: ExchangeState;
   /** `'http'` or `'https'`. */
   readonly protocol: string;
+  /** `HTTP/1.1` or `HTTP/1.0`, as the request line said. */
+  readonly version: string;
   /** Peer address as text (`''` if it could not be read any more). */
   readonly remoteAddress: string;
 
@@ -40,14 +58,11 @@ export interface ServerExchange {
   /** Every header line in arrival order, flat, names lower-case. */
   headerList(): HeaderList;
 
-  /**
-   * Called once if the client goes away before the response is complete: a function, or an
-   * object whose `_connectionClosed()` is called (a request handler, without a closure per request).
-   */
+  /** Called once if the client goes away before the response is complete. */
   onAbort(listener: AbortListener): void;
   /**
-   * Starts reading the body. Must be called before the route callback returns. Each chunk is a
-   * private copy; `last` marks the end.
+   * Starts reading the body. Must be called before the route callback returns. Each chunk is
+   * the caller's to keep; `last` marks the end.
    */
   readBody(onChunk: (chunk: Buffer, last: boolean) => void): void;
   /** Stops / restarts the flow of body chunks (flow control for streaming bodies). */
@@ -58,17 +73,17 @@ export interface ServerExchange {
   end(status: string, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void;
   /** Sends a response without a body (HEAD, 204, 304); headers may include `Content-Length`. */
   endWithoutBody(status: string, headers: HeaderList, closeConnection?: boolean): void;
-  /** Starts a chunked response: status and headers, no body yet. */
+  /** Starts a chunked response: status and headers go out now, no body yet. */
   writeHead(status: string, headers: HeaderList): void;
   /** Writes a body chunk of a chunked response; `false` means the socket is backed up. */
   write(chunk: string | Buffer): boolean;
-  /** Resolves when the socket can take more data, or when the exchange is aborted. */
+  /** Resolves when the socket can take more data, or when the exchange is over. */
   drained(): Promise<void>;
   /**
    * Sends a response whose body comes from `source` (a file range), without holding it in
-   * memory: the transport pulls the next chunk into its own buffer once the socket took the
-   * last one, and closes the source at the end or when the client goes away. Resolves when the
-   * body was handed over or the exchange ended.
+   * memory: the next chunk is read only once the socket took the last one, and the source is
+   * closed at the end or when the client goes away. Resolves when the body was handed over or
+   * the exchange ended.
    */
   endStream(status: string, headers: HeaderList, source: PullSource): Promise<void>;
   /** Ends a chunked response, optionally with a last chunk. */
@@ -79,15 +94,112 @@ export interface ServerExchange {
   close(): void;
 }
 
+/** A WebSocket handshake request: an exchange that can also become a WebSocket. */
+export interface UpgradeExchange extends ServerExchange {
+  /**
+   * Completes the handshake with `protocol` (`''`: none): the HTTP exchange ends and the
+   * transport opens the WebSocket, calling the route's `open` with `session`. With `compress`
+   * false no permessage-deflate is agreed. False when the exchange was already over, or the
+   * client left before the switch.
+   */
+  upgrade(session: unknown, protocol: string, compress: boolean): boolean;
+  /**
+   * After the upgrade: the request data on a small object of its own, so what a WebSocket
+   * keeps for its whole life is not the transport's exchange.
+   */
+  upgradedCopy(): ServerExchange;
+}
+
+/** Result of a WebSocket send: sent now, buffered (backpressure), or dropped over the limit. */
+export type SendResult = 'sent' | 'buffered' | 'dropped';
+
+/**
+ * One open WebSocket. Valid from the route's `open` to its `close`; afterwards every call is
+ * a no-op (`send` reports `'dropped'`).
+ */
+export interface TransportSocket {
+  /** True once the close callback ran (either side closed, or the connection dropped). */
+  readonly closed: boolean;
+  /** Peer address, captured at the handshake. */
+  readonly remoteAddress: string;
+  send(data: string | Buffer, binary: boolean, compress: boolean): SendResult;
+  /** Runs `body`, sending what it sends in as few writes as the transport can. */
+  cork(body: () => void): void;
+  /** Bytes waiting to be sent. */
+  bufferedAmount(): number;
+  /** Starts the close handshake with a code and reason; the route's close callback runs at once. */
+  end(code: number, reason: string): void;
+  /** Drops the connection without a close frame; the close callback runs at once with 1006. */
+  terminate(): void;
+  ping(data: string | Buffer): void;
+  subscribe(topic: string): boolean;
+  unsubscribe(topic: string): boolean;
+  /** Publishes to every subscriber of `topic` on this server except this socket. */
+  publish(topic: string, data: string | Buffer, binary: boolean, compress: boolean): boolean;
+  topics(): string[];
+}
+
 /** Called for each request that matched a route, with the route's raw parameters. */
 export type RouteCallback = (exchange: ServerExchange, params: string[]) => void;
 
-/** Options the transport needs from the application. */
+/** WebSocket options of one route, validated by the WebSocket layer. */
+export interface SocketRouteOptions {
+  /** Largest message accepted before the connection is failed (1009). */
+  maxPayloadLength: number;
+  /** Seconds without traffic before the connection is closed (a ping is sent first): 0 (never) or 8..960. */
+  idleTimeout: number;
+  compression: 'none' | 'shared' | 'dedicated';
+  /** Bytes a socket may have waiting; past it sends are dropped (or the socket closed). */
+  maxBackpressure: number;
+  closeOnBackpressureLimit: boolean;
+}
+
+/** The WebSocket layer's side of one route. `session` is whatever `upgrade` attached. */
+export interface SocketRouteCallbacks {
+  /** A handshake request: answer it through the exchange, or call `exchange.upgrade(session, ...)`. */
+  upgrade(exchange: UpgradeExchange, params: string[]): void;
+  open(session: unknown, socket: TransportSocket): void;
+  /** `size`: the message's length in bytes (for text, before decoding). */
+  message(session: unknown, data: string | Buffer, size: number): void;
+  drain(session: unknown): void;
+  close(session: unknown, code: number, reason: string): void;
+  ping(session: unknown, data: Buffer): void;
+  pong(session: unknown, data: Buffer): void;
+}
+
+/**
+ * A server: routes in uWS syntax (`/items/:id`, `/files/*`), WebSocket routes, topics,
+ * listening and closing. Every callback runs inside a guard, so no exception of the layers
+ * above ever unwinds into the transport.
+ */
+export interface TransportServer {
+  readonly kind: TransportKind;
+  /** Registers a pattern; `methods` are the ones the route implements (a hint, for speed). */
+  route(pattern: string, paramCount: number, callback: RouteCallback, methods?: readonly string[]): void;
+  /** Registers the callback for everything no pattern matched. */
+  fallback(callback: RouteCallback): void;
+  /** Registers a WebSocket route; `'/*'` serves every path (the layer above matches). */
+  websocket(pattern: string, paramCount: number, options: SocketRouteOptions, callbacks: SocketRouteCallbacks): void;
+  /** Publishes to every subscriber of a topic on this server (this thread). */
+  publish(topic: string, data: string | Buffer, binary: boolean, compress: boolean): boolean;
+  /** Listens on `host:port` (port 0: any free port); resolves with the bound port. */
+  listen(host: string, port: number): Promise<number>;
+  /** Stops accepting connections; open connections go on. */
+  stopListening(): void;
+  /** Closes every connection at once. */
+  closeAll(): void;
+}
+
+/** Options a transport takes from the application. */
 export interface TransportOptions {
   /** Serve HTTPS with these PEM files. */
   ssl?: { keyFile: string; certFile: string; passphrase?: string };
-  /** Run on uWebSockets.js's slow JavaScript fallback when the native binary fails to load. */
-  allowFallback?: boolean;
+  /** Seconds an idle keep-alive connection stays open (the uWS build here: 10, fixed). */
+  idleConnectionTimeout?: number;
+  /** Largest request head in bytes, where the transport enforces one itself. */
+  maxHeaderSize?: number;
+  /** Share the port with other listeners (worker threads): SO_REUSEPORT. */
+  reusePort?: boolean;
 }
 
 /**

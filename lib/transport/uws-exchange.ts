@@ -1,9 +1,9 @@
 import { Buffer } from 'node:buffer';
-import type { ServerResponse } from 'node:http';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { genLog } from '../log';
-import { headerValue, type AbortListener, type ExchangeState, type HeaderList, type PullSource, type ServerExchange } from './types';
+import { headerValue, notifyAbort, type AbortListener, type ExchangeState, type HeaderList, type PullSource, type ServerExchange, type UpgradeExchange } from './types';
 import { CopiedExchange } from './copied-exchange';
+import { internHeaderName, sharedHeaderValue } from './header-strings';
 import { UwsSocket, type SocketUserData } from './uws-socket';
 
 const textDecoder = new TextDecoder();
@@ -12,34 +12,6 @@ const STREAM_CHUNK = 256 * 1024;
 
 /** Stands in for the native response once it has been upgraded (it must never be touched again). */
 const UPGRADED = new Proxy({}, { get: () => { throw new Error('uWS.HttpResponse used after the WebSocket upgrade'); } }) as HttpResponse;
-
-/** Header names interned, so each connection does not keep its own copies of the same names. */
-const HEADER_NAMES = new Map<string, string>();
-function intern(name: string): string {
-  const known = HEADER_NAMES.get(name);
-  if (known !== undefined) return known;
-  if (HEADER_NAMES.size < 512) HEADER_NAMES.set(name, name);
-  return name;
-}
-
-/**
- * Header values a WebSocket keeps for its whole life that most connections share (host, origin,
- * user agent, languages...): one string per distinct value instead of one per connection.
- * Only these headers, which carry no credentials (tokens also travel in paths, subprotocols and
- * custom headers, so nothing else is shared); short values; bounded.
- */
-const SHARED_VALUES = new Map<string, string>();
-const SHARED_HEADERS = new Set([
-  'accept', 'accept-encoding', 'accept-language', 'cache-control', 'connection', 'host', 'origin', 'pragma',
-  'sec-fetch-dest', 'sec-fetch-mode', 'sec-fetch-site', 'sec-websocket-extensions', 'sec-websocket-version', 'upgrade', 'user-agent',
-]);
-function shared(value: string): string {
-  if (value.length > 256) return value;
-  const known = SHARED_VALUES.get(value);
-  if (known !== undefined) return known;
-  if (SHARED_VALUES.size < 4096) SHARED_VALUES.set(value, value);
-  return value;
-}
 
 const encoder = new TextEncoder();
 const CONTENT_LENGTH = encoder.encode('content-length');
@@ -69,18 +41,19 @@ const UPPER_METHODS: Record<string, string> = {
 };
 
 /**
- * A {@link ServerExchange} over one uWS `HttpResponse`. Enforces the native rules in one place:
+ * A {@link ServerExchange} (and {@link UpgradeExchange}) over one uWS `HttpResponse`. Enforces the native rules in one place:
  * the `HttpRequest` is read only while the route callback runs (`detach()` copies what is left
  * when it returns), `onAborted` is attached before the callback returns, writes made after it
  * returned are corked, and nothing touches `res` once it is aborted or ended.
  */
-export class UwsExchange implements ServerExchange {
+export class UwsExchange implements UpgradeExchange {
   readonly method: string;
   readonly protocol: string;
+  /** This uWS build answers HTTP/1.1 requests only (README, transport table). */
+  readonly version = 'HTTP/1.1';
   /** Read from the native request on first use (most handlers never look): see `detach()`. */
   private url: string | null = null;
   private search: string | null = null;
-  private readonly fallback: boolean;
   state: ExchangeState = 'open';
 
   /** Handshake data of a WebSocket upgrade request. */
@@ -102,63 +75,39 @@ export class UwsExchange implements ServerExchange {
   private bodyPending = false;
 
   /** @param method the method, when the route was registered for one (saves asking uWS) */
-  constructor(private res: HttpResponse, req: HttpRequest, ssl: boolean, fallback = false, method?: string) {
+  constructor(private res: HttpResponse, req: HttpRequest, ssl: boolean, method?: string) {
     this.req = req;
     if (method) this.method = method;
     else {
       const asked = req.getMethod();
       this.method = UPPER_METHODS[asked] ?? asked.toUpperCase();
     }
-    this.fallback = fallback;
     this.protocol = ssl ? 'https' : 'http';
   }
 
   get path(): string {
-    if (this.url === null) this.readUrl();
-    return this.url!;
+    return (this.url ??= this.req!.getUrl());
   }
 
   get query(): string {
-    if (this.search === null) {
-      if (this.fallback) this.readUrl();
-      else this.search = this.req!.getQuery() ?? '';
-    }
-    return this.search!;
-  }
-
-  private readUrl(): void {
-    const url = this.req!.getUrl();
-    if (!this.fallback) {
-      this.url = url;
-      return;
-    }
-    // The opt-in JS fallback leaves the query in getUrl() and its getQuery() throws.
-    const mark = url.indexOf('?');
-    this.url = mark < 0 ? url : url.slice(0, mark);
-    this.search = mark < 0 ? '' : url.slice(mark + 1);
+    return (this.search ??= this.req!.getQuery() ?? '');
   }
 
   header(name: string): string {
-    if (this.req) return this.req.getHeader(this.fallback ? name : nativeKey(name));
+    if (this.req) return this.req.getHeader(nativeKey(name));
     return headerValue(this.headers!, name);
   }
 
   headerList(): HeaderList {
     if (this.headers) return this.headers;
     const list: HeaderList = [];
-    if (this.fallback) {
-      // The JS fallback has no forEach; its request wraps node:http's IncomingMessage.
-      const raw = (this.req as unknown as { request: { rawHeaders: string[] } }).request.rawHeaders;
-      for (let i = 0; i < raw.length; i += 2) list.push(intern(raw[i].toLowerCase()), raw[i + 1]);
-    } else {
-      this.req!.forEach((key, value) => list.push(intern(key), value));
-    }
+    this.req!.forEach((key, value) => list.push(internHeaderName(key), value));
     return (this.headers = list);
   }
 
   get remoteAddress(): string {
     if (this.remote === null && this.state === 'open') {
-      this.remote = this.fallback ? (nodeResponse(this.res).req.socket.remoteAddress ?? '') : textDecoder.decode(this.res.getRemoteAddressAsText());
+      this.remote = textDecoder.decode(this.res.getRemoteAddressAsText());
     }
     return this.remote ?? '';
   }
@@ -203,7 +152,7 @@ export class UwsExchange implements ServerExchange {
    * `compress` false the client's permessage-deflate offer is not passed on, so none is agreed
    * even where the native registration allows it (RegExp routes share one registration).
    */
-  upgrade(session: unknown, protocol: string, compress = true): boolean {
+  upgrade(session: unknown, protocol: string, compress: boolean): boolean {
     if (this.state !== 'open' || !this.upgradeInfo) return false;
     this.state = 'finished';
     const { key, context } = this.upgradeInfo;
@@ -228,10 +177,10 @@ export class UwsExchange implements ServerExchange {
    * After the upgrade: the request data on a small object of its own (headers at their exact
    * length), so the WebSocket's handler need not keep this exchange for the connection's life.
    */
-  upgradedCopy(): ServerExchange {
+  upgradedCopy(): CopiedExchange {
     const headers = (this.headers ?? []).slice();
-    for (let i = 0; i < headers.length; i += 2) if (SHARED_HEADERS.has(headers[i])) headers[i + 1] = shared(headers[i + 1]);
-    return new CopiedExchange(this.method, this.protocol, this.url ?? '', this.search ?? '', headers, this.remote ?? '');
+    for (let i = 0; i < headers.length; i += 2) headers[i + 1] = sharedHeaderValue(headers[i], headers[i + 1]);
+    return new CopiedExchange(this.method, this.protocol, this.version, this.url ?? '', this.search ?? '', headers, this.remote ?? '');
   }
 
   onAbort(callback: AbortListener): void {
@@ -250,17 +199,12 @@ export class UwsExchange implements ServerExchange {
     });
   }
 
-  // The JS fallback's pause()/resume() are unimplemented: pause node:http's request instead.
   pauseBody(): void {
-    if (this.state !== 'open') return;
-    if (this.fallback) nodeResponse(this.res).req.pause();
-    else this.res.pause();
+    if (this.state === 'open') this.res.pause();
   }
 
   resumeBody(): void {
-    if (this.state !== 'open') return;
-    if (this.fallback) nodeResponse(this.res).req.resume();
-    else this.res.resume();
+    if (this.state === 'open') this.res.resume();
   }
 
   end(status: string, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
@@ -284,14 +228,7 @@ export class UwsExchange implements ServerExchange {
     for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() === 'content-length') hasLength = true;
     const send = () => {
       this.writeStatusAndHeaders(status, headers);
-      // The JS fallback has no endWithoutBody; node:http sends no body for HEAD, 204 and 304,
-      // and closes the connection itself after `Connection: close` (its end(_, true) would
-      // destroy the socket under headers still queued).
-      if (this.fallback) {
-        if (closeConnection) this.res.writeHeader('Connection', 'close');
-        this.res.end('');
-      }
-      else if (closeConnection && !hasLength) this.res.endWithoutBody(0, true);
+      if (closeConnection && !hasLength) this.res.endWithoutBody(0, true);
       else this.res.endWithoutBody();
     };
     if (this.inCallback) send();
@@ -318,14 +255,10 @@ export class UwsExchange implements ServerExchange {
     return new Promise((resolve) => {
       if (!this.drainWaiters) {
         this.drainWaiters = [];
-        // The JS fallback has no onWritable: node:http's response says when it drained.
-        if (this.fallback) nodeResponse(this.res).on('drain', () => this.wakeDrainWaiters());
-        else {
-          this.res.onWritable(() => {
-            this.wakeDrainWaiters();
-            return true;
-          });
-        }
+        this.res.onWritable(() => {
+          this.wakeDrainWaiters();
+          return true;
+        });
       }
       this.drainWaiters.push(resolve);
     });
@@ -336,7 +269,6 @@ export class UwsExchange implements ServerExchange {
       source.close();
       return Promise.resolve();
     }
-    if (this.fallback) return this.endStreamOnFallback(status, headers, source);
     return new Promise((resolve) => {
       const res = this.res;
       const size = source.size;
@@ -414,33 +346,6 @@ export class UwsExchange implements ServerExchange {
     });
   }
 
-  /**
-   * The JS fallback has no `tryEnd`/`getWriteOffset`/`onWritable`: each chunk is written in
-   * turn, waiting for node:http's response to drain when it holds too much.
-   */
-  private async endStreamOnFallback(status: string, headers: HeaderList, source: PullSource): Promise<void> {
-    const res = this.res;
-    try {
-      res.cork(() => this.writeStatusAndHeaders(status, [...headers, 'Content-Length', String(source.size)]));
-      for (let sent = 0; sent < source.size; ) {
-        // node:http keeps the buffers it was given until they are sent: a new one each time.
-        const buffer = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, source.size - sent));
-        const count = await source.read(buffer);
-        if (this.state !== 'open') return;
-        if (count === 0) throw sourceEnded(source.size);
-        sent += count;
-        if (!res.write(buffer.subarray(0, count)) && sent < source.size) await this.drained();
-      }
-      this.state = 'finished';
-      res.end();
-    } catch (error) {
-      this.abandonStream(error);
-    } finally {
-      source.close();
-      this.wakeDrainWaiters();
-    }
-  }
-
   /** A streamed body failed midway: the head is out, so the only honest answer is to close. */
   private abandonStream(error: unknown): void {
     if (this.state !== 'open') return;
@@ -480,11 +385,6 @@ export class UwsExchange implements ServerExchange {
     if (status !== '200 OK') res.writeStatus(status);
     const count = headers.length;
     if (count === 0) return;
-    if (this.fallback) {
-      // The JS fallback hands each header to node:http, which refuses line breaks in values.
-      for (let i = 0; i < count; i += 2) res.writeHeader(headers[i], headers[i + 1]);
-      return;
-    }
     // uWS writes `name: value\r\n` verbatim, and each native call costs about as much as
     // formatting a header in JavaScript (≈ 100 ns, measured): so the whole block goes in one
     // call, as the first header's value. Names and values never hold CR or LF (validated by
@@ -503,8 +403,8 @@ export class UwsExchange implements ServerExchange {
     const callbacks = this.abortCallbacks;
     this.abortCallback = null;
     this.abortCallbacks = null;
-    if (first) notify(first);
-    if (callbacks) for (const callback of callbacks) notify(callback);
+    if (first) notifyAbort(first);
+    if (callbacks) for (const callback of callbacks) notifyAbort(callback);
   }
 
   /** The socket drained, or the response is over (ended or aborted): anyone waiting to write may go on. */
@@ -516,16 +416,6 @@ export class UwsExchange implements ServerExchange {
   }
 }
 
-/** node:http's response under the JS fallback's HttpResponse, for the calls the fallback lacks. */
-function nodeResponse(res: HttpResponse): ServerResponse {
-  return (res as unknown as { response: ServerResponse }).response;
-}
-
 function sourceEnded(size: number): Error {
   return new Error(`The body source ended before ${size} bytes were sent`);
-}
-
-function notify(listener: AbortListener): void {
-  if (typeof listener === 'function') listener();
-  else listener._connectionClosed();
 }

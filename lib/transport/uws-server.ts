@@ -2,10 +2,10 @@ import { Buffer } from 'node:buffer';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import { ConfigurationError } from '../errors';
 import { genLog } from '../log';
-import type { RouteCallback, TransportOptions } from './types';
-import { isNative, loadUws, type Uws } from './uws';
+import type { RouteCallback, SocketRouteCallbacks, SocketRouteOptions, TransportOptions, TransportServer } from './types';
+import { loadUws, type Uws } from './uws';
 import { UwsExchange } from './uws-exchange';
-import type { SocketUserData, UwsSocket } from './uws-socket';
+import type { SocketUserData } from './uws-socket';
 
 const NO_PARAMS = Object.freeze([]) as unknown as string[];
 /** Text messages keep a leading U+FEFF: it is the sender's text, not a byte-order mark to strip. */
@@ -22,45 +22,23 @@ const METHOD_ROUTES: Record<string, (app: TemplatedApp, pattern: string, handler
   DELETE: (app, pattern, handler) => app.del(pattern, handler),
 };
 
-/** Native WebSocket options of one route, already validated by the WebSocket layer. */
-export interface SocketRouteOptions {
-  /** Largest message uWS accepts before dropping the connection. */
-  maxPayloadLength: number;
-  /** Seconds: 0 or 8..960 (uWS aborts the process otherwise). */
-  idleTimeout: number;
-  compression: 'none' | 'shared' | 'dedicated';
-  maxBackpressure: number;
-  closeOnBackpressureLimit: boolean;
-}
-
-/** The WebSocket layer's side of one route. `session` is whatever `upgrade` attached. */
-export interface SocketRouteCallbacks {
-  /** A handshake request: answer it through the exchange, or call `exchange.upgrade(session)`. */
-  upgrade(exchange: UwsExchange, params: string[]): void;
-  open(session: unknown, socket: UwsSocket): void;
-  /** `size`: the message's length in bytes (for text, before decoding). */
-  message(session: unknown, data: string | Buffer, size: number): void;
-  drain(session: unknown): void;
-  close(session: unknown, code: number, reason: string): void;
-  ping(session: unknown, data: Buffer): void;
-  pong(session: unknown, data: Buffer): void;
-}
-
 /**
- * The HTTP server on uWebSockets.js: native routes, a catch-all, listening and closing.
- * Every route callback runs inside a guard so no exception ever unwinds into uWS.
+ * The {@link TransportServer} on uWebSockets.js: native routes, a catch-all, WebSockets,
+ * topics, listening and closing. Every callback runs inside a guard so no exception ever
+ * unwinds into uWS. uSockets listens with SO_REUSEPORT whatever `reusePort` says.
  */
-export class UwsServer {
-  readonly uws: Uws;
-  readonly app: TemplatedApp;
+export class UwsServer implements TransportServer {
+  readonly kind = 'uws';
+  private readonly uws: Uws;
+  private readonly app: TemplatedApp;
   private readonly ssl: boolean;
-  private readonly onFallback: boolean;
   private listenSocket: us_listen_socket | null = null;
 
+  /** @throws ConfigurationError when the native build does not load, or for a setting it cannot honour */
   constructor(options: TransportOptions = {}) {
-    this.uws = loadUws(options.allowFallback);
+    UwsServer.checkOptions(options);
+    this.uws = loadUws();
     this.ssl = Boolean(options.ssl);
-    this.onFallback = !isNative(this.uws);
     this.app = options.ssl
       ? this.uws.SSLApp({
           key_file_name: options.ssl.keyFile,
@@ -68,6 +46,15 @@ export class UwsServer {
           passphrase: options.ssl.passphrase,
         })
       : this.uws.App();
+  }
+
+  /** @throws ConfigurationError for an option this uWS build cannot honour */
+  static checkOptions(options: TransportOptions): void {
+    if (options.idleConnectionTimeout !== undefined && options.idleConnectionTimeout !== 10) {
+      throw new ConfigurationError(
+        `idleConnectionTimeout ${options.idleConnectionTimeout} cannot be honoured on transport 'uws': this uWebSockets.js build closes idle HTTP connections after 10 seconds (a compile-time constant). Remove the setting, set it to 10, or use transport: 'node'.`,
+      );
+    }
   }
 
   /** Registers a native uWS pattern (`/items/:id`, `/files/*`) for every method. */
@@ -146,23 +133,8 @@ export class UwsServer {
           return;
         }
         this.listenSocket = socket;
-        if (this.onFallback) this.refuseUpgradesOnFallback();
         resolve(this.uws.us_socket_local_port(socket as never));
       });
-    });
-  }
-
-  /**
-   * The JS fallback cannot upgrade (its upgrade handler throws from node:http's 'upgrade' event,
-   * which would end the process on any request carrying `Upgrade`): answer those 501 instead.
-   */
-  private refuseUpgradesOnFallback(): void {
-    const server = (this.app as unknown as { httpContext?: { http?: import('node:http').Server } }).httpContext?.http;
-    if (!server) return;
-    server.removeAllListeners('upgrade');
-    server.on('upgrade', (_request, socket: import('node:stream').Duplex) => {
-      const reason = 'WebSockets need the native uWebSockets.js build';
-      socket.end(`HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\nConnection: close\r\n\r\n${reason}`);
     });
   }
 
@@ -176,14 +148,14 @@ export class UwsServer {
   /** Closes every connection at once (listen socket included). */
   closeAll(): void {
     this.stopListening();
-    // close() exists in the native build (missing from its d.ts), not in the opt-in JS fallback.
+    // close() exists in the native build (missing from this version's d.ts).
     (this.app as TemplatedApp & { close?(): void }).close?.();
   }
 
   private serveUpgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t, paramCount: number, callbacks: SocketRouteCallbacks): void {
     let exchange: UwsExchange | undefined;
     try {
-      exchange = new UwsExchange(res, req, this.ssl, this.onFallback);
+      exchange = new UwsExchange(res, req, this.ssl);
       exchange.prepareUpgrade(context);
       const params: string[] = paramCount === 0 ? NO_PARAMS : new Array(paramCount);
       for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i);
@@ -197,7 +169,7 @@ export class UwsServer {
   private serve(res: HttpResponse, req: HttpRequest, paramCount: number, callback: RouteCallback, method?: string): void {
     let exchange: UwsExchange | undefined;
     try {
-      exchange = new UwsExchange(res, req, this.ssl, this.onFallback, method);
+      exchange = new UwsExchange(res, req, this.ssl, method);
       const params: string[] = paramCount === 0 ? NO_PARAMS : new Array(paramCount);
       for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i);
       callback(exchange, params);

@@ -1,4 +1,5 @@
 import type { WebSocket as UwsWebSocket } from 'uWebSockets.js';
+import type { SendResult, TransportSocket } from './types';
 
 /**
  * What uWS keeps per WebSocket. uWS copies the user data's properties onto its native socket
@@ -8,25 +9,21 @@ export interface SocketUserData {
   socket: UwsSocket;
 }
 
-/** Result of a send: sent now, buffered (backpressure), or dropped over the limit. */
-export type SendResult = 'sent' | 'buffered' | 'dropped';
-
 const SEND_RESULTS: SendResult[] = ['buffered', 'sent', 'dropped'];
 
 /**
- * One uWS WebSocket: made at the upgrade with the owner's session and the peer address,
- * attached to the native socket at `open`.
- * Valid from `open` to `close`; after `close` nothing touches the native object again (uWS
- * would abort the process).
+ * One uWS WebSocket ({@link TransportSocket}): made at the upgrade with the owner's session
+ * and the peer address, attached to the native socket at `open`. Valid from `open` to
+ * `close`; after `close` nothing touches the native object again (uWS would abort the process).
  */
-export class UwsSocket {
+export class UwsSocket implements TransportSocket {
   closed = false;
   private ws!: UwsWebSocket<SocketUserData>;
 
   /** @param session the WebSocket layer's per-connection object (opaque to the transport) */
   constructor(readonly session: unknown, readonly remoteAddress: string) {}
 
-  /** @internal The native socket opened. */
+  /** The native socket opened. */
   attach(ws: UwsWebSocket<SocketUserData>): void {
     this.ws = ws;
   }

@@ -1,28 +1,56 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigurationError } from '../errors';
 
 /** The uWebSockets.js module, loaded on first use so importing Typhoon never fails. */
 export type Uws = typeof import('uWebSockets.js');
 
-let loaded: Uws | undefined;
+/** The native build, or why there is none here. */
+export type UwsAvailability = { uws: Uws; reason?: undefined } | { uws?: undefined; reason: string };
+
+let availability: UwsAvailability | undefined;
 
 /**
- * Loads uWebSockets.js and refuses its silent pure-JavaScript fallback (slow, incomplete),
- * unless `allowFallback` or `TYPHOON_ALLOW_UWS_FALLBACK=1` says otherwise.
+ * Loads uWebSockets.js's native build, once. Its packages fall back to a slow pure-JavaScript
+ * server (with a warning on stderr) when no binary fits this Node.js; Typhoon never serves on
+ * that, so a missing binary is looked for first and reported as the reason instead.
  */
-export function loadUws(allowFallback = false): Uws {
-  if (!loaded) loaded = require('uWebSockets.js') as Uws;
-  if (!isNative(loaded) && !allowFallback && process.env.TYPHOON_ALLOW_UWS_FALLBACK !== '1') {
-    const cause = process.env.UWS_USE_FALLBACK
-      ? `the environment variable UWS_USE_FALLBACK=${process.env.UWS_USE_FALLBACK} forces it`
-      : `no native binary for ${process.platform}-${process.arch} with Node ABI ${process.versions.modules} ` +
-        `(Node ${process.versions.node}) could be loaded`;
-    throw new ConfigurationError(
-      `uWebSockets.js is running its slow JavaScript fallback because ${cause}. Typhoon refuses to ` +
-        'serve on it: use a Node.js version the native build supports (16, 18 or 20), unset ' +
-        'UWS_USE_FALLBACK, or opt in with the setting allowUwsFallback: true / TYPHOON_ALLOW_UWS_FALLBACK=1.',
-    );
+export function uwsAvailability(): UwsAvailability {
+  return (availability ??= probe());
+}
+
+/** The native build, or a ConfigurationError naming why it cannot be had and what to do. */
+export function loadUws(): Uws {
+  const found = uwsAvailability();
+  if (found.uws) return found.uws;
+  throw new ConfigurationError(
+    `transport 'uws' is not available: ${found.reason}. Use transport: 'node' (or 'auto', the default, which picks it), ` +
+      'or a Node.js version the installed uWebSockets.js build supports.',
+  );
+}
+
+function probe(): UwsAvailability {
+  const forced = process.env.UWS_USE_FALLBACK;
+  if (forced && /^(1|true)$/i.test(forced)) return { reason: `the environment variable UWS_USE_FALLBACK=${forced} disables the native uWebSockets.js build` };
+  let root: string;
+  try {
+    root = path.dirname(require.resolve('uWebSockets.js/package.json'));
+  } catch {
+    return { reason: 'the uWebSockets.js package is not installed' };
   }
-  return loaded;
+  // Truffle's republication keeps its binaries in binaries/, the official releases at the top.
+  const binary = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
+  if (!existsSync(path.join(root, 'binaries', binary)) && !existsSync(path.join(root, binary))) {
+    return { reason: `the installed uWebSockets.js has no native binary for Node.js ${process.versions.node} (${binary})` };
+  }
+  let uws: Uws;
+  try {
+    uws = require('uWebSockets.js') as Uws;
+  } catch (error) {
+    return { reason: `uWebSockets.js failed to load: ${(error as Error).message.split('\n')[0]}` };
+  }
+  if (!isNative(uws)) return { reason: `uWebSockets.js could not load its native binary ${binary} and fell back to JavaScript` };
+  return { uws };
 }
 
 /** True when the loaded module is the native addon (native functions print `[native code]`). */

@@ -2,8 +2,8 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { ConfigurationError, HTTPError } from '../errors';
 import { AsyncHTTPClient } from '../httpclient/async-http-client';
 import { genLog, isLogEnabled, logAccess } from '../log';
-import type { ServerExchange } from '../transport/types';
-import { UwsServer } from '../transport/uws-server';
+import { checkTransportOptions, createTransport, resolveTransport } from '../transport/create-transport';
+import type { ServerExchange, TransportKind, TransportOptions, TransportServer, UpgradeExchange } from '../transport/types';
 import { TemplateEngine } from '../template/template-engine';
 import { BodyReader } from './body-reader';
 import { ErrorHandler } from './error-handler';
@@ -19,7 +19,6 @@ import { StaticFileHandler } from './static-file-handler';
 import { PubSub } from '../scale/pubsub';
 import { serveAsWorker, workerCount, workerRole, WorkerPool } from '../scale/worker-pool';
 import { inMatchOrder, type UrlPattern } from './url-pattern';
-import type { UwsExchange } from '../transport/uws-exchange';
 import { handshake } from '../websocket/handshake';
 import { messageData } from '../websocket/message-data';
 import type { WebSocketHandler } from '../websocket/websocket-handler';
@@ -53,6 +52,8 @@ export interface HTTPServer {
   /** The bound port (the free port picked when 0 was asked). */
   readonly port: number;
   readonly host: string;
+  /** The transport serving: `'uws'` (uWebSockets.js) or `'node'` (`node:http` + `ws`). */
+  readonly transport: TransportKind;
   /** Same as `app.close()`. */
   close(options?: CloseOptions): Promise<void>;
 }
@@ -79,7 +80,7 @@ export class Application {
   private static created = 0;
   /** Position among the Applications made by this thread (the same in every worker). */
   private readonly index = Application.created++;
-  private server: UwsServer | null = null;
+  private server: TransportServer | null = null;
   private client: AsyncHTTPClient | null = null;
   private pubsub: PubSub | null = null;
   private pool: WorkerPool | null = null;
@@ -92,6 +93,10 @@ export class Application {
   constructor(options: ApplicationOptions | HandlerSpec[] = {}, settings: ApplicationSettings = {}) {
     const { handlers, ...rest } = Array.isArray(options) ? { ...settings, handlers: options } : options;
     this.settings = resolveSettings(rest);
+    if (this.settings.allowUwsFallback !== undefined) {
+      genLog.warn("The allowUwsFallback setting is no longer needed and does nothing: without uWebSockets.js's native build Typhoon serves through its Node transport (transport: 'auto')");
+    }
+    checkTransportOptions(resolveTransport(this.settings.transport), this.transportOptions());
     this.container = rootContainer.createChildContainer();
     this.container.registerInstance(Application, this);
     this.container.register(AsyncHTTPClient, { useFactory: () => this.httpClient });
@@ -114,8 +119,11 @@ export class Application {
     if (this.server || this.pool) throw new ConfigurationError('This application is already listening; create another Application for another port');
     const role = workerRole(this.index);
     const workers = role ? 1 : workerCount(options.workers);
-    if (workers > 1) return this.supervise(port, host, workers);
-    const server = new UwsServer({ ssl: this.settings.ssl, allowFallback: this.settings.allowUwsFallback });
+    if (workers > 1) {
+      checkTransportOptions(resolveTransport(this.settings.transport), this.transportOptions(true));
+      return this.supervise(port, host, workers);
+    }
+    const server = createTransport(this.settings.transport, this.transportOptions(Boolean(role)));
     for (const route of this.router.native) {
       const pattern = route.pattern;
       // A route without parameters matches the same way every time: one match object for all.
@@ -136,7 +144,13 @@ export class Application {
     this.pubsub.attach((topic, data, binary) => server.publish(topic, data, binary, this.compressTopics));
     if (role) serveAsWorker(bound, (timeout) => this.close({ timeout }));
     genLog.debug(`Listening on ${host}:${bound}`);
-    return { port: bound, host, close: (closeOptions) => this.close(closeOptions) };
+    return { port: bound, host, transport: server.kind, close: (closeOptions) => this.close(closeOptions) };
+  }
+
+  /** What the transport takes from the settings; `reusePort` for worker threads sharing a port. */
+  private transportOptions(reusePort = false): TransportOptions {
+    const { ssl, idleConnectionTimeout, maxHeaderSize } = this.settings;
+    return { ssl, idleConnectionTimeout, maxHeaderSize, reusePort };
   }
 
   /** Worker mode: this thread supervises `workers` threads that serve; it only relays topics. */
@@ -147,7 +161,7 @@ export class Application {
     this.pool = pool;
     try {
       const bound = await pool.start(port);
-      return { port: bound, host, close: (closeOptions) => this.close(closeOptions) };
+      return { port: bound, host, transport: resolveTransport(this.settings.transport), close: (closeOptions) => this.close(closeOptions) };
     } catch (error) {
       this.pool = null;
       await pool.close(1);
@@ -303,7 +317,7 @@ export class Application {
   }
 
   /** Registers WebSocket routes: native patterns directly, RegExp ones behind one catch-all. */
-  private listenWebSockets(server: UwsServer): void {
+  private listenWebSockets(server: TransportServer): void {
     const regex: WebSocketRoute[] = [];
     for (const route of this.webSocketRoutes) {
       this.compressTopics ||= route.options.compression !== 'none';
@@ -329,7 +343,7 @@ export class Application {
 
   private regexWebSockets: WebSocketRoute[] = [];
 
-  private upgradeByRegex(exchange: UwsExchange): void {
+  private upgradeByRegex(exchange: UpgradeExchange): void {
     for (const route of this.regexWebSockets) {
       const found = route.pattern.match(exchange.path);
       if (found) return this.upgrade(route, exchange, found);
@@ -338,7 +352,7 @@ export class Application {
   }
 
   /** One WebSocket handshake: make the handler, then run it through `handshake()`. */
-  private upgrade(route: WebSocketRoute, exchange: UwsExchange, match: Omit<RouteMatch, 'route'>): void {
+  private upgrade(route: WebSocketRoute, exchange: UpgradeExchange, match: Omit<RouteMatch, 'route'>): void {
     const handler = this.makeHandler(route.create, new HTTPServerRequest(exchange, this.settings), exchange);
     if (!handler) return;
     handler._route = route;

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { ConfigurationError, HTTPError, MissingArgumentError, ResponseStateError } from '../errors';
 import { appLog, genLog } from '../log';
-import type { ServerExchange } from '../transport/types';
+import { CONNECTION_CLOSED, type ServerExchange } from '../transport/types';
 import type { Application } from './application';
 import { formatSetCookie, type CookieOptions } from './cookies';
 import { decorateCors } from './cors';
@@ -196,8 +196,8 @@ export class RequestHandler {
     }
   }
 
-  /** @internal The client went away. */
-  _connectionClosed(): void {
+  /** @internal The client went away (the transport calls this). */
+  [CONNECTION_CLOSED](): void {
     this.request.markFinished();
     this._rare?.abort?.abort(new HTTPError(499, 'client closed the connection'));
     try {

@@ -5,6 +5,7 @@ import type { CookieSecret } from './signed-value';
 import type { CookieOptions } from './cookies';
 import type { CorsOptions } from './cors';
 import type { PubSubOptions } from '../scale/pubsub';
+import { transportSetting, type TransportSetting } from '../transport/create-transport';
 
 /** Access-log hook: called once per finished request with the handler that served it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any handler subclass
@@ -82,7 +83,17 @@ export interface ApplicationSettings {
   logFunction?: LogFunction;
   /** Serve HTTPS/WSS with these PEM files. */
   ssl?: { keyFile: string; certFile: string; passphrase?: string };
-  /** Run on uWebSockets.js's JavaScript fallback if the native build fails to load (default false). */
+  /**
+   * What serves the application: `'uws'` (uWebSockets.js's native build), `'node'` (`node:http`
+   * and `ws`), or `'auto'`: uWS when its native build loads on this Node.js, else node, with
+   * one log line saying why. Default: the `TYPHOON_TRANSPORT` environment variable, else `'auto'`.
+   */
+  transport?: TransportSetting;
+  /**
+   * @deprecated Without the native uWebSockets.js build Typhoon now serves through its Node
+   * transport (`transport: 'auto'`), never through uWS's slow JavaScript fallback; this setting
+   * is accepted and does nothing.
+   */
   allowUwsFallback?: boolean;
 }
 
@@ -98,6 +109,7 @@ export interface ResolvedSettings extends ApplicationSettings {
   maxBodySize: number;
   websocketMaxMessageSize: number;
   trustedDownstream: string[];
+  transport: TransportSetting;
 }
 
 const KNOWN = new Set<string>([
@@ -105,7 +117,7 @@ const KNOWN = new Set<string>([
   'xsrfCookieName', 'xsrfCookieOptions', 'staticPath', 'staticUrlPrefix', 'staticHandlerClass', 'staticHandlerArgs',
   'templatePath', 'autoescape', 'uiMethods', 'defaultHandlerClass', 'defaultHandlerArgs', 'websocketPingInterval',
   'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxHeaderSize', 'idleConnectionTimeout',
-  'xheaders', 'trustedDownstream', 'logFunction', 'ssl', 'allowUwsFallback', 'requestTimeout', 'handlerTimeout', 'cors', 'pubsub',
+  'xheaders', 'trustedDownstream', 'logFunction', 'ssl', 'allowUwsFallback', 'transport', 'requestTimeout', 'handlerTimeout', 'cors', 'pubsub',
 ]);
 
 /** Applies defaults and refuses unknown or impossible values, naming the fix. */
@@ -131,6 +143,7 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
     maxBodySize: input.maxBodySize ?? 10 * 1024 * 1024,
     websocketMaxMessageSize: input.websocketMaxMessageSize ?? 10 * 1024 * 1024,
     trustedDownstream: input.trustedDownstream ?? [],
+    transport: transportSetting(input.transport),
   };
   positive('maxBodySize', settings.maxBodySize);
   if (settings.maxHeaderSize !== undefined) positive('maxHeaderSize', settings.maxHeaderSize);
@@ -138,10 +151,8 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
     const value = settings[name];
     if (value !== undefined && !(value > 0 && value <= 2 ** 31 / 1000)) throw new ConfigurationError(`${name} must be a positive number of seconds, got ${value}`);
   }
-  if (settings.idleConnectionTimeout !== undefined && settings.idleConnectionTimeout !== 10) {
-    throw new ConfigurationError(
-      `idleConnectionTimeout ${settings.idleConnectionTimeout} cannot be honoured: this uWebSockets.js build closes idle HTTP connections after 10 seconds (a compile-time constant). Remove the setting or set it to 10.`,
-    );
+  if (settings.idleConnectionTimeout !== undefined && !(settings.idleConnectionTimeout > 0 && settings.idleConnectionTimeout <= 2 ** 31 / 1000)) {
+    throw new ConfigurationError(`idleConnectionTimeout must be a positive number of seconds, got ${settings.idleConnectionTimeout}`);
   }
   if (settings.ssl) {
     for (const file of [settings.ssl.keyFile, settings.ssl.certFile]) {

@@ -1,5 +1,5 @@
 import { HTTPError } from '../errors';
-import type { UwsExchange } from '../transport/uws-exchange';
+import type { UpgradeExchange } from '../transport/types';
 import type { Application } from '../web/application';
 import { SEALED_OUTPUT } from '../web/output';
 import { decodePathArgs, handleException, type RouteMatch } from '../web/execute';
@@ -13,7 +13,7 @@ import type { WebSocketRoute } from './websocket-route';
  * with a 24-character `Sec-WebSocket-Key`; the rest of RFC 6455 §4.2.1 is checked before any
  * hook (the handler's constructor has run: it is how the route was reached).
  */
-export async function handshake(application: Application, handler: WebSocketHandler, route: WebSocketRoute, exchange: UwsExchange, match: Omit<RouteMatch, 'route'>): Promise<void> {
+export async function handshake(application: Application, handler: WebSocketHandler, route: WebSocketRoute, exchange: UpgradeExchange, match: Omit<RouteMatch, 'route'>): Promise<void> {
   const request = handler.request;
   try {
     checkHandshakeHeaders(exchange);
@@ -49,7 +49,7 @@ export async function handshake(application: Application, handler: WebSocketHand
 }
 
 /** `Upgrade: websocket`, `Connection: Upgrade` and version 13 (RFC 6455 §4.2.1), or a 400/426 saying what is wrong. */
-function checkHandshakeHeaders(exchange: UwsExchange): void {
+function checkHandshakeHeaders(exchange: UpgradeExchange): void {
   if (!hasToken(exchange.header('upgrade'), 'websocket')) throw new HTTPError(400, 'WebSocket handshake without "Upgrade: websocket"', { reason: 'Can "Upgrade" only to "WebSocket"' });
   if (!hasToken(exchange.header('connection'), 'upgrade')) throw new HTTPError(400, 'WebSocket handshake without "Connection: Upgrade"', { reason: '"Connection" must be "Upgrade"' });
   const version = exchange.header('sec-websocket-version');

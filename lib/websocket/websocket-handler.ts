@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { UnsafeValueError, WebSocketClosedError } from '../errors';
 import { appLog } from '../log';
 import { messageData, wellFormed } from './message-data';
-import type { UwsSocket } from '../transport/uws-socket';
+import type { TransportSocket } from '../transport/types';
 import { RequestHandler } from '../web/request-handler';
 import type { ResolvedWebSocketOptions } from './websocket-options';
 import type { WebSocketRoute } from './websocket-route';
@@ -63,7 +63,7 @@ export class WebSocketHandler extends RequestHandler {
   droppedMessages = 0;
 
   /** @internal */ _state: WebSocketState = 'connecting';
-  /** @internal */ _socket: UwsSocket | null = null;
+  /** @internal */ _socket: TransportSocket | null = null;
   /** @internal */ _route!: WebSocketRoute;
   /** @internal Whole milliseconds (`performance.now()`), so they stay small integers in the object. */
   _lastPing = 0;
@@ -185,7 +185,7 @@ export class WebSocketHandler extends RequestHandler {
   // ---- Driven by the WebSocket layer ------------------------------------------------------
 
   /** @internal The upgrade completed: run `open()`, then release queued messages. */
-  _opened(socket: UwsSocket): void {
+  _opened(socket: TransportSocket): void {
     this._socket = socket;
     this._state = 'opening';
     this._lastPong = this._lastPing = Math.round(performance.now());

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors';
-import type { SocketRouteOptions } from '../transport/uws-server';
+import type { SocketRouteOptions } from '../transport/types';
 
 /** Options of `@WebSocket(pattern, options)`; application settings give the defaults. */
 export interface WebSocketOptions {
@@ -49,7 +49,7 @@ export interface WebSocketDefaults {
   websocketPingTimeout?: number;
 }
 
-/** Messages up to this much over `maxMessageSize` are refused with a clean 1009 close; bigger ones make uWS drop the connection. */
+/** Messages up to this much over `maxMessageSize` are refused with a clean 1009 close; bigger ones make the transport fail the connection. */
 const PAYLOAD_SLACK = 1024 * 1024;
 
 function check(ok: boolean, route: string, message: string): void {
@@ -82,7 +82,7 @@ export function resolveWebSocketOptions(route: string, options: WebSocketOptions
   };
 }
 
-/** The native options for uWS. */
+/** The transport's options of a route. */
 export function nativeSocketOptions(options: ResolvedWebSocketOptions): SocketRouteOptions {
   return {
     maxPayloadLength: options.maxMessageSize + PAYLOAD_SLACK,

@@ -3,9 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { handlerFactory } from '../di/handler-factory';
 import type { Constructor } from '../di/reflection';
 import { genLog } from '../log';
-import type { SocketRouteCallbacks } from '../transport/uws-server';
-import type { UwsExchange } from '../transport/uws-exchange';
-import type { UwsSocket } from '../transport/uws-socket';
+import type { SocketRouteCallbacks, TransportSocket, UpgradeExchange } from '../transport/types';
 import type { WebSocketRouteSpec } from '../web/router';
 import { UrlPattern } from '../web/url-pattern';
 import type { WebSocketHandler } from './websocket-handler';
@@ -71,11 +69,11 @@ export class WebSocketRoute {
  * Transport callbacks shared by every WebSocket route: each connection's handler knows its
  * route. `upgrade` is the application's handshake.
  */
-export function socketCallbacks(upgrade: (exchange: UwsExchange, params: string[]) => void): SocketRouteCallbacks {
+export function socketCallbacks(upgrade: (exchange: UpgradeExchange, params: string[]) => void): SocketRouteCallbacks {
   const handlerOf = (session: unknown) => session as WebSocketHandler;
   return {
     upgrade,
-    open: (session, socket: UwsSocket) => {
+    open: (session, socket: TransportSocket) => {
       const handler = handlerOf(session);
       handler._route.sockets.add(handler);
       handler._opened(socket);

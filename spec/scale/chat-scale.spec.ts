@@ -5,7 +5,7 @@ import { websocketConnect } from '../../lib';
 import { launchChromium } from '../helpers/browser';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
 import { startRedis, type RedisServer } from '../../lib/testing';
-import { hasChromium, hasRedis, requirePackage } from '../helpers/requirements';
+import { hasChromium, hasRedis, requirePackage, requireWorkers } from '../helpers/requirements';
 
 const chat = path.join(__dirname, '..', '..', 'samples', 'chat', 'app.js');
 
@@ -26,6 +26,7 @@ describe('samples/chat scaled out', function () {
   before(async function () {
     requirePackage(this, 'redis-server', hasRedis());
     requirePackage(this, 'chromium', hasChromium());
+    requireWorkers(this);
     redis = await startRedis();
     browser = await launchChromium();
   });

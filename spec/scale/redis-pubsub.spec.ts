@@ -3,7 +3,7 @@ import path from 'node:path';
 import { websocketConnect, type WebSocketClientConnection } from '../../lib';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
 import { startRedis, type RedisServer } from '../../lib/testing';
-import { hasRedis, requirePackage } from '../helpers/requirements';
+import { hasRedis, requirePackage, requireWorkers } from '../helpers/requirements';
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'cluster-app.js');
 
@@ -32,6 +32,7 @@ describe('pub/sub across processes through Redis', function () {
 
   before(async function () {
     requirePackage(this, 'redis-server', hasRedis());
+    requireWorkers(this);
     redis = await startRedis();
     [first, second] = await Promise.all([
       startChildServer(fixture, [], { REDIS_URL: redis.url, WORKERS: '1' }),

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { requireWorkers } from '../helpers/requirements';
 import http from 'node:http';
 import path from 'node:path';
 import { websocketConnect, type WebSocketClientConnection } from '../../lib';
@@ -45,7 +46,8 @@ describe('workers: one port served by several threads', function () {
   this.timeout(60_000);
   let server: ChildServer;
 
-  before(async () => {
+  before(async function () {
+    requireWorkers(this);
     server = await startChildServer(fixture, [], { WORKERS: '2' });
   });
   after(() => server?.stop());
@@ -100,6 +102,9 @@ describe('workers: one port served by several threads', function () {
 
 describe('workers: SIGTERM during load', function () {
   this.timeout(60_000);
+  before(function () {
+    requireWorkers(this);
+  });
 
   it('finishes every in-flight request, closes WebSockets with 1001, and exits 0', async () => {
     const server = await startChildServer(fixture, [], { WORKERS: '2' });

@@ -1,0 +1,65 @@
+import { ConfigurationError } from '../errors';
+import { genLog } from '../log';
+import { nodeHasReusePort, NodeServer } from './node-server';
+import type { TransportKind, TransportOptions, TransportServer } from './types';
+import { uwsAvailability } from './uws';
+import { UwsServer } from './uws-server';
+
+/** The `transport` setting: a transport, or `'auto'` (uWS when its native build loads here, else node). */
+export type TransportSetting = 'auto' | TransportKind;
+
+const SETTINGS: readonly TransportSetting[] = ['auto', 'uws', 'node'];
+let explained = false;
+
+/**
+ * The transport `setting` stands for on this machine. `'auto'` picks uWS when its native
+ * binary loads, otherwise the Node transport, saying why in one log line (once per process).
+ */
+export function resolveTransport(setting: TransportSetting): TransportKind {
+  if (setting !== 'auto') return setting;
+  const uws = uwsAvailability();
+  if (uws.uws) return 'uws';
+  if (!explained) {
+    explained = true;
+    genLog.info(`Serving on the Node transport (node:http + ws): ${uws.reason}`);
+  }
+  return 'node';
+}
+
+/**
+ * The server for a transport setting.
+ *
+ * @throws ConfigurationError for `'uws'` when its native build does not load here, or for an
+ * option that transport cannot honour
+ */
+export function createTransport(setting: TransportSetting, options: TransportOptions): TransportServer {
+  return resolveTransport(setting) === 'uws' ? new UwsServer(options) : new NodeServer(options);
+}
+
+/**
+ * Refuses, before anything starts, options the transport of `kind` cannot honour.
+ *
+ * @throws ConfigurationError naming the option and the fix
+ */
+export function checkTransportOptions(kind: TransportKind, options: TransportOptions): void {
+  if (kind === 'uws') UwsServer.checkOptions(options);
+  else if (options.reusePort && !nodeHasReusePort()) {
+    throw new ConfigurationError(
+      `Several workers on one port need listen()'s reusePort, which Node.js ${process.versions.node} lacks on transport 'node' (Node.js 22.12 or later has it): use one worker, a newer Node.js, or transport 'uws'`,
+    );
+  }
+}
+
+/**
+ * Checks a `transport` setting, or `TYPHOON_TRANSPORT` when the setting is not given (the
+ * variable overrides the default, not a setting).
+ *
+ * @throws ConfigurationError naming the values allowed
+ */
+export function transportSetting(value: unknown, env = process.env.TYPHOON_TRANSPORT): TransportSetting {
+  const [given, source] = value !== undefined ? [value, 'transport'] : env ? [env, 'TYPHOON_TRANSPORT'] : ['auto', ''];
+  if (!SETTINGS.includes(given as TransportSetting)) {
+    throw new ConfigurationError(`${source} must be 'auto', 'uws' or 'node', got ${JSON.stringify(given)}`);
+  }
+  return given as TransportSetting;
+}

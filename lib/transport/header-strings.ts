@@ -1,0 +1,31 @@
+/** Header names interned, so each connection does not keep its own copies of the same names. */
+const HEADER_NAMES = new Map<string, string>();
+
+/** One string per distinct header name (lower-case), bounded. */
+export function internHeaderName(name: string): string {
+  const known = HEADER_NAMES.get(name);
+  if (known !== undefined) return known;
+  if (HEADER_NAMES.size < 512) HEADER_NAMES.set(name, name);
+  return name;
+}
+
+/**
+ * Header values a WebSocket keeps for its whole life that most connections share (host, origin,
+ * user agent, languages...): one string per distinct value instead of one per connection.
+ * Only these headers, which carry no credentials (tokens also travel in paths, subprotocols and
+ * custom headers, so nothing else is shared); short values; bounded.
+ */
+const SHARED_VALUES = new Map<string, string>();
+const SHARED_HEADERS = new Set([
+  'accept', 'accept-encoding', 'accept-language', 'cache-control', 'connection', 'host', 'origin', 'pragma',
+  'sec-fetch-dest', 'sec-fetch-mode', 'sec-fetch-site', 'sec-websocket-extensions', 'sec-websocket-version', 'upgrade', 'user-agent',
+]);
+
+/** `value` of header `name`, as the one shared string for it when the header is shareable. */
+export function sharedHeaderValue(name: string, value: string): string {
+  if (!SHARED_HEADERS.has(name) || value.length > 256) return value;
+  const known = SHARED_VALUES.get(value);
+  if (known !== undefined) return known;
+  if (SHARED_VALUES.size < 4096) SHARED_VALUES.set(value, value);
+  return value;
+}

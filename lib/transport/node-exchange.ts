@@ -1,0 +1,292 @@
+import { Buffer } from 'node:buffer';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { genLog } from '../log';
+import { CopiedExchange } from './copied-exchange';
+import { internHeaderName, sharedHeaderValue } from './header-strings';
+import { notifyAbort, type AbortListener, type ExchangeState, type HeaderList, type PullSource, type UpgradeExchange } from './types';
+
+/** Bytes of a streamed body read and written at a time. */
+const STREAM_CHUNK = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
+const CLOSE = ['Connection', 'close'];
+
+/**
+ * Marks a connection whose framing was refused: node has already parsed the requests behind
+ * the refused one (they may be smuggled), and none of them may run.
+ */
+export const REFUSED = Symbol('typhoon.refusedConnection');
+
+/** Where an upgrade request goes if the handshake completes: set by the server for WebSocket routes. */
+export interface UpgradeTarget {
+  /** Opens the WebSocket on `socket` (answering 101); false when the client is already gone. */
+  open(exchange: NodeExchange, session: unknown, protocol: string, compress: boolean): boolean;
+}
+
+/** `"404 Not Found"` → status code and reason phrase. */
+function splitStatus(status: string): [number, string] {
+  const space = status.indexOf(' ');
+  return space < 0 ? [Number(status), ''] : [Number(status.slice(0, space)), status.slice(space + 1)];
+}
+
+/** `headers` plus `extra`, without touching `headers` (it may be shared, e.g. a static file's). */
+function withHeaders(headers: HeaderList, ...extra: string[]): HeaderList {
+  return headers.length === 0 ? extra : headers.concat(extra);
+}
+
+/**
+ * A {@link UpgradeExchange} over one `node:http` request and response. The request stays valid
+ * for the whole exchange, so nothing is copied up front; the abort listener is node's `close`
+ * event of the response (or of the socket, for an upgrade request that has no response of its
+ * own until it is answered). Pipelined requests are answered in order by `node:http` itself.
+ */
+export class NodeExchange implements UpgradeExchange {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  state: ExchangeState = 'open';
+  private headers: HeaderList | null = null;
+  private remote: string | null = null;
+  private abortCallback: AbortListener | null = null;
+  private abortCallbacks: AbortListener[] | null = null;
+  /** Who waits for the socket to drain, or for the exchange to be over. */
+  private drainWaiters: Array<() => void> | null = null;
+  private hearsDrain = false;
+  /** A body is being read and has not ended, or was refused: the connection closes after the answer. */
+  private bodyPending = false;
+  /** Set when this request may become a WebSocket. */
+  upgradeTarget: UpgradeTarget | null = null;
+
+  /**
+   * @param res the response; for an upgrade request, one made on its socket by the server
+   * @param protocol `'http'` or `'https'`
+   */
+  constructor(private readonly req: IncomingMessage, private readonly res: ServerResponse, readonly protocol: string) {
+    this.method = req.method ?? 'GET';
+    const url = requestTarget(req.url ?? '/');
+    const mark = url.indexOf('?');
+    this.path = mark < 0 ? url : url.slice(0, mark);
+    this.query = mark < 0 ? '' : url.slice(mark + 1);
+    res.once('close', () => this.aborted());
+  }
+
+  get version(): string {
+    return `HTTP/${this.req.httpVersion}`;
+  }
+
+  header(name: string): string {
+    const value = this.req.headers[name];
+    if (value === undefined) return '';
+    return typeof value === 'string' ? value : value[0];
+  }
+
+  headerList(): HeaderList {
+    if (this.headers) return this.headers;
+    const raw = this.req.rawHeaders;
+    const list: HeaderList = new Array(raw.length);
+    for (let i = 0; i < raw.length; i += 2) {
+      list[i] = internHeaderName(raw[i].toLowerCase());
+      list[i + 1] = raw[i + 1];
+    }
+    return (this.headers = list);
+  }
+
+  get remoteAddress(): string {
+    if (this.remote === null) {
+      const address = this.req.socket?.remoteAddress ?? '';
+      // A dual-stack socket reports IPv4 clients as IPv4-mapped IPv6 addresses.
+      this.remote = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+    }
+    return this.remote;
+  }
+
+  onAbort(listener: AbortListener): void {
+    if (!this.abortCallback) this.abortCallback = listener;
+    else (this.abortCallbacks ??= []).push(listener);
+  }
+
+  readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
+    this.bodyPending = true;
+    this.req.on('data', (chunk: Buffer) => onChunk(chunk, false));
+    this.req.once('end', () => {
+      this.bodyPending = false;
+      onChunk(EMPTY, true);
+    });
+  }
+
+  pauseBody(): void {
+    if (this.state === 'open') this.req.pause();
+  }
+
+  resumeBody(): void {
+    if (this.state === 'open') this.req.resume();
+  }
+
+  end(status: string, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
+    if (this.state !== 'open') return;
+    this.state = 'finished';
+    const [code, reason] = splitStatus(status);
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const list = closeConnection || this.bodyPending
+      ? withHeaders(headers, 'Content-Length', String(length), ...CLOSE)
+      : withHeaders(headers, 'Content-Length', String(length));
+    this.res.writeHead(code, reason, list);
+    this.res.end(body);
+    this.wakeDrainWaiters();
+  }
+
+  endWithoutBody(status: string, headers: HeaderList, closeConnection = false): void {
+    if (this.state !== 'open') return;
+    this.state = 'finished';
+    const [code, reason] = splitStatus(status);
+    this.res.writeHead(code, reason, closeConnection || this.bodyPending ? withHeaders(headers, ...CLOSE) : headers);
+    this.res.end();
+    this.wakeDrainWaiters();
+  }
+
+  writeHead(status: string, headers: HeaderList): void {
+    if (this.state !== 'open') return;
+    const [code, reason] = splitStatus(status);
+    this.res.writeHead(code, reason, headers);
+    this.res.flushHeaders();
+  }
+
+  write(chunk: string | Buffer): boolean {
+    if (this.state !== 'open') return true;
+    return this.res.write(chunk);
+  }
+
+  drained(): Promise<void> {
+    if (this.state !== 'open' || !this.res.writableNeedDrain) return Promise.resolve();
+    if (!this.hearsDrain) {
+      this.hearsDrain = true;
+      this.res.on('drain', () => this.wakeDrainWaiters());
+    }
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
+  }
+
+  async endStream(status: string, headers: HeaderList, source: PullSource): Promise<void> {
+    if (this.state !== 'open') {
+      source.close();
+      return;
+    }
+    const res = this.res;
+    const size = source.size;
+    try {
+      const [code, reason] = splitStatus(status);
+      res.writeHead(code, reason, withHeaders(headers, 'Content-Length', String(size), ...(this.bodyPending ? CLOSE : [])));
+      // Two buffers, one being filled while node writes the other: node keeps a buffer until
+      // the kernel took it, so each is refilled only once its write called back.
+      const buffers = [Buffer.allocUnsafeSlow(Math.min(STREAM_CHUNK, Math.max(size, 1)))];
+      if (size > STREAM_CHUNK) buffers.push(Buffer.allocUnsafeSlow(STREAM_CHUNK));
+      const written: Array<Promise<void> | null> = [null, null];
+      for (let sent = 0, turn = 0; sent < size; turn = (turn + 1) % buffers.length) {
+        if (written[turn]) await this.whileOpen(written[turn]!);
+        if (this.state !== 'open') return;
+        const count = await source.read(buffers[turn]);
+        if (this.state !== 'open') return;
+        if (count === 0) throw new Error(`The body source ended before ${size} bytes were sent`);
+        sent += count;
+        let ok = true;
+        written[turn] = new Promise((resolve) => (ok = res.write(buffers[turn].subarray(0, count), () => resolve())));
+        if (!ok) await this.drained();
+      }
+      if (this.state !== 'open') return;
+      this.state = 'finished';
+      res.end();
+    } catch (error) {
+      if (this.state === 'open') {
+        genLog.error('Error while streaming a response body; closing the connection', error);
+        this.close();
+      }
+    } finally {
+      source.close();
+      this.wakeDrainWaiters();
+    }
+  }
+
+  endChunked(chunk?: string | Buffer): void {
+    if (this.state !== 'open') return;
+    this.state = 'finished';
+    if (this.bodyPending) {
+      // The head went out without `Connection: close`: close once the last chunk is out.
+      const socket = this.req.socket;
+      this.res.end(chunk, () => socket?.end());
+    } else this.res.end(chunk);
+    this.wakeDrainWaiters();
+  }
+
+  closeWhenDone(): void {
+    this.bodyPending = true;
+    const socket = this.req.socket as (typeof this.req.socket & { [REFUSED]?: true }) | null;
+    if (socket) socket[REFUSED] = true;
+  }
+
+  close(): void {
+    if (this.state !== 'open') return;
+    this.state = 'finished';
+    this.req.socket?.destroy();
+    this.wakeDrainWaiters();
+  }
+
+  upgrade(session: unknown, protocol: string, compress: boolean): boolean {
+    const target = this.upgradeTarget;
+    if (this.state !== 'open' || !target) return false;
+    this.state = 'finished';
+    void this.remoteAddress; // kept by the WebSocket for its life
+    const opened = target.open(this, session, protocol, compress);
+    this.abortCallback = null;
+    this.abortCallbacks = null;
+    this.wakeDrainWaiters();
+    return opened;
+  }
+
+  upgradedCopy(): CopiedExchange {
+    const headers = this.headerList().slice();
+    for (let i = 0; i < headers.length; i += 2) headers[i + 1] = sharedHeaderValue(headers[i], headers[i + 1]);
+    return new CopiedExchange(this.method, this.protocol, this.version, this.path, this.query, headers, this.remoteAddress);
+  }
+
+  /** The node request, for the WebSocket upgrade. */
+  get request(): IncomingMessage {
+    return this.req;
+  }
+
+  /** Waits for `promise`, or until the exchange is over (an aborted write may never call back). */
+  private whileOpen(promise: Promise<void>): Promise<void> {
+    if (this.state !== 'open') return Promise.resolve();
+    return new Promise((resolve) => {
+      (this.drainWaiters ??= []).push(resolve);
+      void promise.then(resolve);
+    });
+  }
+
+  private aborted(): void {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    this.wakeDrainWaiters();
+    const first = this.abortCallback;
+    const callbacks = this.abortCallbacks;
+    this.abortCallback = null;
+    this.abortCallbacks = null;
+    if (first) notifyAbort(first);
+    if (callbacks) for (const callback of callbacks) notifyAbort(callback);
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    if (!waiters || waiters.length === 0) return;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** The path and query of a request target: origin-form as it is, absolute-form reduced to it. */
+function requestTarget(url: string): string {
+  if (url.startsWith('/')) return url;
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return '/';
+  }
+}

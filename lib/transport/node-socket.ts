@@ -1,0 +1,177 @@
+import { Buffer } from 'node:buffer';
+import type { Duplex } from 'node:stream';
+import type { WebSocket as WsSocket } from 'ws';
+import { genLog } from '../log';
+import type { SendResult, SocketRouteCallbacks, SocketRouteOptions, TransportSocket } from './types';
+
+/** Text messages keep a leading U+FEFF: it is the sender's text, not a byte-order mark to strip. */
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** The topics of one server: who is subscribed to what (uWS keeps this per App; so does this, per server). */
+export class Topics {
+  private readonly subscribers = new Map<string, Set<NodeSocket>>();
+
+  add(topic: string, socket: NodeSocket): boolean {
+    let set = this.subscribers.get(topic);
+    if (!set) this.subscribers.set(topic, (set = new Set()));
+    if (set.has(socket)) return false;
+    set.add(socket);
+    return true;
+  }
+
+  remove(topic: string, socket: NodeSocket): boolean {
+    const set = this.subscribers.get(topic);
+    if (!set?.delete(socket)) return false;
+    if (set.size === 0) this.subscribers.delete(topic);
+    return true;
+  }
+
+  /**
+   * Sends to every subscriber of `topic` but `except`, in subscription order. Text is encoded
+   * once for all of them. True when there was a subscriber.
+   */
+  publish(topic: string, data: string | Buffer, binary: boolean, compress: boolean, except: NodeSocket | null): boolean {
+    const set = this.subscribers.get(topic);
+    if (!set || set.size === 0) return false;
+    const payload = typeof data === 'string' ? Buffer.from(data) : data;
+    // A send may close a socket over its backpressure limit, which deletes it from the set:
+    // deleting while iterating a Set is safe (nothing is added by a send).
+    for (const socket of set) if (socket !== except) socket.send(payload, binary, compress);
+    return true;
+  }
+}
+
+/**
+ * One WebSocket on the `ws` package ({@link TransportSocket}), with uWS's semantics: `end()`
+ * and `terminate()` run the route's close callback at once (the close handshake finishes in
+ * the background), sends over `maxBackpressure` are dropped (and close the socket when the
+ * route says so), and a connection silent for `idleTimeout` gets a ping, then is dropped if it
+ * stays silent as long again.
+ */
+export class NodeSocket implements TransportSocket {
+  closed = false;
+  private subscriptions: Set<string> | null = null;
+  /** A ping was sent because the connection was idle, and nothing arrived since. */
+  private idlePing = false;
+
+  constructor(
+    private readonly ws: WsSocket,
+    private readonly socket: Duplex & { setTimeout?(ms: number): unknown },
+    readonly remoteAddress: string,
+    private readonly session: unknown,
+    private readonly options: SocketRouteOptions,
+    private readonly callbacks: SocketRouteCallbacks,
+    private readonly topicsOfServer: Topics,
+    private readonly forget: (socket: NodeSocket) => void,
+  ) {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      this.idlePing = false;
+      const size = data.length;
+      this.guard('message', () => callbacks.message(session, isBinary ? data : textDecoder.decode(data), size));
+    });
+    ws.on('ping', (data: Buffer) => {
+      this.idlePing = false;
+      this.guard('ping', () => callbacks.ping(session, data));
+    });
+    ws.on('pong', (data: Buffer) => {
+      this.idlePing = false;
+      this.guard('pong', () => callbacks.pong(session, data));
+    });
+    ws.on('close', (code: number, reason: Buffer) => this.closedWith(code, textDecoder.decode(reason)));
+    // A protocol error (bad frame, bad UTF-8, too big): ws closes the connection itself.
+    ws.on('error', (error) => genLog.debug(`WebSocket from ${remoteAddress} failed: ${error.message}`));
+    socket.on('drain', () => this.guard('drain', () => callbacks.drain(session)));
+    if (options.idleTimeout > 0 && socket.setTimeout) {
+      socket.setTimeout((options.idleTimeout * 1000) / 2);
+      socket.on('timeout', () => this.idle());
+    }
+  }
+
+  send(data: string | Buffer, binary: boolean, compress: boolean): SendResult {
+    if (this.closed) return 'dropped';
+    const ws = this.ws;
+    if (ws.bufferedAmount > this.options.maxBackpressure) {
+      if (this.options.closeOnBackpressureLimit) this.end(1008, 'Backpressure limit exceeded');
+      return 'dropped';
+    }
+    ws.send(data, { binary, compress, fin: true });
+    return ws.bufferedAmount > 0 ? 'buffered' : 'sent';
+  }
+
+  cork(body: () => void): void {
+    if (this.closed) return;
+    this.socket.cork();
+    try {
+      body();
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  bufferedAmount(): number {
+    return this.closed ? 0 : this.ws.bufferedAmount;
+  }
+
+  end(code: number, reason: string): void {
+    if (this.closed) return;
+    this.ws.close(code, reason);
+    this.closedWith(code, reason);
+  }
+
+  terminate(): void {
+    if (this.closed) return;
+    this.ws.terminate();
+    this.closedWith(1006, '');
+  }
+
+  ping(data: string | Buffer): void {
+    if (!this.closed) this.ws.ping(data);
+  }
+
+  subscribe(topic: string): boolean {
+    if (this.closed || !this.topicsOfServer.add(topic, this)) return false;
+    (this.subscriptions ??= new Set()).add(topic);
+    return true;
+  }
+
+  unsubscribe(topic: string): boolean {
+    if (this.closed || !this.subscriptions?.delete(topic)) return false;
+    return this.topicsOfServer.remove(topic, this);
+  }
+
+  publish(topic: string, data: string | Buffer, binary: boolean, compress: boolean): boolean {
+    return !this.closed && this.topicsOfServer.publish(topic, data, binary, compress, this);
+  }
+
+  topics(): string[] {
+    return this.closed || !this.subscriptions ? [] : [...this.subscriptions];
+  }
+
+  private idle(): void {
+    if (this.closed) return;
+    if (!this.idlePing) {
+      this.idlePing = true;
+      this.ws.ping();
+      return;
+    }
+    this.terminate();
+  }
+
+  /** The connection is over for the layer above: once, whichever side ended it. */
+  private closedWith(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.subscriptions) for (const topic of this.subscriptions) this.topicsOfServer.remove(topic, this);
+    this.subscriptions = null;
+    this.forget(this);
+    this.guard('close', () => this.callbacks.close(this.session, code, reason));
+  }
+
+  private guard(what: string, body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      genLog.error(`Uncaught exception in the WebSocket ${what} callback`, error);
+    }
+  }
+}
