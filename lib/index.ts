@@ -11,7 +11,10 @@ export type { DependencyContainer, InjectionToken } from 'tsyringe';
 export * from './errors';
 export { configureLogging, type LogLevel, type LogRecord, type LoggingOptions } from './log';
 
-export { Application, type ApplicationOptions, type CloseOptions, type HTTPServer, type ListenOptions } from './web/application';
+export { Application, type ApplicationOptions, type CloseOptions, type HTTPServer, type InjectOptions, type ListenOptions } from './web/application';
+export type { TestResponse, TestBody } from './web/test-response';
+export type { TransportKind } from './transport/types';
+export type { TransportSetting } from './transport/create-transport';
 export type { ApplicationSettings, ResolvedSettings, LogFunction } from './web/settings';
 export type { HandlerSpec } from './web/router';
 export { Route, type RouteOptions } from './web/route';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Application } from '../web/application';
-import { HTTPHeaders } from '../web/http-headers';
+import { testRequestPayload, testResponse, type TestBody, type TestResponse } from '../web/test-response';
 import { websocketConnect, type WebSocketClientConnection, type WebSocketConnectOptions } from '../websocket/websocket-client';
 
 /** Options of {@link TestServer.fetch}. */
@@ -9,24 +9,14 @@ export interface TestFetchOptions {
   method?: string;
   headers?: Record<string, string | string[]>;
   /** Strings and Buffers as they are; other objects as JSON. */
-  body?: string | Buffer | object;
+  body?: TestBody;
   /** Follow redirects (default false, so tests can assert them). */
   followRedirects?: boolean;
   /** Seconds before the request is abandoned (default 20). */
   timeout?: number;
 }
 
-/** A complete response (the body is read before `fetch` resolves). */
-export interface TestResponse {
-  status: number;
-  reason: string;
-  headers: HTTPHeaders;
-  body: Buffer;
-  text: string;
-  json<T = unknown>(): T;
-  /** URL of the last response when redirects were followed. */
-  url: string;
-}
+export type { TestResponse };
 
 /**
  * Runs an application on a free loopback port for tests, with clients that talk to it over
@@ -97,12 +87,9 @@ export class TestServer {
     for (const socket of this.sockets) socket.terminate();
   }
 
-  private once(url: string, method: string, body: TestFetchOptions['body'], options: TestFetchOptions): Promise<TestResponse> {
-    const payload = body === undefined || typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  private once(url: string, method: string, body: TestBody | undefined, options: TestFetchOptions): Promise<TestResponse> {
     const headers: Record<string, string | string[]> = { ...options.headers };
-    if (payload !== undefined && body !== payload && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
-      headers['Content-Type'] = 'application/json';
-    }
+    const payload = testRequestPayload(body, headers);
     const transport = this.secure ? https : http;
     return new Promise((resolve, reject) => {
       const request = transport.request(url, { method, headers, agent: this.agent, timeout: (options.timeout ?? 20) * 1000 }, (response) => {
@@ -113,15 +100,7 @@ export class TestServer {
           const data = Buffer.concat(chunks);
           const pairs: Array<[string, string]> = [];
           for (let i = 0; i < response.rawHeaders.length; i += 2) pairs.push([response.rawHeaders[i], response.rawHeaders[i + 1]]);
-          resolve({
-            status: response.statusCode ?? 0,
-            reason: response.statusMessage ?? '',
-            headers: new HTTPHeaders(pairs),
-            body: data,
-            text: data.toString(),
-            json: <T>() => JSON.parse(data.toString()) as T,
-            url,
-          });
+          resolve(testResponse(response.statusCode ?? 0, response.statusMessage ?? '', pairs, data, url));
         });
       });
       request.on('timeout', () => request.destroy(new Error(`Request to ${url} timed out`)));

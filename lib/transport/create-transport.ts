@@ -36,6 +36,14 @@ export function createTransport(setting: TransportSetting, options: TransportOpt
   return resolveTransport(setting) === 'uws' ? new UwsServer(options) : new NodeServer(options);
 }
 
+/** A server that is never listened on: its request listener runs requests in memory (`app.inject`). */
+export type InProcessTransport = TransportServer & Pick<NodeServer, 'listener'>;
+
+/** The Node transport as an in-process request listener, whatever transport serves the network. */
+export function createInProcessTransport(options: TransportOptions): InProcessTransport {
+  return new NodeServer(options);
+}
+
 /**
  * Refuses, before anything starts, options the transport of `kind` cannot honour.
  *

@@ -2,9 +2,11 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { ConfigurationError, HTTPError } from '../errors';
 import { AsyncHTTPClient } from '../httpclient/async-http-client';
 import { genLog, isLogEnabled, logAccess } from '../log';
-import { checkTransportOptions, createTransport, resolveTransport } from '../transport/create-transport';
+import { checkTransportOptions, createInProcessTransport, createTransport, resolveTransport, type InProcessTransport } from '../transport/create-transport';
+import { injectRequest } from '../transport/inject';
 import type { ServerExchange, TransportKind, TransportOptions, TransportServer, UpgradeExchange } from '../transport/types';
 import { TemplateEngine } from '../template/template-engine';
+import { testRequestPayload, testResponse, type TestBody, type TestResponse } from './test-response';
 import { BodyReader } from './body-reader';
 import { ErrorHandler } from './error-handler';
 import { execute, handleException, type RouteMatch } from './execute';
@@ -39,6 +41,19 @@ export interface ListenOptions {
    * listens on the same port (SO_REUSEPORT); topics reach subscribers in every worker.
    */
   workers?: number | 'auto';
+}
+
+/** A request for {@link Application.inject}. */
+export interface InjectOptions {
+  /** Default `GET`. */
+  method?: string;
+  /** Path and query, e.g. `/items/1?full=1`. */
+  url: string;
+  headers?: Record<string, string | string[]>;
+  /** Strings and Buffers as they are; other objects as JSON (with `Content-Type: application/json` unless given). */
+  body?: TestBody;
+  /** The client address handlers see as `request.remoteIp` (default `127.0.0.1`). */
+  remoteAddress?: string;
 }
 
 /** Options of {@link Application.close}. */
@@ -81,6 +96,8 @@ export class Application {
   /** Position among the Applications made by this thread (the same in every worker). */
   private readonly index = Application.created++;
   private server: TransportServer | null = null;
+  /** The routes mounted on an in-process Node transport, for `inject()`; made on first use. */
+  private inProcess: InProcessTransport | null = null;
   private client: AsyncHTTPClient | null = null;
   private pubsub: PubSub | null = null;
   private pool: WorkerPool | null = null;
@@ -124,6 +141,44 @@ export class Application {
       return this.supervise(port, host, workers);
     }
     const server = createTransport(this.settings.transport, this.transportOptions(Boolean(role)));
+    this.mount(server);
+    this.listenWebSockets(server);
+    const bound = await server.listen(role?.host ?? host, role?.port ?? port);
+    this.server = server;
+    this.closing = null;
+    // A worker leaves Redis to its supervisor; a single thread owns it.
+    this.pubsub = new PubSub(role ? role.channel : null, this.settings.pubsub, !role);
+    this.pubsub.attach((topic, data, binary) => server.publish(topic, data, binary, this.compressTopics));
+    if (role) serveAsWorker(bound, (timeout) => this.close({ timeout }));
+    genLog.debug(`Listening on ${host}:${bound}`);
+    return { port: bound, host, transport: server.kind, close: (closeOptions) => this.close(closeOptions) };
+  }
+
+  /**
+   * Runs one request through the whole lifecycle in memory, without a port (Fastify's
+   * `inject`): routing, body reading, XSRF, cookies, error pages and the access log are as over
+   * the network. WebSocket handshakes are not; a WebSocket path answers 426 as to a plain GET.
+   *
+   * @example
+   * ```ts
+   * const response = await app.inject({ method: 'POST', url: '/items', body: { name: 'pen' } });
+   * expect(response.status).to.equal(201);
+   * ```
+   */
+  async inject(options: InjectOptions | string): Promise<TestResponse> {
+    const request = typeof options === 'string' ? { url: options } : options;
+    if (!this.inProcess) {
+      this.inProcess = createInProcessTransport(this.transportOptions());
+      this.mount(this.inProcess);
+    }
+    const headers: Record<string, string | string[]> = { ...request.headers };
+    const body = testRequestPayload(request.body, headers);
+    const answer = await injectRequest(this.inProcess.listener, { method: request.method ?? 'GET', url: request.url, headers, body, remoteAddress: request.remoteAddress });
+    return testResponse(answer.status, answer.reason, answer.headers, answer.body, request.url);
+  }
+
+  /** Puts the HTTP routes on a transport: native patterns (with the static fast path), then the rest. */
+  private mount(server: TransportServer): void {
     for (const route of this.router.native) {
       const pattern = route.pattern;
       // A route without parameters matches the same way every time: one match object for all.
@@ -134,17 +189,7 @@ export class Application {
         this.dispatch(exchange, fixed ?? { route, args: nativeArgs(pattern, exchange, params), named: null });
       }, [...route.verbs.keys()]);
     }
-    this.listenWebSockets(server);
     server.fallback((exchange) => this.dispatch(exchange, this.router.matchRegex(exchange.path) ?? { route: this.defaultRoute, args: [], named: null }));
-    const bound = await server.listen(role?.host ?? host, role?.port ?? port);
-    this.server = server;
-    this.closing = null;
-    // A worker leaves Redis to its supervisor; a single thread owns it.
-    this.pubsub = new PubSub(role ? role.channel : null, this.settings.pubsub, !role);
-    this.pubsub.attach((topic, data, binary) => server.publish(topic, data, binary, this.compressTopics));
-    if (role) serveAsWorker(bound, (timeout) => this.close({ timeout }));
-    genLog.debug(`Listening on ${host}:${bound}`);
-    return { port: bound, host, transport: server.kind, close: (closeOptions) => this.close(closeOptions) };
   }
 
   /** What the transport takes from the settings; `reusePort` for worker threads sharing a port. */
