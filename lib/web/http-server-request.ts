@@ -26,9 +26,9 @@ export class HTTPServerRequest {
   /** Upper-case method, e.g. `GET`. */
   readonly method: string;
   private uriText: string | undefined;
-  /** Always `HTTP/1.1` (uWS speaks nothing else). */
+  /** `HTTP/1.1`, or `HTTP/1.0` on the Node transport (uWS answers nothing else). */
   get version(): string {
-    return 'HTTP/1.1';
+    return this.exchange.version;
   }
   private headerMap: HTTPHeaders | undefined;
   /** The complete body (empty for streamed bodies and bodiless requests). */
