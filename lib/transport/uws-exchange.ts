@@ -330,7 +330,15 @@ export class UwsExchange implements UpgradeExchange {
         res.onWritable((writeOffset) => {
           const retry = waiting;
           if (!retry) return true;
-          const [retryOk, retryDone] = res.tryEnd(retry.chunk.subarray(writeOffset - retry.offset), size);
+          const rest = retry.chunk.subarray(writeOffset - retry.offset);
+          if (rest.length === 0) {
+            // uWS took the whole chunk after all. Never offer an empty one: from v20.52 an empty
+            // tryEnd completes the response whatever its announced size.
+            waiting = null;
+            pull();
+            return true;
+          }
+          const [retryOk, retryDone] = res.tryEnd(rest, size);
           if (retryDone) {
             waiting = null;
             finished();
