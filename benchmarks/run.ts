@@ -31,6 +31,7 @@ interface ServerSpec {
   args: (port: number, staticDir: string) => string[];
   http: boolean;
   ws: boolean;
+  env?: Record<string, string>;
 }
 
 interface Row {
@@ -44,12 +45,23 @@ interface Row {
   extra?: string;
   /** Median of per-round ratios to raw uWS (see bestOf); otherwise rate / raw uWS's best. */
   ratio?: number;
+  /** The rate of each round, in round order (rounds interleave the servers). */
+  rounds?: number[];
 }
 
 const node = process.execPath;
+const NODE_TRANSPORT = 'Typhoon (node transport)';
+/** The Node transport's targets are ratios to these, per scenario (median of per-round ratios). */
+const NODE_TARGETS: Array<[scenario: string, reference: string, target: number]> = [
+  ['plaintext', 'Fastify', 1.1],
+  ['JSON + :id + injected singleton', 'Fastify', 1.1],
+  ['WebSocket echo', 'node:http (+ws)', 1.0],
+  ['broadcast to 1,000 clients', 'node:http (+ws)', 1.0],
+];
 const SERVERS: ServerSpec[] = [
   { name: 'uWebSockets.js', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/raw-uws.js'), String(p), s], http: true, ws: true },
-  { name: 'Typhoon', command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: true },
+  { name: 'Typhoon', command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: true, env: { TYPHOON_TRANSPORT: 'uws' } },
+  { name: NODE_TRANSPORT, command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: true, env: { TYPHOON_TRANSPORT: 'node' } },
   { name: 'Fastify', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/fastify.js'), String(p), s], http: true, ws: false },
   { name: 'node:http (+ws)', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/node-http.js'), String(p), s], http: true, ws: true },
   { name: 'Express', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/express.js'), String(p), s], http: true, ws: false },
@@ -93,7 +105,7 @@ function makeStatic(): { dir: string; sizes: Record<string, number> } {
 }
 
 async function start(spec: ServerSpec, staticDir: string): Promise<RunningServer> {
-  return startServer(spec.name, spec.command, spec.args(0, staticDir), root);
+  return startServer(spec.name, spec.command, spec.args(0, staticDir), root, { env: spec.env });
 }
 
 /** Checks every HTTP endpoint answers what the benchmark expects before anything is timed. */
@@ -131,7 +143,7 @@ async function verifyWs(server: RunningServer): Promise<void> {
  * both sides of a ratio, instead of one server's best round being compared with another's
  * luckier one.
  */
-async function bestOf<T extends { rate: number }>(servers: RunningServer[], measure: (server: RunningServer) => Promise<T>): Promise<Map<RunningServer, T & { ratio: number }>> {
+async function bestOf<T extends { rate: number }>(servers: RunningServer[], measure: (server: RunningServer) => Promise<T>): Promise<Map<RunningServer, T & { ratio: number; rounds: number[] }>> {
   const best = new Map<RunningServer, T>();
   const rates = new Map<RunningServer, number[]>(servers.map((server) => [server, []]));
   for (let round = 0; round < ROUNDS; round++) {
@@ -143,13 +155,18 @@ async function bestOf<T extends { rate: number }>(servers: RunningServer[], meas
     }
   }
   const reference = servers[0].name === 'uWebSockets.js' ? rates.get(servers[0])! : null;
-  const withRatios = new Map<RunningServer, T & { ratio: number }>();
+  const withRatios = new Map<RunningServer, T & { ratio: number; rounds: number[] }>();
   for (const [server, result] of best) {
-    const ratios = reference ? rates.get(server)!.map((rate, round) => rate / reference[round]).filter(Number.isFinite) : [];
-    const ratio = ratios.length ? median(ratios) : NaN;
-    withRatios.set(server, { ...result, ratio });
+    const ratio = reference ? roundRatio(rates.get(server)!, reference) : NaN;
+    withRatios.set(server, { ...result, ratio, rounds: rates.get(server)! });
   }
   return withRatios;
+}
+
+/** The median over rounds of `rates[round] / reference[round]`. */
+function roundRatio(rates: number[], reference: number[]): number {
+  const ratios = rates.map((rate, round) => rate / reference[round]).filter(Number.isFinite);
+  return ratios.length ? median(ratios) : NaN;
 }
 
 function median(values: number[]): number {
@@ -172,7 +189,7 @@ async function httpScenarios(servers: ServerSpec[], staticDir: string, sizes: Re
         return { rate: result.rps, p99ms: result.p99ms, peak, errors: result.errors };
       });
       for (const [server, result] of best) {
-        rows.push({ scenario: scenario.name, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors, ratio: result.ratio });
+        rows.push({ scenario: scenario.name, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors, ratio: result.ratio, rounds: result.rounds });
         process.stderr.write(`  ${scenario.name} ${server.name}: ${Math.round(result.rate)} req/s\n`);
       }
     }
@@ -195,7 +212,7 @@ async function wsScenarios(servers: ServerSpec[], staticDir: string): Promise<vo
       return { ...result, peak };
     });
     for (const [server, result] of echo) {
-      rows.push({ scenario: 'WebSocket echo', server: server.name, rate: result.rate, unit: 'msg/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio });
+      rows.push({ scenario: 'WebSocket echo', server: server.name, rate: result.rate, unit: 'msg/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio, rounds: result.rounds });
       process.stderr.write(`  WebSocket echo ${server.name}: ${Math.round(result.rate)} msg/s\n`);
     }
     const broadcast = await bestOf(running, async (server) => {
@@ -203,7 +220,7 @@ async function wsScenarios(servers: ServerSpec[], staticDir: string): Promise<vo
       return { ...result, peak };
     });
     for (const [server, result] of broadcast) {
-      rows.push({ scenario: 'broadcast to 1,000 clients', server: server.name, rate: result.rate, unit: 'deliveries/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio });
+      rows.push({ scenario: 'broadcast to 1,000 clients', server: server.name, rate: result.rate, unit: 'deliveries/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio, rounds: result.rounds });
       process.stderr.write(`  broadcast ${server.name}: ${Math.round(result.rate)} deliveries/s\n`);
     }
   } finally {
@@ -242,7 +259,7 @@ async function workerScenarios(staticDir: string): Promise<void> {
   ];
   const running: RunningServer[] = [];
   try {
-    for (const [name, spec, env] of runs) running.push(await startServer(name, spec.command, spec.args(0, staticDir), root, { cpus: '0-1', env }));
+    for (const [name, spec, env] of runs) running.push(await startServer(name, spec.command, spec.args(0, staticDir), root, { cpus: '0-1', env: { ...spec.env, ...env } }));
     for (const server of running) await wrk(`http://127.0.0.1:${server.port}/`, WARMUP, 50, '0-1');
     const best = await bestOf(running, async (server) => {
       const { result, peak } = await sampleRss(server.pid, 100, () => wrk(`http://127.0.0.1:${server.port}/`, SECONDS, 100, '0-1'));
@@ -265,7 +282,7 @@ async function redisBroadcast(staticDir: string): Promise<void> {
   }
   const redis = await startRedis();
   const spec = SERVERS[1];
-  const env = { REDIS_URL: redis.url };
+  const env = { ...spec.env, REDIS_URL: redis.url };
   const servers = await Promise.all([0, 1].map((i) => startServer(`Typhoon ${i}`, spec.command, spec.args(0, staticDir), root, { env })));
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -332,6 +349,19 @@ function table(): string {
   return lines.join('\n');
 }
 
+/** The Node transport against the servers its targets name, as medians of per-round ratios. */
+function nodeTransportTable(): string {
+  const lines = ['\n### Typhoon (node transport) against its targets\n', '| scenario | vs | ratio | target |', '| --- | --- | ---: | ---: |'];
+  for (const [scenario, reference, target] of NODE_TARGETS) {
+    const ours = rows.find((row) => row.scenario === scenario && row.server === NODE_TRANSPORT);
+    const theirs = rows.find((row) => row.scenario === scenario && row.server === reference);
+    if (!ours?.rounds || !theirs?.rounds) continue;
+    const ratio = roundRatio(ours.rounds, theirs.rounds);
+    lines.push(`| ${scenario} | ${reference} | ${ratio.toFixed(2)}× | ≥ ${target.toFixed(1)}× ${ratio >= target ? '(met)' : '(not met)'} |`);
+  }
+  return lines.length > 3 ? lines.join('\n') : '';
+}
+
 async function main(): Promise<void> {
   const servers = preflight();
   const { dir, sizes } = makeStatic();
@@ -350,6 +380,7 @@ async function main(): Promise<void> {
   const header = `## Typhoon benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${quick ? 'quick' : 'full'} run (${seconds} s), Node ${process.versions.node}, ${require('node:os').cpus().length} cores; best of ${ROUNDS} interleaved ${SECONDS} s rounds, ratios the median of per-round ratios`;
   console.log(header);
   console.log(table());
+  console.log(nodeTransportTable());
   if (notes.length) console.log(`\nNotes: ${notes.join('; ')}`);
   const dirOut = path.join(root, 'benchmarks', 'results');
   mkdirSync(dirOut, { recursive: true });

@@ -22,10 +22,27 @@ export interface UpgradeTarget {
   open(exchange: NodeExchange, session: unknown, protocol: string, compress: boolean): boolean;
 }
 
-/** `"404 Not Found"` → status code and reason phrase. */
+const STATUS_LINES = new Map<string, [number, string]>();
+
+/** `"404 Not Found"` → status code and reason phrase (the few lines in use are kept). */
 function splitStatus(status: string): [number, string] {
+  const known = STATUS_LINES.get(status);
+  if (known) return known;
   const space = status.indexOf(' ');
-  return space < 0 ? [Number(status), ''] : [Number(status.slice(0, space)), status.slice(space + 1)];
+  const split: [number, string] = space < 0 ? [Number(status), ''] : [Number(status.slice(0, space)), status.slice(space + 1)];
+  if (STATUS_LINES.size < 256) STATUS_LINES.set(status, split);
+  return split;
+}
+
+/** The exchanges of a connection that are still open: told when it closes (one listener per connection, not per request). */
+const OPEN_EXCHANGES = Symbol('typhoon.openExchanges');
+type Connection = NonNullable<IncomingMessage['socket']> & { [OPEN_EXCHANGES]?: NodeExchange[] };
+
+function connectionClosed(this: Connection): void {
+  const open = this[OPEN_EXCHANGES];
+  if (!open) return;
+  this[OPEN_EXCHANGES] = [];
+  for (const exchange of open) exchange.aborted();
 }
 
 /** `headers` plus `extra`, without touching `headers` (it may be shared, e.g. a static file's). */
@@ -66,7 +83,15 @@ export class NodeExchange implements UpgradeExchange {
     const mark = url.indexOf('?');
     this.path = mark < 0 ? url : url.slice(0, mark);
     this.query = mark < 0 ? '' : url.slice(mark + 1);
-    res.once('close', () => this.aborted());
+    const connection = req.socket as Connection | null;
+    if (connection) {
+      let open = connection[OPEN_EXCHANGES];
+      if (!open) {
+        connection[OPEN_EXCHANGES] = open = [];
+        connection.once('close', connectionClosed);
+      }
+      open.push(this);
+    }
   }
 
   get version(): string {
@@ -123,7 +148,7 @@ export class NodeExchange implements UpgradeExchange {
 
   end(status: string, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (this.state !== 'open') return;
-    this.state = 'finished';
+    this.settle();
     const [code, reason] = splitStatus(status);
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     const list = closeConnection || this.bodyPending
@@ -131,16 +156,14 @@ export class NodeExchange implements UpgradeExchange {
       : withHeaders(headers, 'Content-Length', String(length));
     this.res.writeHead(code, reason, list);
     this.res.end(body);
-    this.wakeDrainWaiters();
   }
 
   endWithoutBody(status: string, headers: HeaderList, closeConnection = false): void {
     if (this.state !== 'open') return;
-    this.state = 'finished';
+    this.settle();
     const [code, reason] = splitStatus(status);
     this.res.writeHead(code, reason, closeConnection || this.bodyPending ? withHeaders(headers, ...CLOSE) : headers);
     this.res.end();
-    this.wakeDrainWaiters();
   }
 
   writeHead(status: string, headers: HeaderList): void {
@@ -191,7 +214,7 @@ export class NodeExchange implements UpgradeExchange {
         if (!ok) await this.drained();
       }
       if (this.state !== 'open') return;
-      this.state = 'finished';
+      this.settle();
       res.end();
     } catch (error) {
       if (this.state === 'open') {
@@ -206,13 +229,12 @@ export class NodeExchange implements UpgradeExchange {
 
   endChunked(chunk?: string | Buffer): void {
     if (this.state !== 'open') return;
-    this.state = 'finished';
+    this.settle();
     if (this.bodyPending) {
       // The head went out without `Connection: close`: close once the last chunk is out.
       const socket = this.req.socket;
       this.res.end(chunk, () => socket?.end());
     } else this.res.end(chunk);
-    this.wakeDrainWaiters();
   }
 
   closeWhenDone(): void {
@@ -223,21 +245,18 @@ export class NodeExchange implements UpgradeExchange {
 
   close(): void {
     if (this.state !== 'open') return;
-    this.state = 'finished';
+    this.settle();
     this.req.socket?.destroy();
-    this.wakeDrainWaiters();
   }
 
   upgrade(session: unknown, protocol: string, compress: boolean): boolean {
     const target = this.upgradeTarget;
     if (this.state !== 'open' || !target) return false;
-    this.state = 'finished';
+    this.settle();
     void this.remoteAddress; // kept by the WebSocket for its life
-    const opened = target.open(this, session, protocol, compress);
     this.abortCallback = null;
     this.abortCallbacks = null;
-    this.wakeDrainWaiters();
-    return opened;
+    return target.open(this, session, protocol, compress);
   }
 
   upgradedCopy(): CopiedExchange {
@@ -260,7 +279,20 @@ export class NodeExchange implements UpgradeExchange {
     });
   }
 
-  private aborted(): void {
+  /** The response is complete (or handed over): no abort is reported from now on. */
+  private settle(): void {
+    this.state = 'finished';
+    const open = (this.req.socket as Connection | null)?.[OPEN_EXCHANGES];
+    if (open) {
+      const at = open.lastIndexOf(this);
+      if (at === open.length - 1) open.pop();
+      else if (at >= 0) open.splice(at, 1);
+    }
+    this.wakeDrainWaiters();
+  }
+
+  /** The connection closed while this exchange was open. */
+  aborted(): void {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     this.wakeDrainWaiters();

@@ -34,12 +34,34 @@ export class Topics {
     const set = this.subscribers.get(topic);
     if (!set || set.size === 0) return false;
     const payload = typeof data === 'string' ? Buffer.from(data) : data;
+    // One frame for every subscriber without permessage-deflate, written to its socket as it is.
+    let frame: Buffer | null = null;
     // A send may close a socket over its backpressure limit, which deletes it from the set:
     // deleting while iterating a Set is safe (nothing is added by a send).
-    for (const socket of set) if (socket !== except) socket.send(payload, binary, compress);
+    for (const socket of set) {
+      if (socket === except) continue;
+      if (socket.deflates) socket.send(payload, binary, compress);
+      else socket.sendFrame((frame ??= wireFrame(payload, binary)));
+    }
     return true;
   }
 }
+
+/** ws's frame builder (`WebSocket.Sender.frame`, exported by ws but missing from its typings). */
+type FrameBuilder = (data: Buffer, options: { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean }) => Buffer[];
+let frameOf: FrameBuilder | undefined;
+
+/** A whole unmasked frame (RFC 6455 5.2) carrying `payload`, header and data in one buffer. */
+function wireFrame(payload: Buffer, binary: boolean): Buffer {
+  if (!frameOf) {
+    const { Sender } = require('ws') as { Sender: { frame: FrameBuilder } };
+    frameOf = Sender.frame.bind(Sender);
+  }
+  return Buffer.concat(frameOf(payload, { fin: true, rsv1: false, opcode: binary ? 2 : 1, mask: false, readOnly: false }));
+}
+
+/** ws's `send` options, one object per combination instead of one per message. */
+const SEND_OPTIONS = [false, true].map((binary) => [false, true].map((compress) => ({ binary, compress, fin: true })));
 
 /**
  * One WebSocket on the `ws` package ({@link TransportSocket}), with uWS's semantics: `end()`
@@ -50,6 +72,12 @@ export class Topics {
  */
 export class NodeSocket implements TransportSocket {
   closed = false;
+  /**
+   * permessage-deflate was agreed: every message goes through ws's sender, which may hold one
+   * back while it compresses another. Without it the sender writes at once, so a frame built
+   * for many sockets can be written to this one directly, in order.
+   */
+  readonly deflates: boolean;
   private subscriptions: Set<string> | null = null;
   /** A ping was sent because the connection was idle, and nothing arrived since. */
   private idlePing = false;
@@ -64,6 +92,7 @@ export class NodeSocket implements TransportSocket {
     private readonly topicsOfServer: Topics,
     private readonly forget: (socket: NodeSocket) => void,
   ) {
+    this.deflates = ws.extensions !== '';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.idlePing = false;
       const size = data.length;
@@ -94,8 +123,20 @@ export class NodeSocket implements TransportSocket {
       if (this.options.closeOnBackpressureLimit) this.end(1008, 'Backpressure limit exceeded');
       return 'dropped';
     }
-    ws.send(data, { binary, compress, fin: true });
+    ws.send(data, SEND_OPTIONS[+binary][+compress]);
     return ws.bufferedAmount > 0 ? 'buffered' : 'sent';
+  }
+
+  /** Writes a whole frame (see {@link Topics.publish}); only for a socket that {@link deflates} not. */
+  sendFrame(frame: Buffer): SendResult {
+    if (this.closed || this.ws.readyState !== 1) return 'dropped';
+    const socket = this.socket;
+    if (socket.writableLength > this.options.maxBackpressure) {
+      if (this.options.closeOnBackpressureLimit) this.end(1008, 'Backpressure limit exceeded');
+      return 'dropped';
+    }
+    socket.write(frame);
+    return socket.writableLength > 0 ? 'buffered' : 'sent';
   }
 
   cork(body: () => void): void {
