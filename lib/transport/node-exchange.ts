@@ -8,7 +8,6 @@ import { notifyAbort, type AbortListener, type ExchangeState, type HeaderList, t
 /** Bytes of a streamed body read and written at a time. */
 const STREAM_CHUNK = 256 * 1024;
 const EMPTY = Buffer.alloc(0);
-const CLOSE = ['Connection', 'close'];
 
 /**
  * Marks a connection whose framing was refused: node has already parsed the requests behind
@@ -45,9 +44,15 @@ function connectionClosed(this: Connection): void {
   for (const exchange of open) exchange.aborted();
 }
 
-/** `headers` plus `extra`, without touching `headers` (it may be shared, e.g. a static file's). */
-function withHeaders(headers: HeaderList, ...extra: string[]): HeaderList {
-  return headers.length === 0 ? extra : headers.concat(extra);
+/**
+ * `headers` plus a `Content-Length` (when `length` is given) and `Connection: close` (when
+ * `close`), as a new list: `headers` may be shared (a static file's).
+ */
+function withHeaders(headers: HeaderList, length: number | null, close: boolean): HeaderList {
+  const list = headers.slice();
+  if (length !== null) list.push('Content-Length', String(length));
+  if (close) list.push('Connection', 'close');
+  return list;
 }
 
 /**
@@ -151,10 +156,7 @@ export class NodeExchange implements UpgradeExchange {
     this.settle();
     const [code, reason] = splitStatus(status);
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    const list = closeConnection || this.bodyPending
-      ? withHeaders(headers, 'Content-Length', String(length), ...CLOSE)
-      : withHeaders(headers, 'Content-Length', String(length));
-    this.res.writeHead(code, reason, list);
+    this.res.writeHead(code, reason, withHeaders(headers, length, closeConnection || this.bodyPending));
     this.res.end(body);
   }
 
@@ -162,7 +164,7 @@ export class NodeExchange implements UpgradeExchange {
     if (this.state !== 'open') return;
     this.settle();
     const [code, reason] = splitStatus(status);
-    this.res.writeHead(code, reason, closeConnection || this.bodyPending ? withHeaders(headers, ...CLOSE) : headers);
+    this.res.writeHead(code, reason, closeConnection || this.bodyPending ? withHeaders(headers, null, true) : headers);
     this.res.end();
   }
 
@@ -196,7 +198,7 @@ export class NodeExchange implements UpgradeExchange {
     const size = source.size;
     try {
       const [code, reason] = splitStatus(status);
-      res.writeHead(code, reason, withHeaders(headers, 'Content-Length', String(size), ...(this.bodyPending ? CLOSE : [])));
+      res.writeHead(code, reason, withHeaders(headers, size, this.bodyPending));
       // Two buffers, one being filled while node writes the other: node keeps a buffer until
       // the kernel took it, so each is refilled only once its write called back.
       const buffers = [Buffer.allocUnsafeSlow(Math.min(STREAM_CHUNK, Math.max(size, 1)))];
