@@ -16,9 +16,9 @@ import { startRedis } from '../lib/testing/redis-server';
 
 const quick = process.argv.includes('--quick');
 const root = path.resolve(__dirname, '..', '..');
-const SECONDS = quick ? 1 : 5;
-/** Each measurement is repeated, servers interleaved, and the best round kept: a shared machine is noisy. */
-const ROUNDS = quick ? 2 : 3;
+const SECONDS = quick ? 1 : 4;
+/** Each measurement is repeated, servers interleaved; ratios are medians of per-round ratios (a shared machine is noisy). */
+const ROUNDS = quick ? 3 : 5;
 const WARMUP = quick ? 1 : 2;
 const IDLE = 10_000;
 /** raw uWS keeping an 8-field object per connection: what any per-connection JS state costs on uWS. */
@@ -32,6 +32,8 @@ interface ServerSpec {
   http: boolean;
   ws: boolean;
   env?: Record<string, string>;
+  /** The HTTP scenarios this server runs (default: all). */
+  only?: string[];
 }
 
 interface Row {
@@ -51,16 +53,31 @@ interface Row {
 
 const node = process.execPath;
 const NODE_TRANSPORT = 'Typhoon (node transport)';
-/** The Node transport's targets are ratios to these, per scenario (median of per-round ratios). */
-const NODE_TARGETS: Array<[scenario: string, reference: string, target: number]> = [
-  ['plaintext', 'Fastify', 1.1],
-  ['JSON + :id + injected singleton', 'Fastify', 1.1],
-  ['WebSocket echo', 'node:http (+ws)', 1.0],
-  ['broadcast to 1,000 clients', 'node:http (+ws)', 1.0],
+const DEFAULTS = 'Typhoon, default settings';
+const PLAINTEXT = 'plaintext';
+const JSON_ASYNC = 'JSON: async get() awaiting an injected per-request service';
+const JSON_SYNC = 'JSON: sync get() with an injected singleton (reference)';
+const ECHO = 'WebSocket echo (async onMessage)';
+const BROADCAST = 'broadcast to 1,000 clients';
+/** The targets, as medians of per-round ratios of `server` to `reference` in `scenario`. */
+const TARGETS: Array<[scenario: string, server: string, reference: string, target: number]> = [
+  [PLAINTEXT, 'Typhoon', 'uWebSockets.js', 0.9],
+  [JSON_ASYNC, 'Typhoon', 'uWebSockets.js', 0.9],
+  [ECHO, 'Typhoon', 'uWebSockets.js', 0.9],
+  [PLAINTEXT, DEFAULTS, 'uWebSockets.js', 0.85],
+  [JSON_ASYNC, DEFAULTS, 'uWebSockets.js', 0.85],
+  [PLAINTEXT, NODE_TRANSPORT, 'Fastify', 1.1],
+  [JSON_ASYNC, NODE_TRANSPORT, 'Fastify', 1.1],
+  [ECHO, NODE_TRANSPORT, 'node:http (+ws)', 1.0],
+  [BROADCAST, NODE_TRANSPORT, 'node:http (+ws)', 1.0],
 ];
 const SERVERS: ServerSpec[] = [
   { name: 'uWebSockets.js', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/raw-uws.js'), String(p), s], http: true, ws: true },
   { name: 'Typhoon', command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: true, env: { TYPHOON_TRANSPORT: 'uws' } },
+  {
+    name: DEFAULTS, command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: false,
+    env: { TYPHOON_TRANSPORT: 'uws', TYPHOON_BENCH_DEFAULTS: '1', TYPHOON_LOG_LEVEL: '' }, only: [PLAINTEXT, JSON_ASYNC],
+  },
   { name: NODE_TRANSPORT, command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: true, env: { TYPHOON_TRANSPORT: 'node' } },
   { name: 'Fastify', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/fastify.js'), String(p), s], http: true, ws: false },
   { name: 'node:http (+ws)', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/node-http.js'), String(p), s], http: true, ws: true },
@@ -69,8 +86,9 @@ const SERVERS: ServerSpec[] = [
 ];
 
 const HTTP_SCENARIOS = [
-  { name: 'plaintext', path: '/', connections: 50 },
-  { name: 'JSON + :id + injected singleton', path: '/json/42', connections: 50 },
+  { name: PLAINTEXT, path: '/', connections: 50 },
+  { name: JSON_ASYNC, path: '/json/42', connections: 50 },
+  { name: JSON_SYNC, path: '/json-sync/42', connections: 50 },
   { name: 'static 4 KiB', path: '/static/4k.bin', connections: 50 },
   { name: 'static 10 MiB', path: '/static/10m.bin', connections: 10 },
 ];
@@ -114,8 +132,10 @@ async function verifyHttp(server: RunningServer, sizes: Record<string, number>):
   const hello = await fetch(`${base}/`);
   const text = await hello.text();
   if (hello.status !== 200 || text !== 'Hello, World!') throw new Error(`${server.name} / answered ${hello.status} ${JSON.stringify(text)}`);
-  const json = (await (await fetch(`${base}/json/42`)).json()) as { id: string; name: string };
-  if (json.id !== '42' || json.name !== 'item 42') throw new Error(`${server.name} /json/42 answered ${JSON.stringify(json)}`);
+  for (const route of ['/json/42', '/json-sync/42']) {
+    const json = (await (await fetch(`${base}${route}`)).json()) as { id: string; name: string };
+    if (json.id !== '42' || json.name !== 'item 42') throw new Error(`${server.name} ${route} answered ${JSON.stringify(json)}`);
+  }
   for (const [file, size] of Object.entries(sizes)) {
     const body = Buffer.from(await (await fetch(`${base}${file}`)).arrayBuffer());
     if (body.length !== size) throw new Error(`${server.name} ${file} answered ${body.length} bytes, expected ${size}`);
@@ -177,6 +197,7 @@ function median(values: number[]): number {
 
 async function httpScenarios(servers: ServerSpec[], staticDir: string, sizes: Record<string, number>): Promise<void> {
   const running: RunningServer[] = [];
+  const specOf = (server: RunningServer) => servers.find((spec) => spec.name === server.name)!;
   try {
     for (const spec of servers.filter((s) => s.http)) running.push(await start(spec, staticDir));
     for (const server of running) {
@@ -184,7 +205,8 @@ async function httpScenarios(servers: ServerSpec[], staticDir: string, sizes: Re
       await wrk(`http://127.0.0.1:${server.port}/`, WARMUP);
     }
     for (const scenario of HTTP_SCENARIOS) {
-      const best = await bestOf(running, async (server) => {
+      const here = running.filter((server) => !specOf(server).only || specOf(server).only!.includes(scenario.name));
+      const best = await bestOf(here, async (server) => {
         const { result, peak } = await sampleRss(server.pid, 100, () => wrk(`http://127.0.0.1:${server.port}${scenario.path}`, SECONDS, scenario.connections));
         return { rate: result.rps, p99ms: result.p99ms, peak, errors: result.errors };
       });
@@ -212,7 +234,7 @@ async function wsScenarios(servers: ServerSpec[], staticDir: string): Promise<vo
       return { ...result, peak };
     });
     for (const [server, result] of echo) {
-      rows.push({ scenario: 'WebSocket echo', server: server.name, rate: result.rate, unit: 'msg/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio, rounds: result.rounds });
+      rows.push({ scenario: ECHO, server: server.name, rate: result.rate, unit: 'msg/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio, rounds: result.rounds });
       process.stderr.write(`  WebSocket echo ${server.name}: ${Math.round(result.rate)} msg/s\n`);
     }
     const broadcast = await bestOf(running, async (server) => {
@@ -220,7 +242,7 @@ async function wsScenarios(servers: ServerSpec[], staticDir: string): Promise<vo
       return { ...result, peak };
     });
     for (const [server, result] of broadcast) {
-      rows.push({ scenario: 'broadcast to 1,000 clients', server: server.name, rate: result.rate, unit: 'deliveries/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio, rounds: result.rounds });
+      rows.push({ scenario: BROADCAST, server: server.name, rate: result.rate, unit: 'deliveries/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio, rounds: result.rounds });
       process.stderr.write(`  broadcast ${server.name}: ${Math.round(result.rate)} deliveries/s\n`);
     }
   } finally {
@@ -336,7 +358,7 @@ function table(): string {
   const lines: string[] = [];
   for (const scenario of [...new Set(rows.map((row) => row.scenario))]) {
     const group = rows.filter((row) => row.scenario === scenario);
-    const reference = group.find((row) => row.server === 'uWebSockets.js') ?? (scenario.includes('Redis') ? rows.find((row) => row.scenario === 'broadcast to 1,000 clients' && row.server === 'uWebSockets.js') : undefined);
+    const reference = group.find((row) => row.server === 'uWebSockets.js') ?? (scenario.includes('Redis') ? rows.find((row) => row.scenario === BROADCAST && row.server === 'uWebSockets.js') : undefined);
     lines.push(`\n### ${scenario}\n`, '| server | throughput | p99 latency | peak RSS | vs raw uWS |', '| --- | ---: | ---: | ---: | ---: |');
     for (const row of group) {
       const ratio = row.ratio !== undefined && Number.isFinite(row.ratio) ? row.ratio : reference && reference.rate ? row.rate / reference.rate : NaN;
@@ -349,15 +371,22 @@ function table(): string {
   return lines.join('\n');
 }
 
-/** The Node transport against the servers its targets name, as medians of per-round ratios. */
-function nodeTransportTable(): string {
-  const lines = ['\n### Typhoon (node transport) against its targets\n', '| scenario | vs | ratio | target |', '| --- | --- | ---: | ---: |'];
-  for (const [scenario, reference, target] of NODE_TARGETS) {
-    const ours = rows.find((row) => row.scenario === scenario && row.server === NODE_TRANSPORT);
+/** Every target, as the median of per-round ratios; idle memory against the calibration row. */
+function targetsTable(): string {
+  const lines = ['\n### Targets\n', '| scenario | server | vs | ratio | target |', '| --- | --- | --- | ---: | ---: |'];
+  for (const [scenario, server, reference, target] of TARGETS) {
+    const ours = rows.find((row) => row.scenario === scenario && row.server === server);
     const theirs = rows.find((row) => row.scenario === scenario && row.server === reference);
     if (!ours?.rounds || !theirs?.rounds) continue;
     const ratio = roundRatio(ours.rounds, theirs.rounds);
-    lines.push(`| ${scenario} | ${reference} | ${ratio.toFixed(2)}× | ≥ ${target.toFixed(1)}× ${ratio >= target ? '(met)' : '(not met)'} |`);
+    lines.push(`| ${scenario} | ${server} | ${reference} | ${ratio.toFixed(2)}× | ≥ ${target.toFixed(2)}× ${ratio >= target ? '(met)' : '(not met)'} |`);
+  }
+  const idle = rows.filter((row) => row.unit === 'bytes/conn');
+  const calibration = idle.find((row) => row.server === IDLE_CALIBRATION);
+  const typhoon = idle.find((row) => row.server === 'Typhoon');
+  if (calibration && typhoon) {
+    const ratio = typhoon.rate / calibration.rate;
+    lines.push(`| ${typhoon.scenario} | Typhoon | ${IDLE_CALIBRATION} | ${ratio.toFixed(2)}× | ≤ 1.50× ${ratio <= 1.5 ? '(met)' : '(not met)'} |`);
   }
   return lines.length > 3 ? lines.join('\n') : '';
 }
@@ -377,10 +406,10 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const seconds = Math.round((Date.now() - started) / 1000);
-  const header = `## Typhoon benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${quick ? 'quick' : 'full'} run (${seconds} s), Node ${process.versions.node}, ${require('node:os').cpus().length} cores; best of ${ROUNDS} interleaved ${SECONDS} s rounds, ratios the median of per-round ratios`;
+  const header = `## Typhoon benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${quick ? 'quick' : 'full'} run (${seconds} s), Node ${process.versions.node}, ${require('node:os').cpus().length} cores; ${ROUNDS} interleaved ${SECONDS} s rounds: throughput and p99 of each server's best round, ratios the median of per-round ratios`;
   console.log(header);
   console.log(table());
-  console.log(nodeTransportTable());
+  console.log(targetsTable());
   if (notes.length) console.log(`\nNotes: ${notes.join('; ')}`);
   const dirOut = path.join(root, 'benchmarks', 'results');
   mkdirSync(dirOut, { recursive: true });

@@ -19,7 +19,12 @@ export interface LogRecord {
 
 /** Options of {@link configureLogging}. */
 export interface LoggingOptions {
-  /** Lowest level written (default `TYPHOON_LOG_LEVEL`, else `'info'`). */
+  /**
+   * Lowest level written (default `TYPHOON_LOG_LEVEL`, else `'info'`). Until a level is set
+   * here or in `TYPHOON_LOG_LEVEL`, the access log writes only 4xx and 5xx lines, as Tornado
+   * does under Python's default logging: a line per successful request costs a busy server
+   * about a tenth of its throughput, so it is something to ask for.
+   */
   level?: LogLevel;
   /** Where records go (default: a line on stderr, stdout for `info`/`debug`). */
   sink?: (record: LogRecord) => void;
@@ -41,6 +46,8 @@ function envLevel(): LogLevel {
 }
 
 let config: Required<LoggingOptions> = { level: envLevel(), sink: defaultSink };
+/** True once a level was chosen (configureLogging or TYPHOON_LOG_LEVEL): the access log then follows it. */
+let levelChosen = process.env.TYPHOON_LOG_LEVEL !== undefined && process.env.TYPHOON_LOG_LEVEL in RANK;
 
 /**
  * Changes where and what Typhoon logs; returns the previous configuration so it can be
@@ -54,16 +61,23 @@ let config: Required<LoggingOptions> = { level: envLevel(), sink: defaultSink };
 export function configureLogging(options: LoggingOptions): Required<LoggingOptions> {
   const previous = config;
   config = { level: options.level ?? config.level, sink: options.sink ?? config.sink };
+  if (options.level !== undefined) levelChosen = true;
   return previous;
 }
 
-/** True when records of `level` would be written: callers skip formatting otherwise. */
-export function isLogEnabled(level: Exclude<LogLevel, 'silent'>): boolean {
-  return RANK[level] >= RANK[config.level];
+/** The lowest rank `logger` writes. */
+function threshold(logger: LoggerName): number {
+  const rank = RANK[config.level];
+  return logger === 'access' && !levelChosen ? Math.max(rank, RANK.warn) : rank;
+}
+
+/** True when records of `level` from `logger` would be written: callers skip formatting otherwise. */
+export function isLogEnabled(level: Exclude<LogLevel, 'silent'>, logger: LoggerName = 'general'): boolean {
+  return RANK[level] >= threshold(logger);
 }
 
 function emit(logger: LoggerName, level: LogRecord['level'], message: string, error?: unknown): void {
-  if (RANK[level] < RANK[config.level]) return;
+  if (RANK[level] < threshold(logger)) return;
   try {
     config.sink({ level, logger, message, error });
   } catch {

@@ -6,6 +6,7 @@ const path = require('node:path');
 const { WebSocketServer } = require('ws');
 const [port, staticDir] = [Number(process.argv[2] ?? 0), process.argv[3]];
 const store = new Map(Array.from({ length: 1000 }, (_, i) => [String(i), `item ${i}`]));
+const find = async (id) => store.get(id) ?? null;
 
 const server = http.createServer((request, response) => {
   if (request.url === '/') {
@@ -14,6 +15,13 @@ const server = http.createServer((request, response) => {
   }
   if (request.url.startsWith('/json/')) {
     const id = request.url.slice(6);
+    return find(id).then((name) => {
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify({ id, name }));
+    });
+  }
+  if (request.url.startsWith('/json-sync/')) {
+    const id = request.url.slice(11);
     response.writeHead(200, { 'Content-Type': 'application/json' });
     return response.end(JSON.stringify({ id, name: store.get(id) ?? null }));
   }

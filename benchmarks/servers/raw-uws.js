@@ -14,6 +14,8 @@ const [port, staticDir] = [Number(process.argv[2] ?? 0), process.argv[3]];
 const keepState = process.argv.includes('--keep-state');
 let connections = 0;
 const store = new Map(Array.from({ length: 1000 }, (_, i) => [String(i), `item ${i}`]));
+/** The asynchronous lookup every server's /json/:id awaits (a resolved promise: the cost of the async path itself). */
+const find = async (id) => store.get(id) ?? null;
 const files = {
   '4k.bin': fs.readFileSync(path.join(staticDir, '4k.bin')),
   '10m.bin': fs.readFileSync(path.join(staticDir, '10m.bin')),
@@ -23,7 +25,16 @@ const app = uws.App();
 app.get('/', (res) => {
   res.writeHeader('Content-Type', 'text/plain').end('Hello, World!');
 });
+// uWS's canonical async pattern: copy what the request holds, attach onAborted, await, then cork.
 app.get('/json/:id', (res, req) => {
+  const id = req.getParameter(0);
+  let aborted = false;
+  res.onAborted(() => (aborted = true));
+  find(id).then((name) => {
+    if (!aborted) res.cork(() => res.writeHeader('Content-Type', 'application/json').end(JSON.stringify({ id, name })));
+  });
+});
+app.get('/json-sync/:id', (res, req) => {
   const id = req.getParameter(0);
   res.writeHeader('Content-Type', 'application/json').end(JSON.stringify({ id, name: store.get(id) ?? null }));
 });

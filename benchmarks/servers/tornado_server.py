@@ -15,7 +15,16 @@ class HelloHandler(tornado.web.RequestHandler):
         self.write("Hello, World!")
 
 
+async def find(item_id):
+    return STORE.get(item_id)
+
+
 class JsonHandler(tornado.web.RequestHandler):
+    async def get(self, item_id):
+        self.write({"id": item_id, "name": await find(item_id)})
+
+
+class JsonSyncHandler(tornado.web.RequestHandler):
     def get(self, item_id):
         self.write({"id": item_id, "name": STORE.get(item_id)})
 
@@ -45,6 +54,7 @@ async def main():
         [
             (r"/", HelloHandler),
             (r"/json/([^/]+)", JsonHandler),
+            (r"/json-sync/([^/]+)", JsonSyncHandler),
             (r"/echo", EchoSocket),
             (r"/broadcast", BroadcastSocket),
         ],

@@ -1,8 +1,8 @@
-// Typhoon with the benchmark routes: decorated handlers, an injected singleton, staticPath, WebSockets. Usage: node dist/benchmarks/servers/typhoon.js <port> <static-dir>
+// Typhoon with the benchmark routes, written as applications are: decorated handlers, async verbs, a per-request service injected with a singleton, staticPath, WebSockets. Usage: node dist/benchmarks/servers/typhoon.js <port> <static-dir> (TYPHOON_BENCH_DEFAULTS=1: logging as configured by nobody)
 import { isMainThread } from 'node:worker_threads';
-import { Application, configureLogging, RequestHandler, Route, singleton, WebSocket, WebSocketHandler } from '../../lib';
+import { Application, configureLogging, injectable, RequestHandler, Route, singleton, WebSocket, WebSocketHandler } from '../../lib';
 
-configureLogging({ level: 'warn' });
+if (process.env.TYPHOON_BENCH_DEFAULTS !== '1') configureLogging({ level: 'warn' });
 
 @singleton()
 export class ItemStore {
@@ -20,8 +20,28 @@ export class HelloHandler extends RequestHandler {
   }
 }
 
+/** A service made per request (as `@injectable()` services are), over the singleton store. */
+@injectable()
+export class ItemService {
+  constructor(private readonly store: ItemStore) {}
+  async find(id: string): Promise<string | null> {
+    return this.store.get(id);
+  }
+}
+
 @Route('/json/:id')
 export class JsonHandler extends RequestHandler {
+  constructor(private readonly items: ItemService) {
+    super();
+  }
+  async get(id: string) {
+    this.write({ id, name: await this.items.find(id) });
+  }
+}
+
+/** The synchronous reference: a sync verb with the singleton injected. */
+@Route('/json-sync/:id')
+export class JsonSyncHandler extends RequestHandler {
   constructor(private readonly store: ItemStore) {
     super();
   }
@@ -32,8 +52,8 @@ export class JsonHandler extends RequestHandler {
 
 @WebSocket('/echo', { maxMessageSize: 1 << 20, idleTimeout: 0 })
 export class EchoSocket extends WebSocketHandler {
-  override onMessage(message: string | Buffer) {
-    void this.writeMessage(message, typeof message !== 'string');
+  override async onMessage(message: string | Buffer) {
+    await this.writeMessage(message, typeof message !== 'string');
   }
 }
 
@@ -51,7 +71,7 @@ export class BroadcastSocket extends WebSocketHandler {
 const [port, staticPath] = [Number(process.argv[2] ?? 0), process.argv[3]];
 void new Application({
   staticPath,
-  handlers: [HelloHandler, JsonHandler, EchoSocket, BroadcastSocket],
+  handlers: [HelloHandler, JsonHandler, JsonSyncHandler, EchoSocket, BroadcastSocket],
   pubsub: process.env.REDIS_URL ? { redis: process.env.REDIS_URL } : undefined,
 })
   .listen(port, '127.0.0.1', { workers: Number(process.env.WORKERS ?? 1) })

@@ -24,24 +24,34 @@ export function handlerFactory<T>(container: DependencyContainer, cls: Construct
 }
 
 /**
- * Skips the container for dependencies that cannot change: on the first request each
+ * Skips the container where it would do the same work every time: on the first request each
  * parameter is resolved twice; one that comes back as the same object (a singleton or
- * container-scoped service) is kept and passed to every later handler, the others are
- * resolved per request. Null when a parameter is not a plain token (`@injectAll`, transforms).
+ * container-scoped service) is kept and passed to every later instance. A parameter that is a
+ * new object each time and whose class the container does not know (an `@injectable()` service,
+ * made per resolution) gets a factory of its own built the same way, up to a few levels deep;
+ * anything else (registered providers, disposable services, `@injectAll`, transforms) is
+ * resolved by the container per request. Null when a parameter is not a plain token.
  */
-function stableDependencyFactory<T>(container: DependencyContainer, cls: Constructor<T>): (() => T) | null {
+function stableDependencyFactory<T>(container: DependencyContainer, cls: Constructor<T>, depth = 0): (() => T) | null {
   const tokens = constructorTokens(cls);
-  if (!tokens || tokens.some((token) => !isPlainToken(token))) return null;
+  if (!tokens) return depth > 0 && cls.length === 0 ? () => new cls() : null;
+  if (tokens.some((token) => !isPlainToken(token))) return null;
   const resolve = (token: unknown) => container.resolve(token as InjectionToken);
   let make: (() => T) | null = null;
   // Decided on the first request, when every service can be resolved.
   const specialize = (): (() => T) => {
-    const stable = tokens.map((token) => {
+    const makers = tokens.map((token): { value: unknown } | (() => unknown) => {
       const first = resolve(token);
-      return first === resolve(token) ? first : NOT_STABLE;
+      if (first === resolve(token)) return { value: first };
+      const nested = depth < MAX_DEPTH && typeof token === 'function' && !container.isRegistered(token as InjectionToken, true) && !isDisposable(token)
+        ? stableDependencyFactory(container, token as Constructor, depth + 1)
+        : null;
+      return nested ?? (() => resolve(token));
     });
-    if (!stable.includes(NOT_STABLE)) {
+    if (makers.every((maker) => typeof maker !== 'function')) {
       // Every dependency fixed: a plain `new` with constants.
+      const stable = makers.map((maker) => (maker as { value: unknown }).value);
+      if (stable.length === 0) return () => new cls();
       if (stable.length === 1) {
         const [a] = stable;
         return () => new cls(a);
@@ -52,16 +62,29 @@ function stableDependencyFactory<T>(container: DependencyContainer, cls: Constru
       }
       return () => new cls(...stable);
     }
+    if (makers.length === 1) {
+      const only = makers[0] as () => unknown;
+      return () => new cls(only());
+    }
     return () => {
-      const args = new Array(tokens.length);
-      for (let i = 0; i < tokens.length; i++) args[i] = stable[i] === NOT_STABLE ? resolve(tokens[i]) : stable[i];
+      const args = new Array(makers.length);
+      for (let i = 0; i < makers.length; i++) {
+        const maker = makers[i];
+        args[i] = typeof maker === 'function' ? maker() : maker.value;
+      }
       return new cls(...args);
     };
   };
   return () => (make ??= specialize())();
 }
 
-const NOT_STABLE = Symbol('not stable');
+/** How deep per-request services are built without the container (deeper: the container). */
+const MAX_DEPTH = 4;
+
+/** Services with `dispose()`: the container keeps those it makes, to dispose of them with itself. */
+function isDisposable(token: unknown): boolean {
+  return typeof (token as { prototype?: { dispose?: unknown } }).prototype?.dispose === 'function';
+}
 
 function isPlainToken(token: unknown): boolean {
   return typeof token === 'function' || typeof token === 'string' || typeof token === 'symbol';

@@ -32,6 +32,7 @@ export class CopiedExchange implements ServerExchange {
   }
 
   // The exchange is over: as for any finished exchange, output and body calls do nothing.
+  keepRemoteAddress(): void {}
   onAbort(): void {}
   readBody(): void {}
   pauseBody(): void {}

@@ -129,6 +129,10 @@ export class NodeExchange implements UpgradeExchange {
     return this.remote;
   }
 
+  keepRemoteAddress(): void {
+    void this.remoteAddress; // node reads it from the socket, cheaply, while the socket is there
+  }
+
   onAbort(listener: AbortListener): void {
     if (!this.abortCallback) this.abortCallback = listener;
     else (this.abortCallbacks ??= []).push(listener);

@@ -50,8 +50,13 @@ export interface ServerExchange {
   readonly protocol: string;
   /** `HTTP/1.1` or `HTTP/1.0`, as the request line said. */
   readonly version: string;
-  /** Peer address as text (`''` if it could not be read any more). */
+  /**
+   * Peer address as text. Read while the exchange is open (on uWS each read is a native call
+   * that allocates); afterwards `''` unless {@link keepRemoteAddress} was called.
+   */
   readonly remoteAddress: string;
+  /** The address will be asked for after the response ended (an access log): keep it then. */
+  keepRemoteAddress(): void;
 
   /** First value of a header (lower-case name), `''` when absent. */
   header(name: string): string;

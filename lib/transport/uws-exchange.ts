@@ -62,6 +62,8 @@ export class UwsExchange implements UpgradeExchange {
   private req: HttpRequest | null;
   private headers: HeaderList | null = null;
   private remote: string | null = null;
+  /** Read the address just before the response ends: it is wanted afterwards. */
+  private keepAddress = false;
   private inCallback = true;
   /** Most requests have one abort listener (the handler): no array for them. */
   private abortCallback: AbortListener | null = null;
@@ -106,10 +108,21 @@ export class UwsExchange implements UpgradeExchange {
   }
 
   get remoteAddress(): string {
+    // HttpResponse answers this until the response ends or aborts (HttpRequest need not be alive).
     if (this.remote === null && this.state === 'open') {
       this.remote = textDecoder.decode(this.res.getRemoteAddressAsText());
     }
     return this.remote ?? '';
+  }
+
+  keepRemoteAddress(): void {
+    this.keepAddress = true;
+  }
+
+  /** The response is about to end: the last moment the address can be read. */
+  private ending(): void {
+    if (this.keepAddress && this.remote === null) void this.remoteAddress;
+    this.state = 'finished';
   }
 
   /**
@@ -124,8 +137,8 @@ export class UwsExchange implements UpgradeExchange {
       return;
     }
     try {
+      // What the native request holds; the address stays readable on the response.
       this.headerList();
-      void this.remoteAddress;
       void this.path;
       void this.query;
     } finally {
@@ -209,7 +222,7 @@ export class UwsExchange implements UpgradeExchange {
 
   end(status: string, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (this.state !== 'open') return;
-    this.state = 'finished';
+    this.ending();
     // Unread body bytes would be parsed as the next request: close instead.
     closeConnection ||= this.bodyPending;
     if (this.inCallback) this.writeAndEnd(status, headers, body, closeConnection);
@@ -219,7 +232,7 @@ export class UwsExchange implements UpgradeExchange {
 
   endWithoutBody(status: string, headers: HeaderList, closeConnection = false): void {
     if (this.state !== 'open') return;
-    this.state = 'finished';
+    this.ending();
     closeConnection ||= this.bodyPending;
     // This build's endWithoutBody(length) writes Content-Length itself, and aborts the process
     // for a non-zero length. So: our own Content-Length header and no arguments, or (to close a
@@ -269,6 +282,8 @@ export class UwsExchange implements UpgradeExchange {
       source.close();
       return Promise.resolve();
     }
+    // The response may end inside a native writable callback: read the address now if it is wanted.
+    if (this.keepAddress) void this.remoteAddress;
     return new Promise((resolve) => {
       const res = this.res;
       const size = source.size;
@@ -363,7 +378,7 @@ export class UwsExchange implements UpgradeExchange {
 
   endChunked(chunk?: string | Buffer): void {
     if (this.state !== 'open') return;
-    this.state = 'finished';
+    this.ending();
     const close = this.bodyPending;
     if (this.inCallback) this.res.end(chunk, close);
     else this.res.cork(() => this.res.end(chunk, close));
@@ -376,7 +391,7 @@ export class UwsExchange implements UpgradeExchange {
 
   close(): void {
     if (this.state !== 'open') return;
-    this.state = 'finished';
+    this.ending();
     this.res.close();
     this.wakeDrainWaiters();
   }

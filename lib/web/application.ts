@@ -319,8 +319,8 @@ export class Application {
   /** @internal One request: make the handler, refuse bad framing, start reading the body, run the lifecycle. */
   private dispatch(exchange: ServerExchange, match: RouteMatch): void {
     const request = new HTTPServerRequest(exchange, this.settings);
-    // The access log reads the address after the response ended, when uWS no longer has it.
-    if (this.settings.logFunction || isLogEnabled('info')) void request.remoteIp;
+    // The access log reads the address after the response ended (uWS would no longer have it).
+    if (this.settings.logFunction || isLogEnabled('info', 'access')) exchange.keepRemoteAddress();
     const handler = this.makeHandler(match.route.create, request, exchange);
     if (!handler) return;
     if (this.settings.compressResponse) handler._compression = /\bgzip\b/.test(exchange.header('accept-encoding')) ? 'gzip' : 'identity';
@@ -442,7 +442,7 @@ export class Application {
       } catch (error) {
         genLog.error('logFunction threw', error);
       }
-    } else if (isLogEnabled('info')) {
+    } else if (isLogEnabled(handler.getStatus() < 400 ? 'info' : 'warn', 'access')) {
       const request = handler.request;
       logAccess(handler.getStatus(), request.method, request.uri, request.remoteIp, request.requestTime());
     }

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { ConfigurationError, HTTPError, MissingArgumentError, ResponseStateError } from '../errors';
-import { appLog, genLog } from '../log';
+import { appLog, genLog, isLogEnabled } from '../log';
 import { CONNECTION_CLOSED, type ServerExchange } from '../transport/types';
 import type { Application } from './application';
 import { formatSetCookie, type CookieOptions } from './cookies';
@@ -336,6 +336,9 @@ export class RequestHandler {
       }
     }
     this.request.markFinished();
+    // An error line of the access log names the client: keep its address past the end (a line
+    // for a success asked for it at dispatch already).
+    if (out.status >= 400 && isLogEnabled('warn', 'access')) this._exchange.keepRemoteAddress();
     const pending = out.finish(this.request.method === 'HEAD', this._compression);
     if (pending) return pending.then(() => this._afterFinish());
     this._afterFinish();

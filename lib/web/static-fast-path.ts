@@ -31,7 +31,7 @@ export function serveFromMemory(exchange: ServerExchange, files: StaticFiles, re
   if (!entry?.content || entry.variants.length !== 0) return false;
   if (exchange.header('if-none-match') || exchange.header('if-modified-since') || exchange.header('range')) return false;
   if (exchange.header('content-length') || exchange.header('transfer-encoding')) return false;
-  if (!isLogEnabled('info')) {
+  if (!isLogEnabled('info', 'access')) {
     exchange.end('200 OK', entry.responseHeaders, entry.content);
     return true;
   }

@@ -57,7 +57,72 @@ class MissingDepHandler extends RequestHandler {
   }
 }
 
+/** A per-request service two levels deep: Audit ← Checkout ← handler, with a singleton and an @inject token. */
+@injectable()
+class Audit {
+  static made = 0;
+  constructor(readonly counter: Counter, @inject('greeting') readonly greeting: string) {
+    Audit.made++;
+  }
+}
+
+@injectable()
+class Checkout {
+  constructor(readonly audit: Audit) {}
+}
+
+/** Disposable: the container keeps what it makes, to dispose of it. */
+@injectable()
+class Session {
+  static disposed = new Set<Session>();
+  dispose() {
+    Session.disposed.add(this);
+  }
+}
+
+const checkouts: Checkout[] = [];
+const sessions: Session[] = [];
+
+@Route('/checkout')
+class CheckoutHandler extends RequestHandler {
+  constructor(private checkout: Checkout, private session: Session, private custom: PerAppState) {
+    super();
+    checkouts.push(checkout);
+    sessions.push(session);
+  }
+  get() {
+    this.write({ greeting: this.checkout.audit.greeting, count: ++this.checkout.audit.counter.count, custom: this.custom.items.join() });
+  }
+}
+
 describe('dependency injection', () => {
+  it('makes @injectable() services per request, nested ones too, with their singletons and tokens; registered providers and disposables through the container', async () => {
+    const app = new Application({ handlers: [CheckoutHandler] });
+    app.container.register('greeting', { useValue: 'hi' });
+    const custom = new PerAppState();
+    custom.items.push('registered');
+    app.container.register(PerAppState, { useValue: custom });
+    const server = await TestServer.start(app);
+    try {
+      const answers = [(await server.fetch('/checkout')).json()];
+      // The first request resolves each dependency twice to learn which are the same each time.
+      const madeAfterFirst = Audit.made;
+      for (let i = 0; i < 2; i++) answers.push((await server.fetch('/checkout')).json());
+      expect(answers).to.deep.equal([1, 2, 3].map((count) => ({ greeting: 'hi', count, custom: 'registered' })));
+      // Then a new Checkout and Audit per request, and one Counter for all.
+      expect(Audit.made - madeAfterFirst).to.equal(2);
+      expect(new Set(checkouts).size).to.equal(checkouts.length);
+      expect(new Set(checkouts.map((checkout) => checkout.audit)).size).to.equal(checkouts.length);
+      expect(new Set(checkouts.map((checkout) => checkout.audit.counter)).size).to.equal(1);
+      expect(new Set(sessions).size).to.equal(sessions.length);
+      await app.container.dispose();
+      // Every Session a handler got was made by the container, which disposes of them.
+      expect(sessions.every((session) => Session.disposed.has(session))).to.equal(true);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('creates a new handler per request and injects services through the constructor', async () => {
     handlerInstances = new Set();
     const server = await TestServer.start(new Application({ handlers: [GreetHandler] }));
