@@ -4,7 +4,8 @@
  */
 import './di/ensure-metadata';
 
-export { injectable, inject, scoped, Lifecycle, container, delay, injectAll, registry } from 'tsyringe';
+export { inject, scoped, Lifecycle, container, delay, injectAll, registry } from 'tsyringe';
+export { injectable } from './di/legacy-decorators';
 export { singleton } from './di/singleton';
 export type { DependencyContainer, InjectionToken } from 'tsyringe';
 

@@ -1,4 +1,5 @@
 import { Lifecycle, scoped } from 'tsyringe';
+import { requireLegacyDecorators } from './legacy-decorators';
 import type { Constructor } from './reflection';
 
 /**
@@ -15,5 +16,9 @@ import type { Constructor } from './reflection';
  * ```
  */
 export function singleton<T>(): (target: Constructor<T>) => void {
-  return scoped(Lifecycle.ContainerScoped) as (target: Constructor<T>) => void;
+  const decorate = scoped(Lifecycle.ContainerScoped) as (target: Constructor<T>) => void;
+  return function (target: Constructor<T>) {
+    requireLegacyDecorators('singleton', arguments);
+    decorate(target);
+  };
 }

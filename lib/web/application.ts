@@ -8,6 +8,7 @@ import type { ServerExchange, TransportKind, TransportOptions, TransportServer, 
 import { TemplateEngine } from '../template/template-engine';
 import { testRequestPayload, testResponse, type TestBody, type TestResponse } from './test-response';
 import { BodyReader } from './body-reader';
+import { serveUnderWatch, shouldAutoreload } from './autoreload';
 import { ErrorHandler } from './error-handler';
 import { execute, handleException, type RouteMatch } from './execute';
 import type { HandlerRoute } from './handler-route';
@@ -135,6 +136,7 @@ export class Application {
   async listen(port = 8888, host = '0.0.0.0', options: ListenOptions = {}): Promise<HTTPServer> {
     if (this.server || this.pool) throw new ConfigurationError('This application is already listening; create another Application for another port');
     const role = workerRole(this.index);
+    if (this.settings.autoreload && !role && shouldAutoreload()) return serveUnderWatch();
     const workers = role ? 1 : workerCount(options.workers);
     if (workers > 1) {
       checkTransportOptions(resolveTransport(this.settings.transport), this.transportOptions(true));

@@ -1,4 +1,5 @@
 import { injectable } from 'tsyringe';
+import { requireLegacyDecorators } from '../di/legacy-decorators';
 import { addRouteMetadata, type Constructor } from '../di/reflection';
 
 /** Options of {@link Route}. */
@@ -23,7 +24,8 @@ export interface RouteOptions {
  * ```
  */
 export function Route(pattern: string | RegExp, options: RouteOptions = {}): ClassDecorator {
-  return (target) => {
+  return function (target) {
+    requireLegacyDecorators('Route', arguments);
     injectable()(target as unknown as Constructor);
     addRouteMetadata(target as unknown as Constructor, { kind: 'http', pattern, name: options.name, initArgs: options.initArgs });
   };

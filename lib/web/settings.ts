@@ -16,8 +16,15 @@ export type LogFunction = (handler: any) => void;
  * would otherwise pass silently); application state belongs in DI-injected services.
  */
 export interface ApplicationSettings {
-  /** Development mode: implies `serveTraceback`, no template or static-hash caches. */
+  /** Development mode: implies `serveTraceback`, `autoreload`, no template or static-hash caches. */
   debug?: boolean;
+  /**
+   * Restart the application when a source file it loaded changes (default: `debug`), as
+   * Tornado's autoreload: `listen()` runs the script again under `node --watch` (same port; a
+   * file that fails to load is reported and the next change awaited). Applies to scripts you
+   * run yourself, not to test runners.
+   */
+  autoreload?: boolean;
   /** Send the error stack to the client on 500 pages (default: `debug`). */
   serveTraceback?: boolean;
   /** Gzip text responses of 1 KiB or more when the client accepts it (default false). */
@@ -100,6 +107,7 @@ export interface ApplicationSettings {
 /** Settings after defaults were applied. */
 export interface ResolvedSettings extends ApplicationSettings {
   debug: boolean;
+  autoreload: boolean;
   serveTraceback: boolean;
   compressResponse: boolean;
   xsrfCookies: boolean;
@@ -113,7 +121,7 @@ export interface ResolvedSettings extends ApplicationSettings {
 }
 
 const KNOWN = new Set<string>([
-  'debug', 'serveTraceback', 'compressResponse', 'cookieSecret', 'keyVersion', 'loginUrl', 'xsrfCookies',
+  'debug', 'autoreload', 'serveTraceback', 'compressResponse', 'cookieSecret', 'keyVersion', 'loginUrl', 'xsrfCookies',
   'xsrfCookieName', 'xsrfCookieOptions', 'staticPath', 'staticUrlPrefix', 'staticHandlerClass', 'staticHandlerArgs',
   'templatePath', 'autoescape', 'uiMethods', 'defaultHandlerClass', 'defaultHandlerArgs', 'websocketPingInterval',
   'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxHeaderSize', 'idleConnectionTimeout',
@@ -134,6 +142,7 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
   const settings: ResolvedSettings = {
     ...input,
     debug,
+    autoreload: input.autoreload ?? debug,
     serveTraceback: input.serveTraceback ?? debug,
     compressResponse: input.compressResponse ?? false,
     xsrfCookies: input.xsrfCookies ?? false,

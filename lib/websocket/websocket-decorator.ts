@@ -1,3 +1,4 @@
+import { requireLegacyDecorators } from '../di/legacy-decorators';
 import { injectable } from 'tsyringe';
 import { addRouteMetadata, type Constructor } from '../di/reflection';
 import type { WebSocketOptions } from './websocket-options';
@@ -15,7 +16,8 @@ import type { WebSocketOptions } from './websocket-options';
  * ```
  */
 export function WebSocket(pattern: string | RegExp, options: WebSocketOptions = {}): ClassDecorator {
-  return (target) => {
+  return function (target) {
+    requireLegacyDecorators('WebSocket', arguments);
     injectable()(target as unknown as Constructor);
     const { name, initArgs, ...rest } = options;
     addRouteMetadata(target as unknown as Constructor, { kind: 'websocket', pattern, name, initArgs, options: rest as Record<string, unknown> });

@@ -1,4 +1,5 @@
 import { HTTPError } from '../../errors';
+import { requireLegacyDecorators } from '../../di/legacy-decorators';
 import type { RequestHandler } from '../request-handler';
 
 type Verb = (this: RequestHandler, ...args: string[]) => unknown;
@@ -16,6 +17,7 @@ type Verb = (this: RequestHandler, ...args: string[]) => unknown;
  * ```
  */
 export function authenticated(_target: object, _key: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor {
+  requireLegacyDecorators('authenticated', arguments);
   const verb = descriptor.value as Verb;
   descriptor.value = function (this: RequestHandler, ...args: string[]) {
     if (this.currentUser) return verb.apply(this, args);

@@ -1,3 +1,4 @@
+import { requireLegacyDecorators } from '../../di/legacy-decorators';
 import { HTTPError } from '../../errors';
 import type { RequestHandler } from '../request-handler';
 
@@ -24,10 +25,12 @@ function wrap(descriptor: PropertyDescriptor, target: (path: string) => string |
  * optional trailing slash, e.g. `/^\/items\/?$/`.
  */
 export function removeslash(_target: object, _key: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor {
+  requireLegacyDecorators('removeslash', arguments);
   return wrap(descriptor, (path) => (path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : null));
 }
 
 /** Redirects `/path` to `/path/` (301, GET/HEAD; other methods 404). */
 export function addslash(_target: object, _key: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor {
+  requireLegacyDecorators('addslash', arguments);
   return wrap(descriptor, (path) => (path.endsWith('/') ? null : `${path}/`));
 }

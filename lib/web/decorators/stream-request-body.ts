@@ -1,3 +1,4 @@
+import { requireLegacyDecorators } from '../../di/legacy-decorators';
 import { markStreamRequestBody, type Constructor } from '../../di/reflection';
 
 /**
@@ -17,6 +18,7 @@ import { markStreamRequestBody, type Constructor } from '../../di/reflection';
  * ```
  */
 export function streamRequestBody<T extends Constructor>(target: T): T {
+  requireLegacyDecorators('streamRequestBody', arguments);
   markStreamRequestBody(target);
   return target;
 }

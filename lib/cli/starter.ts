@@ -1,0 +1,212 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Options of {@link writeStarter}. */
+export interface StarterOptions {
+  /** The project's package name (default: the folder's name). */
+  name?: string;
+  /** What the project's package.json asks for as `typhoon` (default `^` this version). */
+  typhoon?: string;
+}
+
+/**
+ * Writes a new Typhoon project into `dir` (created; it must be empty if it exists): an ES-module
+ * TypeScript project with a page rendered from a template, a JSON route using an injected
+ * service, a WebSocket echo, a static file, a spec on node's test runner, and the scripts
+ * `npm start`, `npm run dev` (rebuild and reload on change) and `npm test`.
+ *
+ * @returns the files written, relative to `dir`
+ * @throws Error when `dir` exists and is not empty
+ */
+export function writeStarter(dir: string, options: StarterOptions = {}): string[] {
+  if (existsSync(dir) && readdirSync(dir).length) throw new Error(`${dir} is not empty: choose a new folder`);
+  const name = (options.name ?? path.basename(path.resolve(dir))).toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
+  const version: string = require('../../../package.json').version;
+  const files = starterFiles(name, options.typhoon ?? `^${version}`);
+  for (const [file, text] of Object.entries(files)) {
+    const target = path.join(dir, file);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, text);
+  }
+  return Object.keys(files);
+}
+
+function starterFiles(name: string, typhoon: string): Record<string, string> {
+  const pkg = {
+    name,
+    version: '0.1.0',
+    private: true,
+    type: 'module',
+    scripts: {
+      build: 'tsc',
+      start: 'tsc && node dist/main.js',
+      dev: 'tsc && (tsc --watch --preserveWatchOutput & node dist/main.js --debug)',
+      test: 'tsc && node --test dist/*.test.js',
+    },
+    dependencies: { typhoon },
+    devDependencies: { '@types/node': '^20.19.0', typescript: '^5.9.0 || ^7.0.0' },
+    engines: { node: '>=20.19' },
+  };
+  const tsconfig = {
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      rootDir: 'src',
+      outDir: 'dist',
+      strict: true,
+      // Typhoon's decorators and constructor injection need both (tsc records parameter types).
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      sourceMap: true,
+      types: ['node'],
+    },
+    include: ['src'],
+  };
+  return {
+    'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
+    'tsconfig.json': `${JSON.stringify(tsconfig, null, 2)}\n`,
+    '.gitignore': 'node_modules/\ndist/\n',
+    'README.md': `# ${name}
+
+A [Typhoon](https://www.npmjs.com/package/typhoon) application.
+
+\`\`\`sh
+npm install
+npm start        # http://localhost:8888/ ($PORT to change)
+npm run dev      # the same, rebuilt and reloaded whenever a source file changes
+npm test         # the specs in src/*.test.ts, on node's test runner
+\`\`\`
+
+- \`src/app.ts\` builds the Application: its handlers and settings.
+- \`src/handlers.ts\` holds the handlers: a page, a JSON route and a WebSocket echo.
+- \`src/greeter.ts\` is a service, injected into the handlers that ask for it.
+- \`templates/\` holds Handlebars templates; \`static/\` is served under /static/.
+`,
+    'src/greeter.ts': `import { singleton } from 'typhoon';
+
+/** A service: one instance per Application, injected into every handler that asks for it. */
+@singleton()
+export class Greeter {
+  private visits = 0;
+
+  greet(name: string): string {
+    this.visits++;
+    return \`Hello, \${name}!\`;
+  }
+
+  get count(): number {
+    return this.visits;
+  }
+}
+`,
+    'src/handlers.ts': `import { RequestHandler, Route, WebSocket, WebSocketHandler } from 'typhoon';
+import { Greeter } from './greeter.js';
+
+/** The page: a template rendered with what the injected Greeter says. */
+@Route('/', { name: 'home' })
+export class HomeHandler extends RequestHandler {
+  constructor(private readonly greeter: Greeter) {
+    super();
+  }
+
+  async get() {
+    await this.render('index.html', { greeting: this.greeter.greet('world') });
+  }
+}
+
+/** JSON: objects written are sent as JSON. */
+@Route('/api/hello/:name')
+export class HelloApiHandler extends RequestHandler {
+  constructor(private readonly greeter: Greeter) {
+    super();
+  }
+
+  get(name: string) {
+    this.write({ message: this.greeter.greet(name), visits: this.greeter.count });
+  }
+}
+
+/** A WebSocket that sends every message back. */
+@WebSocket('/echo')
+export class EchoSocket extends WebSocketHandler {
+  override async onMessage(message: string | Buffer) {
+    await this.writeMessage(\`echo: \${message}\`);
+  }
+}
+`,
+    'src/app.ts': `import { fileURLToPath } from 'node:url';
+import { Application, type ApplicationSettings } from 'typhoon';
+import { EchoSocket, HelloApiHandler, HomeHandler } from './handlers.js';
+
+const here = (folder: string) => fileURLToPath(new URL(\`../\${folder}\`, import.meta.url));
+
+/** The application: handlers and settings (debug: reload on change, tracebacks, no caches). */
+export function makeApp(settings: ApplicationSettings = {}): Application {
+  return new Application({
+    handlers: [HomeHandler, HelloApiHandler, EchoSocket],
+    templatePath: here('templates'),
+    staticPath: here('static'),
+    ...settings,
+  });
+}
+`,
+    'src/main.ts': `import { makeApp } from './app.js';
+
+const app = makeApp({ debug: process.argv.includes('--debug') });
+const server = await app.listen(Number(process.env.PORT ?? 8888));
+app.closeOnSignals();
+console.log(\`Listening on http://localhost:\${server.port}/ (\${server.transport})\`);
+`,
+    'src/app.test.ts': `import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { TestServer } from 'typhoon/testing';
+import { makeApp } from './app.js';
+
+let server: TestServer;
+before(async () => {
+  server = await TestServer.start(makeApp());
+});
+after(() => server.close());
+
+test('the page greets the world', async () => {
+  const response = await server.fetch('/');
+  assert.equal(response.status, 200);
+  assert.match(response.text, /Hello, world!/);
+  assert.match(response.text, /\\/static\\/style\\.css\\?v=/);
+});
+
+test('the API greets by name, counting visits', async () => {
+  const response = await server.fetch('/api/hello/ann');
+  assert.equal(response.status, 200);
+  assert.equal(response.json<{ message: string }>().message, 'Hello, ann!');
+});
+
+test('the echo socket answers', async () => {
+  const socket = await server.websocket('/echo');
+  await socket.writeMessage('hi');
+  assert.equal(await socket.readMessage(), 'echo: hi');
+});
+
+test('static files are served', async () => {
+  const response = await server.fetch('/static/style.css');
+  assert.equal(response.status, 200);
+  assert.match(response.text, /font-family/);
+});
+`,
+    'templates/index.html': `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>${name}</title>
+  <link rel="stylesheet" href="{{staticUrl 'style.css'}}">
+</head>
+<body>
+  <h1>{{greeting}}</h1>
+  <p>Try <a href="/api/hello/you">/api/hello/you</a>, or a WebSocket on <code>/echo</code>.</p>
+</body>
+</html>
+`,
+    'static/style.css': 'body { font-family: system-ui, sans-serif; margin: 3rem auto; max-width: 40rem; }\n',
+  };
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// The `typhoon` command: `typhoon new <dir>` writes a new project (see starter.ts).
+import { writeStarter } from './starter';
+
+const USAGE = `Usage: typhoon new <dir> [--name <package-name>] [--typhoon <version or path>]
+
+Writes a new Typhoon project into <dir>: TypeScript with decorators, a page, a JSON route with an
+injected service, a WebSocket, a template, a static file and a spec. Then:
+  cd <dir> && npm install && npm start`;
+
+function main(argv: string[]): number {
+  const [command, dir, ...rest] = argv;
+  if (command !== 'new' || !dir || dir.startsWith('-')) {
+    console.error(USAGE);
+    return command === '--help' || command === '-h' ? 0 : 2;
+  }
+  const option = (flag: string) => {
+    const at = rest.indexOf(flag);
+    return at >= 0 ? rest[at + 1] : undefined;
+  };
+  try {
+    const files = writeStarter(dir, { name: option('--name'), typhoon: option('--typhoon') });
+    console.log(`Wrote ${files.length} files in ${dir}:\n  ${files.join('\n  ')}\n\nNext: cd ${dir} && npm install && npm start`);
+    return 0;
+  } catch (error) {
+    console.error(`typhoon new: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
