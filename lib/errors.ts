@@ -3,7 +3,18 @@
  * checked by spec/errors.spec.ts) so callers can branch on it without parsing messages.
  */
 
-/** Base class of every error Typhoon throws on purpose. */
+/**
+ * Base class of every error Typhoon throws on purpose.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   new Application({ maxBodySize: -1 });
+ * } catch (error) {
+ *   if (error instanceof TyphoonError) console.log(error.code); // 'ERR_CONFIGURATION'
+ * }
+ * ```
+ */
 export class TyphoonError extends Error {
   /** Stable machine-readable code, e.g. `ERR_HTTP`. */
   readonly code: string;
@@ -47,7 +58,19 @@ export class HTTPError extends TyphoonError {
   }
 }
 
-/** A required argument was not given: answered with 400 "Missing argument NAME". */
+/**
+ * A required argument was not given: answered with 400 "Missing argument NAME".
+ *
+ * @example
+ * ```ts
+ * class Search extends RequestHandler {
+ *   get() {
+ *     const q = this.getArgument('q'); // no ?q=: MissingArgumentError, a 400
+ *     this.write({ q });
+ *   }
+ * }
+ * ```
+ */
 export class MissingArgumentError extends HTTPError {
   readonly argName: string;
 
@@ -61,6 +84,15 @@ export class MissingArgumentError extends HTTPError {
 /**
  * Throw to end the request immediately without an error: `throw new Finish('done')` is
  * `this.finish('done')` plus a return from every method on the stack.
+ *
+ * @example
+ * ```ts
+ * class Maintenance extends RequestHandler {
+ *   override prepare() {
+ *     if (process.env.MAINTENANCE) throw new Finish('Back soon'); // no verb method runs
+ *   }
+ * }
+ * ```
  */
 export class Finish extends TyphoonError {
   readonly body?: string | Buffer | object;
@@ -71,21 +103,67 @@ export class Finish extends TyphoonError {
   }
 }
 
-/** The HTTP client went away while the handler was still writing (e.g. in `flush()`). */
+/**
+ * The HTTP client went away while the handler was still writing (e.g. in `flush()`).
+ *
+ * @example
+ * ```ts
+ * class Ticker extends RequestHandler {
+ *   async get() {
+ *     try {
+ *       for (;;) {
+ *         this.write(`${Date.now()}\n`);
+ *         await this.flush();
+ *         await sleep(1);
+ *       }
+ *     } catch (error) {
+ *       if (!(error instanceof StreamClosedError)) throw error; // the client left: stop quietly
+ *     }
+ *   }
+ * }
+ * ```
+ */
 export class StreamClosedError extends TyphoonError {
   constructor(message = 'Stream is closed') {
     super('ERR_STREAM_CLOSED', message);
   }
 }
 
-/** A message was written to a WebSocket that is already closed. */
+/**
+ * A message was written to a WebSocket that is already closed.
+ *
+ * @example
+ * ```ts
+ * class Feed extends WebSocketHandler {
+ *   override async open() {
+ *     try {
+ *       await this.writeMessage({ hello: true });
+ *     } catch (error) {
+ *       if (error instanceof WebSocketClosedError) return; // gone before the greeting
+ *       throw error;
+ *     }
+ *   }
+ * }
+ * ```
+ */
 export class WebSocketClosedError extends TyphoonError {
   constructor(message = 'WebSocket is closed') {
     super('ERR_WEBSOCKET_CLOSED', message);
   }
 }
 
-/** An operation did not complete in time (`withTimeout`, `runSync`, locks and queues). */
+/**
+ * An operation did not complete in time (`withTimeout`, `runSync`, locks and queues).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await withTimeout(2, new Promise(() => undefined));
+ * } catch (error) {
+ *   if (error instanceof TimeoutError) console.log('gave up after 2 s');
+ * }
+ * ```
+ */
 export class TimeoutError extends TyphoonError {
   constructor(message = 'Timeout') {
     super('ERR_TIMEOUT', message);
@@ -95,6 +173,15 @@ export class TimeoutError extends TyphoonError {
 /**
  * Settings, routes or options that cannot work. Thrown at start-up, before anything listens,
  * with a message naming the offending value and how to fix it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   new Application({ staticUrlPrefix: 'static' });
+ * } catch (error) {
+ *   if (error instanceof ConfigurationError) console.error(error.message); // "... must start and end with '/'"
+ * }
+ * ```
  */
 export class ConfigurationError extends TyphoonError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -105,6 +192,16 @@ export class ConfigurationError extends TyphoonError {
 /**
  * A value that would corrupt the HTTP stream if sent: a header, cookie or reason phrase with
  * CR, LF or other control characters. Thrown at the call that tried to set it.
+ *
+ * @example
+ * ```ts
+ * class Echo extends RequestHandler {
+ *   get() {
+ *     // A value from the client with CR/LF in it throws UnsafeValueError here instead of splitting the response.
+ *     this.setHeader('X-Echo', this.getArgument('v'));
+ *   }
+ * }
+ * ```
  */
 export class UnsafeValueError extends TyphoonError {
   constructor(message: string) {
@@ -112,14 +209,37 @@ export class UnsafeValueError extends TyphoonError {
   }
 }
 
-/** A handler method was used in a state where it cannot work, e.g. `write()` after `finish()`. */
+/**
+ * A handler method was used in a state where it cannot work, e.g. `write()` after `finish()`.
+ *
+ * @example
+ * ```ts
+ * class Twice extends RequestHandler {
+ *   async get() {
+ *     await this.finish('done');
+ *     this.write('more'); // ResponseStateError: the response is complete
+ *   }
+ * }
+ * ```
+ */
 export class ResponseStateError extends TyphoonError {
   constructor(message: string) {
     super('ERR_RESPONSE_STATE', message);
   }
 }
 
-/** A template is missing or does not compile; the message names the file and line. */
+/**
+ * A template is missing or does not compile; the message names the file and line.
+ *
+ * @example
+ * ```ts
+ * class Page extends RequestHandler {
+ *   async get() {
+ *     await this.render('missing.html', {}); // TemplateError naming the file: a 500 page
+ *   }
+ * }
+ * ```
+ */
 export class TemplateError extends TyphoonError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_TEMPLATE', message, options);
@@ -130,6 +250,15 @@ export class TemplateError extends TyphoonError {
  * An HTTP client request failed (AsyncHTTPClient, websocketConnect). As in Tornado, `code` is
  * the HTTP status, or 599 for timeouts and network failures (then `cause` says why). It is
  * the one error whose `code` is a number; its stable string code is `errorCode`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await new AsyncHTTPClient().fetch('http://localhost:8888/missing');
+ * } catch (error) {
+ *   if (error instanceof HTTPClientError && error.code === 404) console.log('not there');
+ * }
+ * ```
  */
 export class HTTPClientError extends Error {
   readonly code: number;
@@ -144,14 +273,39 @@ export class HTTPClientError extends Error {
     this.response = response;
   }
 }
-/** `Queue.getNowait()` found no item, as Tornado's `queues.QueueEmpty`. */
+/**
+ * `Queue.getNowait()` found no item, as Tornado's `queues.QueueEmpty`.
+ *
+ * @example
+ * ```ts
+ * const queue = new Queue<string>();
+ * try {
+ *   queue.getNowait();
+ * } catch (error) {
+ *   if (error instanceof QueueEmpty) console.log('nothing waiting');
+ * }
+ * ```
+ */
 export class QueueEmpty extends TyphoonError {
   constructor(message = 'Queue is empty; await get() to wait for an item') {
     super('ERR_QUEUE_EMPTY', message);
   }
 }
 
-/** `Queue.putNowait()` found the queue at its maxsize, as Tornado's `queues.QueueFull`. */
+/**
+ * `Queue.putNowait()` found the queue at its maxsize, as Tornado's `queues.QueueFull`.
+ *
+ * @example
+ * ```ts
+ * const queue = new Queue<string>(1);
+ * queue.putNowait('a');
+ * try {
+ *   queue.putNowait('b');
+ * } catch (error) {
+ *   if (error instanceof QueueFull) console.log('full');
+ * }
+ * ```
+ */
 export class QueueFull extends TyphoonError {
   constructor(message = 'Queue is full; await put() to wait for room') {
     super('ERR_QUEUE_FULL', message);

@@ -1,7 +1,16 @@
 import { TimeoutError } from '../errors';
 import { appLog } from '../log';
 
-/** What `callLater`/`callAt`/`addTimeout` return; give it to `removeTimeout`. */
+/**
+ * What `callLater`/`callAt`/`addTimeout` return; give it to `removeTimeout`.
+ *
+ * @example
+ * ```ts
+ * const loop = IOLoop.current();
+ * const handle = loop.callLater(30, () => console.log('too late'));
+ * loop.removeTimeout(handle);
+ * ```
+ */
 export class TimeoutHandle {
   /** @internal */
   constructor(readonly deadline: number, /** @internal */ readonly timer: NodeJS.Timeout) {}

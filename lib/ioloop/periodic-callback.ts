@@ -9,7 +9,7 @@ import { IOLoop, type TimeoutHandle } from './ioloop';
  *
  * @example
  * ```ts
- * const heartbeat = new PeriodicCallback(async () => app.publish('tick', Date.now()), 1000);
+ * const heartbeat = new PeriodicCallback(() => void app.publish('tick', { at: Date.now() }), 1000);
  * heartbeat.start();
  * ```
  */

@@ -4,7 +4,12 @@
  *
  * @example
  * ```ts
- * const type = this.request.headers.get('content-type') ?? 'text/plain';
+ * class Upload extends RequestHandler {
+ *   post() {
+ *     const type = this.request.headers.get('content-type') ?? 'application/octet-stream';
+ *     this.write({ type, languages: this.request.headers.getAll('accept-language') });
+ *   }
+ * }
  * ```
  */
 export class HTTPHeaders implements Iterable<[string, string]> {

@@ -19,7 +19,12 @@ export interface ProxyTrust {
  *
  * @example
  * ```ts
- * const { name } = this.request.json<{ name: string }>();
+ * class Items extends RequestHandler {
+ *   post() {
+ *     const { name } = this.request.json<{ name: string }>();
+ *     this.write({ created: name, from: this.request.remoteIp });
+ *   }
+ * }
  * ```
  */
 export class HTTPServerRequest {
