@@ -1,5 +1,5 @@
 /**
- * Typhoon's typed errors. Every error carries a stable `code` (documented in the README and
+ * Typhoon's typed errors. Every error carries a stable `code` (documented in docs/errors.md and
  * checked by spec/errors.spec.ts) so callers can branch on it without parsing messages.
  */
 

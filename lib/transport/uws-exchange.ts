@@ -49,7 +49,7 @@ const UPPER_METHODS: Record<string, string> = {
 export class UwsExchange implements UpgradeExchange {
   readonly method: string;
   readonly protocol: string;
-  /** This uWS build answers HTTP/1.1 requests only (README, transport table). */
+  /** This uWS build answers HTTP/1.1 requests only (docs/transports.md). */
   readonly version = 'HTTP/1.1';
   /** Read from the native request on first use (most handlers never look): see `detach()`. */
   private url: string | null = null;
