@@ -62,6 +62,8 @@ const NO_KWARGS: Record<string, string> = Object.freeze({}) as Record<string, st
 export class RequestHandler {
   /** Methods Typhoon dispatches to handler methods (others answer 405). */
   static readonly SUPPORTED_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'DELETE', 'PATCH', 'PUT', 'OPTIONS'];
+  /** What a route of this class serves: HTTP requests, or WebSocket connections (`WebSocketHandler`). */
+  static readonly routeKind: 'http' | 'websocket' = 'http';
 
   /** The application serving this request. */
   application!: Application;

@@ -88,8 +88,9 @@ export class Router {
     if (Array.isArray(spec)) {
       const [pattern, handlerClass, initArgs, name] = spec;
       if (typeof handlerClass !== 'function') throw new ConfigurationError(`Handler tuple for '${String(pattern)}' has no handler class`);
-      const kind = getRouteMetadata(handlerClass)[0]?.kind ?? 'http';
-      this.addRoute({ kind, pattern, initArgs, name }, handlerClass);
+      // The class decides the kind (Tornado's own form: ['/websocket', EchoWebSocket]).
+      const options = getRouteMetadata(handlerClass)[0]?.options;
+      this.addRoute({ kind: routeKindOf(handlerClass), pattern, initArgs, name, options }, handlerClass);
       return;
     }
     if (typeof spec !== 'function') throw new ConfigurationError(`handlers entries are classes or [pattern, Class, initArgs?, name?] tuples, got ${String(spec)}`);
@@ -101,6 +102,11 @@ export class Router {
   }
 
   private addRoute(meta: RouteMetadata, handlerClass: Constructor): void {
+    if (meta.kind !== routeKindOf(handlerClass)) {
+      const decorator = meta.kind === 'websocket' ? '@WebSocket' : '@Route';
+      const fix = meta.kind === 'websocket' ? 'extend WebSocketHandler, or use @Route' : 'use @WebSocket for a WebSocketHandler';
+      throw new ConfigurationError(`${handlerClass.name} is routed with ${decorator}('${String(meta.pattern)}') but is ${meta.kind === 'websocket' ? 'not a' : 'a'} WebSocketHandler: ${fix}`);
+    }
     if (meta.kind === 'websocket') {
       this.claim(meta.pattern, handlerClass);
       this.websocket.push({ pattern: meta.pattern, handlerClass, initArgs: meta.initArgs ?? {}, name: meta.name, options: meta.options ?? {} });
@@ -113,4 +119,9 @@ export class Router {
     }
     this.addHttp(meta.pattern, handlerClass, meta.initArgs ?? {}, meta.name);
   }
+}
+
+/** `'websocket'` for WebSocketHandler classes, `'http'` for other handlers (and any other class). */
+function routeKindOf(handlerClass: Constructor): 'http' | 'websocket' {
+  return (handlerClass as unknown as { routeKind?: 'http' | 'websocket' }).routeKind ?? 'http';
 }

@@ -49,6 +49,8 @@ const SENDABLE_CODES = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 
  * ```
  */
 export class WebSocketHandler extends RequestHandler {
+  static override readonly routeKind = 'websocket';
+
   /** Close code (from the client's close frame, or the one the server sent). */
   get closeCode(): number | null {
     return this._closeFrame ? this._closeFrame.code : null;

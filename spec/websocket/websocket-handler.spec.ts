@@ -546,3 +546,35 @@ describe('WebSocketHandler after the upgrade', () => {
     }
   });
 });
+
+/** Tornado's own tutorial form: a WebSocketHandler given as a tuple, no decorator. */
+class TupleEcho extends WebSocketHandler {
+  override async onMessage(message: string | Buffer) {
+    await this.writeMessage(`You said: ${message}`);
+  }
+}
+
+describe('WebSocket routes, however they are registered', () => {
+  it("serves a WebSocketHandler given in Tornado's tuple form as a WebSocket route", async () => {
+    const server = await TestServer.start(new Application({ handlers: [['/websocket', TupleEcho]] }));
+    try {
+      const socket = await server.websocket('/websocket');
+      await socket.writeMessage('hi');
+      expect(await socket.readMessage()).to.equal('You said: hi');
+      const plain = await server.fetch('/websocket');
+      expect(plain.status).to.equal(426);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses at start-up a class routed as the other kind', () => {
+    class NotASocket extends RequestHandler {}
+    WebSocket('/not-a-socket')(NotASocket);
+    expect(() => new Application({ handlers: [NotASocket] })).to.throw(ConfigurationError, /NotASocket is routed with @WebSocket\('\/not-a-socket'\) but is not a WebSocketHandler/);
+    class RoutedSocket extends WebSocketHandler {}
+    const { Route } = require('../../lib') as typeof import('../../lib');
+    Route('/routed-socket')(RoutedSocket);
+    expect(() => new Application({ handlers: [RoutedSocket] })).to.throw(ConfigurationError, /RoutedSocket is routed with @Route\('\/routed-socket'\) but is a WebSocketHandler: use @WebSocket/);
+  });
+});
