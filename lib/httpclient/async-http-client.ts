@@ -105,6 +105,8 @@ export class AsyncHTTPClient {
       let controller: Dispatcher.DispatchController | undefined;
       let hop: Hop | undefined;
       let decoder: Transform | undefined;
+      /** The Content-Encoding to decode the body with, once one arrives ('' for none). */
+      let decodeWith = '';
       let streaming = false;
       const chunks: Buffer[] = [];
       let settled = false;
@@ -163,7 +165,14 @@ export class AsyncHTTPClient {
             }
             streaming = Boolean(request.streamingCallback);
             const encoding = (hop.headers.get('content-encoding') ?? '').trim().toLowerCase();
-            if ((request.decompressResponse ?? true) && DECODERS[encoding] && request.method !== 'HEAD') {
+            // Decoded from the first byte of body on: a response without one (HEAD, 204, 304, an
+            // empty 200) is empty whatever its Content-Encoding says, as in Tornado.
+            decodeWith = (request.decompressResponse ?? true) && DECODERS[encoding] ? encoding : '';
+          },
+          onResponseData: (c, chunk) => {
+            if (!hop || (willFollow && REDIRECTS.has(hop.code) && hop.headers.has('location'))) return;
+            if (!decoder && decodeWith && chunk.length) {
+              const encoding = decodeWith;
               decoder = DECODERS[encoding]();
               decoder.on('data', deliver);
               decoder.on('error', (error: Error) => {
@@ -172,9 +181,6 @@ export class AsyncHTTPClient {
               });
               decoder.on('end', finish);
             }
-          },
-          onResponseData: (c, chunk) => {
-            if (!hop || (willFollow && REDIRECTS.has(hop.code) && hop.headers.has('location'))) return;
             if (!decoder) return deliver(chunk);
             if (!decoder.write(chunk)) {
               c.pause();

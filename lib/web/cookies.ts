@@ -17,10 +17,19 @@ export interface CookieOptions {
   partitioned?: boolean;
 }
 
-/** Parses a `Cookie` header. Values are percent-decoded where they decode cleanly. */
+/**
+ * Parses a `Cookie` header. Values are percent-decoded where they decode cleanly, and a value
+ * in double quotes is unquoted (RFC 6265 §4.1.1): browsers send a cookie back as it was set,
+ * and Tornado quotes signed values that contain `=`; `cookie` 1.x keeps the quotes.
+ */
 export function parseCookies(header: string): Record<string, string> {
   if (!header) return Object.create(null);
-  return parseCookieHeader(header) as Record<string, string>;
+  const cookies = parseCookieHeader(header) as Record<string, string>;
+  for (const name in cookies) {
+    const value = cookies[name];
+    if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) cookies[name] = value.slice(1, -1);
+  }
+  return cookies;
 }
 
 const identity = (value: string) => value;

@@ -457,12 +457,14 @@ export class RequestHandler {
   }
 
   /** Deletes a cookie (same `path`/`domain` as when it was set). */
-  clearCookie(name: string, options: Pick<CookieOptions, 'path' | 'domain'> = {}): void {
-    this.putCookie(name, formatSetCookie(name, '', { ...options, expires: new Date(0), maxAge: 0 }));
+  clearCookie(name: string, options: CookieOptions = {}): void {
+    // Every attribute setCookie takes (Tornado 6.3): a __Host-, Secure or SameSite=None cookie is
+    // only replaced by one with the same attributes. Any lifetime given is overridden.
+    this.putCookie(name, formatSetCookie(name, '', { ...options, expiresDays: undefined, expires: new Date(0), maxAge: 0 }));
   }
 
-  /** Deletes every cookie the client sent. */
-  clearAllCookies(options: Pick<CookieOptions, 'path' | 'domain'> = {}): void {
+  /** Deletes every cookie the client sent, with the attributes they were set with (as `clearCookie`). */
+  clearAllCookies(options: CookieOptions = {}): void {
     for (const name of Object.keys(this.request.cookies)) this.clearCookie(name, options);
   }
 

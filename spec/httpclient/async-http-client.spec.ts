@@ -308,3 +308,25 @@ describe('AsyncHTTPClient', () => {
     expect((await client.fetch(url('/sink'), { method: 'PUT', body: Buffer.alloc(5 * 1024 * 1024) })).text).to.equal('ok');
   });
 });
+
+describe('AsyncHTTPClient and responses without a body', () => {
+  it('returns an empty body for 204, 304, an empty 200 and HEAD, whatever their Content-Encoding says', async () => {
+    const server = http.createServer((request, response) => {
+      const status = Number(request.url!.slice(1)) || 200;
+      response.writeHead(status, { 'Content-Encoding': 'gzip', ...(status === 200 ? { 'Content-Length': '0' } : {}) });
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const client = new AsyncHTTPClient();
+    try {
+      for (const [path, method, code] of [['/204', 'GET', 204], ['/304', 'GET', 304], ['/200', 'GET', 200], ['/200', 'HEAD', 200]] as const) {
+        const response = await client.fetch(`${base}${path}`, { method, raiseError: false });
+        expect([path, method, response.code, response.body.length]).to.deep.equal([path, method, code, 0]);
+      }
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+});
