@@ -189,10 +189,11 @@ export class ResponseOutput {
       exchange.endChunked(body.length ? body : undefined);
       return;
     }
-    this.state = 'finished';
     const status = this.status;
-    if (status === 204 || status === 304 || status < 200) {
-      if (this.pending().some((chunk) => chunk.length)) throw new ResponseStateError(`Cannot send a body with status ${status}`);
+    // Refused before the state changes, so the error page that follows can still be sent.
+    if (bodiless(status) && this.pending().some((chunk) => chunk.length)) throw new ResponseStateError(`Cannot send a body with status ${status}`);
+    this.state = 'finished';
+    if (bodiless(status)) {
       this.clearRepresentationHeaders();
       this.clearHeader('content-length');
       exchange.endWithoutBody(this.statusLine(), this.fields);
@@ -362,3 +363,8 @@ class SealedOutput extends ResponseOutput {
 
 /** The shared output of upgraded handlers. */
 export const SEALED_OUTPUT: ResponseOutput = new SealedOutput();
+
+/** Statuses whose responses never carry a body (RFC 9110 §15.2, §15.3.5, §15.4.5). */
+export function bodiless(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}

@@ -9,7 +9,7 @@ import { decorateCors } from './cors';
 import type { ArgumentMap } from './form-data';
 import type { HTTPServerRequest } from './http-server-request';
 import { escapeHtml } from './html';
-import { ResponseOutput, type Compression, type HeaderValue } from './output';
+import { bodiless, ResponseOutput, type Compression, type HeaderValue } from './output';
 import type { ResolvedSettings } from './settings';
 import { createSignedValue, decodeSignedValue } from './signed-value';
 import { decodeXsrfToken, maskXsrfToken, newXsrfToken, sameXsrfSecret, type RawXsrfToken } from './xsrf';
@@ -431,10 +431,15 @@ export class RequestHandler {
     } catch {
       this.setStatus(500);
     }
-    try {
-      await this.writeError(this._out.status, { error: options.error });
-    } catch (error) {
-      appLog.error('Uncaught exception in writeError', error);
+    // A status that forbids a body gets no error page (Tornado skips write_error for them too).
+    if (!bodiless(this._out.status)) {
+      try {
+        await this.writeError(this._out.status, { error: options.error });
+      } catch (error) {
+        appLog.error('Uncaught exception in writeError', error);
+        // A page half written by writeError: start again with the plain one.
+        if (!this.finished && this._out.state === 'buffering') this._out.discardBody();
+      }
     }
     if (!this.finished) await this.finish();
   }
