@@ -16,9 +16,9 @@ import { startRedis } from '../lib/testing/redis-server';
 
 const quick = process.argv.includes('--quick');
 const root = path.resolve(__dirname, '..', '..');
-const SECONDS = quick ? 1 : 4;
+const SECONDS = quick ? 1 : 3;
 /** Each measurement is repeated, servers interleaved; ratios are medians of per-round ratios (a shared machine is noisy). */
-const ROUNDS = quick ? 3 : 5;
+const ROUNDS = quick ? 2 : 5;
 const WARMUP = quick ? 1 : 2;
 const IDLE = 10_000;
 /** raw uWS keeping an 8-field object per connection: what any per-connection JS state costs on uWS. */
