@@ -410,16 +410,17 @@ export class Application {
   /** Counts a request as in flight until its lifecycle settles. */
   private track(lifecycle: Promise<void>): void {
     this.inflight++;
-    lifecycle.then(() => this.settled(), () => this.settled());
+    lifecycle.then(this.settled, this.settled);
   }
 
-  private settled(): void {
+  /** A lifecycle settled (one function for every request, not two closures each). */
+  private readonly settled = (): void => {
     if (--this.inflight === 0 && this.idleWaiters.length) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const wake of waiters) wake();
     }
-  }
+  };
 
   private drain(timeoutSeconds: number): Promise<void> {
     if (this.inflight === 0) return Promise.resolve();
