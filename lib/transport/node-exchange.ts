@@ -35,13 +35,35 @@ function splitStatus(status: string): [number, string] {
 
 /** The exchanges of a connection that are still open: told when it closes (one listener per connection, not per request). */
 const OPEN_EXCHANGES = Symbol('typhoon.openExchanges');
-type Connection = NonNullable<IncomingMessage['socket']> & { [OPEN_EXCHANGES]?: NodeExchange[] };
+/** Requests parsed behind {@link MAX_PIPELINED} open ones, waiting for their turn to run. */
+const DEFERRED = Symbol('typhoon.deferredRequests');
+type Connection = NonNullable<IncomingMessage['socket']> & { [OPEN_EXCHANGES]?: NodeExchange[]; [DEFERRED]?: Array<() => void> };
+
+/**
+ * Requests of one connection handled at once. node parses every pipelined request it has read
+ * and hands each over at once; past this many, the rest wait (costing their parsed head only)
+ * instead of each opening files and filling buffers for answers that cannot be sent yet.
+ */
+export const MAX_PIPELINED = 8;
 
 function connectionClosed(this: Connection): void {
   const open = this[OPEN_EXCHANGES];
+  this[DEFERRED] = undefined;
   if (!open) return;
   this[OPEN_EXCHANGES] = [];
   for (const exchange of open) exchange.aborted();
+}
+
+/**
+ * True when a request of `connection` may run now; otherwise `run` is kept and called when one
+ * of the connection's open exchanges ends (never, if the connection closes first).
+ */
+export function admit(connection: IncomingMessage['socket'], run: () => void): boolean {
+  const socket = connection as Connection | null;
+  const open = socket?.[OPEN_EXCHANGES];
+  if (!open || open.length < MAX_PIPELINED) return true;
+  (socket![DEFERRED] ??= []).push(run);
+  return false;
 }
 
 /**
@@ -257,7 +279,13 @@ export class NodeExchange implements UpgradeExchange {
 
   upgrade(session: unknown, protocol: string, compress: boolean): boolean {
     const target = this.upgradeTarget;
-    if (this.state !== 'open' || !target) return false;
+    if (this.state !== 'open') return false;
+    if (!target) {
+      // A handshake node did not take for one (its parser saw no upgrade, e.g. "Connection:
+      // Upgrade\t"): there is no socket to switch; answer rather than leave it waiting.
+      this.end('400 Bad Request', ['Content-Type', 'text/plain; charset=UTF-8'], 'Malformed WebSocket handshake', true);
+      return false;
+    }
     this.settle();
     void this.remoteAddress; // kept by the WebSocket for its life
     this.abortCallback = null;
@@ -288,11 +316,14 @@ export class NodeExchange implements UpgradeExchange {
   /** The response is complete (or handed over): no abort is reported from now on. */
   private settle(): void {
     this.state = 'finished';
-    const open = (this.req.socket as Connection | null)?.[OPEN_EXCHANGES];
+    const connection = this.req.socket as Connection | null;
+    const open = connection?.[OPEN_EXCHANGES];
     if (open) {
       const at = open.lastIndexOf(this);
       if (at === open.length - 1) open.pop();
       else if (at >= 0) open.splice(at, 1);
+      const next = connection![DEFERRED]?.shift();
+      if (next) setImmediate(next);
     }
     this.wakeDrainWaiters();
   }

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer as WsServer } from 'ws';
 import { ConfigurationError } from '../errors';
 import { genLog } from '../log';
-import { NodeExchange, REFUSED, type UpgradeTarget } from './node-exchange';
+import { admit, NodeExchange, REFUSED, type UpgradeTarget } from './node-exchange';
 import { NodeSocket, Topics } from './node-socket';
 import { RouteTable } from './route-table';
 import type { RouteCallback, SocketRouteCallbacks, SocketRouteOptions, TransportOptions, TransportServer } from './types';
@@ -27,8 +27,15 @@ interface SocketRoute {
 interface PendingUpgrade {
   res: ServerResponse;
   socket: Duplex;
+  /** What the client sent after the request head (handed to the WebSocket). */
   head: Buffer;
+  /** Stops the early reading (see serveUpgrade) before the socket is handed over. */
+  stopReading?: () => void;
 }
+
+/** Bytes a client may send before the handshake is answered. */
+const MAX_EARLY_BYTES = 64 * 1024;
+
 
 /** Head size node's parser accepts at least (its own default is 16 KiB; uWS's is larger). */
 const MIN_HEAD_LIMIT = 64 * 1024;
@@ -54,13 +61,25 @@ export class NodeServer implements TransportServer {
   private readonly socketRoutes = new RouteTable<SocketRoute>();
   private fallbackCallback: RouteCallback = (exchange) => exchange.end('404 Not Found', [], '');
   private readonly topics = new Topics();
+  /** Open WebSockets, until their connection is gone (a closing one is cut by closeAll too). */
   private readonly sockets = new Set<NodeSocket>();
+  /** Sockets of upgrade requests not answered yet (a handshake in an async prepare()). */
+  private readonly pendingUpgrades = new Set<Duplex>();
   private readonly reusePort: boolean;
   private listening = false;
 
   /** @throws ConfigurationError when the TLS files cannot be read */
   constructor(options: TransportOptions = {}) {
-    const serverOptions: http.ServerOptions = { maxHeaderSize: Math.max(options.maxHeaderSize ?? 0, MIN_HEAD_LIMIT), keepAliveTimeout: (options.idleConnectionTimeout ?? 10) * 1000 };
+    const idle = (options.idleConnectionTimeout ?? 10) * 1000;
+    const serverOptions: http.ServerOptions = {
+      maxHeaderSize: Math.max(options.maxHeaderSize ?? 0, MIN_HEAD_LIMIT),
+      keepAliveTimeout: idle,
+      // A connection that does not complete a request head in this time gets 408 and is closed
+      // (node's default is a minute, checked every 30 s; uWS closes silent ones after 10 s).
+      headersTimeout: idle,
+      requestTimeout: Math.max(300_000, idle),
+      connectionsCheckingInterval: Math.min(idle, 1000),
+    };
     if (options.ssl) {
       let key: Buffer;
       let cert: Buffer;
@@ -70,13 +89,20 @@ export class NodeServer implements TransportServer {
       } catch (error) {
         throw new ConfigurationError(`ssl: cannot read the key or certificate: ${(error as Error).message}`);
       }
-      this.server = https.createServer({ ...serverOptions, key, cert, passphrase: options.ssl.passphrase }, this.listener);
+      try {
+        this.server = https.createServer({ ...serverOptions, key, cert, passphrase: options.ssl.passphrase }, this.listener);
+      } catch (error) {
+        throw new ConfigurationError(`ssl: the key and certificate cannot be used: ${(error as Error).message} (a wrong passphrase, or a key that does not match the certificate?)`);
+      }
     } else {
       this.server = http.createServer(serverOptions, this.listener);
     }
     this.protocol = options.ssl ? 'https' : 'http';
     this.reusePort = options.reusePort ?? false;
-    this.server.keepAliveTimeout = serverOptions.keepAliveTimeout!;
+    this.server.keepAliveTimeout = idle;
+    // Every header line reaches the application, so its framing checks see them all (node keeps
+    // 2,000 and drops the rest by default); the head's size still bounds them.
+    this.server.maxHeadersCount = 0;
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.serveUpgrade(req, socket, head));
     this.server.on('clientError', answerClientError);
   }
@@ -139,7 +165,8 @@ export class NodeServer implements TransportServer {
   closeAll(): void {
     this.stopListening();
     this.server.closeAllConnections();
-    for (const socket of [...this.sockets]) socket.terminate();
+    for (const socket of [...this.sockets]) socket.destroy();
+    for (const socket of [...this.pendingUpgrades]) socket.destroy();
   }
 
   /** node:http's request listener: also what `app.inject()` dispatches to, without a port. */
@@ -147,6 +174,7 @@ export class NodeServer implements TransportServer {
     // Behind a request refused for its framing: never run (node answers nothing for it; the
     // connection closes after the refusal).
     if ((req.socket as { [REFUSED]?: true } | null)?.[REFUSED]) return;
+    if (!admit(req.socket, () => this.listener(req, res))) return;
     let exchange: NodeExchange | undefined;
     try {
       exchange = new NodeExchange(req, res, this.protocol);
@@ -161,26 +189,64 @@ export class NodeServer implements TransportServer {
    * other status through a response made on the socket) is ours to write.
    */
   private serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const res = new ServerResponse(req);
-    res.shouldKeepAlive = false;
-    res.assignSocket(socket as Socket);
-    res.once('finish', () => {
-      res.detachSocket(socket as Socket);
-      socket.end();
-    });
     socket.on('error', (error) => genLog.debug(`Socket error during an upgrade request: ${error.message}`));
+    // Pipelined behind a response still being written: its turn comes when that one is done.
+    const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (current) {
+      const later = () => {
+        current.off('close', gone);
+        this.serveUpgrade(req, socket, head);
+      };
+      const gone = () => {
+        current.off('finish', later);
+        socket.destroy();
+      };
+      current.once('finish', later);
+      current.once('close', gone);
+      return;
+    }
+    let res: ServerResponse | undefined;
     let exchange: NodeExchange | undefined;
     try {
+      res = new ServerResponse(req);
+      res.shouldKeepAlive = false;
+      res.assignSocket(socket as Socket);
+      const answered = res;
+      answered.once('finish', () => {
+        answered.detachSocket(socket as Socket);
+        socket.end();
+      });
+      const pending: PendingUpgrade = { res, socket, head };
+      this.pendingUpgrades.add(socket);
+      socket.once('close', () => this.pendingUpgrades.delete(socket));
+      // node no longer reads this socket: read on, so a client that leaves (FIN) is heard,
+      // keeping what it sends for the WebSocket (bounded: nothing should come before the 101).
+      const early = (chunk: Buffer) => {
+        pending.head = Buffer.concat([pending.head, chunk]);
+        if (pending.head.length > MAX_EARLY_BYTES) socket.destroy();
+      };
+      const left = () => socket.destroy();
+      socket.on('data', early);
+      socket.once('end', left);
+      // Synchronously before ws adds its own listeners (which keep the socket flowing).
+      pending.stopReading = () => {
+        socket.off('data', early);
+        socket.off('end', left);
+      };
       exchange = new NodeExchange(req, res, this.protocol);
-      // Another Upgrade (h2c...) on a request with a body: node has stopped parsing the
-      // connection, so that body could not be read.
-      if (!this.socketRoutes.match(exchange.path) && (req.headers['content-length'] || req.headers['transfer-encoding'])) {
+      // A request with a body that asks to switch protocols (h2c...): node has stopped parsing
+      // the connection, so that body cannot be read. A WebSocket handshake has no body.
+      if (req.headers['content-length'] || req.headers['transfer-encoding']) {
         exchange.end('400 Bad Request', ['Content-Type', 'text/plain; charset=UTF-8'], 'A request with a body cannot ask for an Upgrade here', true);
         return;
       }
-      this.dispatch(exchange, { res, socket, head });
+      this.dispatch(exchange, pending);
     } catch (error) {
-      answerFailure('in a WebSocket upgrade', error, res, exchange);
+      if (res) answerFailure('in a WebSocket upgrade', error, res, exchange);
+      else {
+        genLog.error('Uncaught exception in a WebSocket upgrade', error);
+        socket.destroy();
+      }
     }
   }
 
@@ -200,17 +266,23 @@ export class NodeServer implements TransportServer {
   }
 
   /** How `exchange.upgrade()` opens a WebSocket of `route` on the socket node handed over. */
-  private upgradeTarget({ res, socket, head }: PendingUpgrade, route: SocketRoute): UpgradeTarget {
+  private upgradeTarget(pending: PendingUpgrade, route: SocketRoute): UpgradeTarget {
+    const { res, socket } = pending;
     return {
       open: (exchange, session, protocol, compress) => {
         const req = exchange.request as UpgradeRequest;
         req[CHOSEN_PROTOCOL] = protocol;
-        if (!compress) delete req.headers['sec-websocket-extensions'];
+        // An offer ws would refuse with a 400 of its own is ignored instead (RFC 6455 §9.1: the
+        // server need not accept any): the connection opens without compression.
+        if (!compress || !acceptableDeflateOffer(req.headers['sec-websocket-extensions'])) delete req.headers['sec-websocket-extensions'];
         res.detachSocket(socket as Socket);
+        pending.stopReading?.();
+        this.pendingUpgrades.delete(socket);
         let opened: NodeSocket | null = null;
-        route.wss.handleUpgrade(req, socket, head, (ws) => {
-          opened = new NodeSocket(ws, socket, exchange.remoteAddress, session, route.options, route.callbacks, this.topics, (gone) => this.sockets.delete(gone));
+        route.wss.handleUpgrade(req, socket, pending.head, (ws) => {
+          opened = new NodeSocket(ws, socket, exchange.remoteAddress, session, route.options, route.callbacks, this.topics);
           this.sockets.add(opened);
+          socket.once('close', () => this.sockets.delete(opened!));
         });
         if (!opened) return false;
         try {
@@ -235,6 +307,14 @@ function answerClientError(error: ClientError, socket: Duplex): void {
   genLog.debug(`Refused a malformed request: ${error.code} ${error.reason ?? error.message}`);
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
+    return;
+  }
+  // Behind a response still being written: let it finish, then close without a word (an answer
+  // written now would land inside that response).
+  const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (current) {
+    current.once('finish', () => socket.end());
+    current.once('close', () => socket.destroy());
     return;
   }
   const [status, reason] = clientErrorStatus(error);
@@ -273,4 +353,29 @@ function answerFailure(where: string, error: unknown, res: ServerResponse, excha
     res.writeHead(500, { 'Content-Length': '0', Connection: 'close' });
     res.end();
   }
+}
+
+/** Parameters of permessage-deflate (RFC 7692 §7.1) and the values each may take. */
+const DEFLATE_PARAMS: Record<string, RegExp> = {
+  server_no_context_takeover: /^$/,
+  client_no_context_takeover: /^$/,
+  server_max_window_bits: /^(8|9|1[0-5])$/,
+  client_max_window_bits: /^(|8|9|1[0-5])$/,
+};
+
+/** True when every offer in a `Sec-WebSocket-Extensions` value is permessage-deflate with parameters ws accepts (or there is none). */
+function acceptableDeflateOffer(value: string | undefined): boolean {
+  if (!value) return true;
+  for (const offer of value.split(',')) {
+    const [name, ...params] = offer.split(';').map((part) => part.trim());
+    if (name !== 'permessage-deflate') continue;
+    const seen = new Set<string>();
+    for (const param of params) {
+      const [key, raw = ''] = param.split('=').map((part) => part.trim());
+      const rule = DEFLATE_PARAMS[key];
+      if (!rule || seen.has(key) || !rule.test(raw.replace(/^"(.*)"$/, '$1'))) return false;
+      seen.add(key);
+    }
+  }
+  return true;
 }

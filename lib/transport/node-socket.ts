@@ -67,8 +67,8 @@ const SEND_OPTIONS = [false, true].map((binary) => [false, true].map((compress) 
  * One WebSocket on the `ws` package ({@link TransportSocket}), with uWS's semantics: `end()`
  * and `terminate()` run the route's close callback at once (the close handshake finishes in
  * the background), sends over `maxBackpressure` are dropped (and close the socket when the
- * route says so), and a connection silent for `idleTimeout` gets a ping, then is dropped if it
- * stays silent as long again.
+ * route says so), and a peer that sends nothing for half of `idleTimeout` gets a ping, then is
+ * dropped if it stays silent for the other half (what the server sends does not count).
  */
 export class NodeSocket implements TransportSocket {
   closed = false;
@@ -79,8 +79,12 @@ export class NodeSocket implements TransportSocket {
    */
   readonly deflates: boolean;
   private subscriptions: Set<string> | null = null;
-  /** A ping was sent because the connection was idle, and nothing arrived since. */
+  /** A ping was sent because the peer was silent, and nothing arrived since. */
   private idlePing = false;
+  /** Fires after half of `idleTimeout` without anything received. */
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** Tells the route a send that ws held back (compressing) went out: wakes writeMessage waiters. */
+  private readonly sent: (() => void) | undefined;
 
   constructor(
     private readonly ws: WsSocket,
@@ -90,30 +94,27 @@ export class NodeSocket implements TransportSocket {
     private readonly options: SocketRouteOptions,
     private readonly callbacks: SocketRouteCallbacks,
     private readonly topicsOfServer: Topics,
-    private readonly forget: (socket: NodeSocket) => void,
   ) {
     this.deflates = ws.extensions !== '';
+    if (this.deflates) this.sent = () => this.guard('drain', () => callbacks.drain(session));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.idlePing = false;
+      this.heard();
       const size = data.length;
       this.guard('message', () => callbacks.message(session, isBinary ? data : textDecoder.decode(data), size));
     });
     ws.on('ping', (data: Buffer) => {
-      this.idlePing = false;
+      this.heard();
       this.guard('ping', () => callbacks.ping(session, data));
     });
     ws.on('pong', (data: Buffer) => {
-      this.idlePing = false;
+      this.heard();
       this.guard('pong', () => callbacks.pong(session, data));
     });
     ws.on('close', (code: number, reason: Buffer) => this.closedWith(code, textDecoder.decode(reason)));
     // A protocol error (bad frame, bad UTF-8, too big): ws closes the connection itself.
     ws.on('error', (error) => genLog.debug(`WebSocket from ${remoteAddress} failed: ${error.message}`));
     socket.on('drain', () => this.guard('drain', () => callbacks.drain(session)));
-    if (options.idleTimeout > 0 && socket.setTimeout) {
-      socket.setTimeout((options.idleTimeout * 1000) / 2);
-      socket.on('timeout', () => this.idle());
-    }
+    if (options.idleTimeout > 0) this.idleTimer = setTimeout(() => this.idle(), (options.idleTimeout * 1000) / 2).unref();
   }
 
   send(data: string | Buffer, binary: boolean, compress: boolean): SendResult {
@@ -123,7 +124,9 @@ export class NodeSocket implements TransportSocket {
       if (this.options.closeOnBackpressureLimit) this.end(1008, 'Backpressure limit exceeded');
       return 'dropped';
     }
-    ws.send(data, SEND_OPTIONS[+binary][+compress]);
+    // With permessage-deflate ws may hold the message while it compresses another: its
+    // callback says when it went out, as the socket's 'drain' does otherwise.
+    ws.send(data, SEND_OPTIONS[+binary][+compress], this.sent);
     return ws.bufferedAmount > 0 ? 'buffered' : 'sent';
   }
 
@@ -165,6 +168,12 @@ export class NodeSocket implements TransportSocket {
     this.closedWith(1006, '');
   }
 
+  /** Drops the connection now, also one whose close handshake is still under way (server shutdown). */
+  destroy(): void {
+    this.ws.terminate();
+    this.closedWith(1006, '');
+  }
+
   ping(data: string | Buffer): void {
     if (!this.closed) this.ws.ping(data);
   }
@@ -188,11 +197,18 @@ export class NodeSocket implements TransportSocket {
     return this.closed || !this.subscriptions ? [] : [...this.subscriptions];
   }
 
+  /** Something arrived from the peer: it is alive. */
+  private heard(): void {
+    this.idlePing = false;
+    this.idleTimer?.refresh();
+  }
+
   private idle(): void {
     if (this.closed) return;
     if (!this.idlePing) {
       this.idlePing = true;
       this.ws.ping();
+      this.idleTimer!.refresh();
       return;
     }
     this.terminate();
@@ -204,7 +220,7 @@ export class NodeSocket implements TransportSocket {
     this.closed = true;
     if (this.subscriptions) for (const topic of this.subscriptions) this.topicsOfServer.remove(topic, this);
     this.subscriptions = null;
-    this.forget(this);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.guard('close', () => this.callbacks.close(this.session, code, reason));
   }
 

@@ -82,7 +82,8 @@ export class RouteTable<T> {
       const found = last ? literal.value : this.find(literal, path, end + 1, params);
       if (found !== undefined) return found;
     }
-    if (node.param) {
+    // A parameter is never empty: '/items/' is not '/items/:id' (as in uWS).
+    if (node.param && segment.length > 0) {
       params.push(segment);
       const found = last ? node.param.value : this.find(node.param, path, end + 1, params);
       if (found !== undefined) return found;

@@ -133,6 +133,10 @@ export class UwsExchange implements UpgradeExchange {
   detach(): void {
     this.inCallback = false;
     if (this.state !== 'open') {
+      // Answered inside the callback; code that runs later (an async onFinish) may still read
+      // the URL, which must not come from a dead native request.
+      void this.path;
+      void this.query;
       this.req = null;
       return;
     }

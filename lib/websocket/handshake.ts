@@ -48,15 +48,32 @@ export async function handshake(application: Application, handler: WebSocketHand
   }
 }
 
-/** `Upgrade: websocket`, `Connection: Upgrade` and version 13 (RFC 6455 §4.2.1), or a 400/426 saying what is wrong. */
+/**
+ * `Upgrade: websocket`, `Connection: Upgrade`, a key that is the base64 of 16 bytes, a
+ * subprotocol list of distinct tokens and version 13 (RFC 6455 §4.2.1), or a 400/426 saying
+ * what is wrong, before any user code runs.
+ */
 function checkHandshakeHeaders(exchange: UpgradeExchange): void {
   if (!hasToken(exchange.header('upgrade'), 'websocket')) throw new HTTPError(400, 'WebSocket handshake without "Upgrade: websocket"', { reason: 'Can "Upgrade" only to "WebSocket"' });
   if (!hasToken(exchange.header('connection'), 'upgrade')) throw new HTTPError(400, 'WebSocket handshake without "Connection: Upgrade"', { reason: '"Connection" must be "Upgrade"' });
+  if (!WEBSOCKET_KEY.test(exchange.header('sec-websocket-key').trim())) throw new HTTPError(400, 'Sec-WebSocket-Key is not the base64 of 16 bytes', { reason: 'Invalid Sec-WebSocket-Key' });
+  const offered = exchange.header('sec-websocket-protocol');
+  if (offered) {
+    const protocols = offered.split(',').map((part) => part.trim());
+    if (protocols.some((protocol) => !TOKEN.test(protocol)) || new Set(protocols).size !== protocols.length) {
+      throw new HTTPError(400, `Sec-WebSocket-Protocol ${JSON.stringify(offered)} is not a list of distinct tokens`, { reason: 'Invalid Sec-WebSocket-Protocol' });
+    }
+  }
   const version = exchange.header('sec-websocket-version');
   if (version.trim() !== '13') {
     throw new HTTPError(426, `Sec-WebSocket-Version ${JSON.stringify(version)}; this server speaks version 13`, { headers: { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' }, reason: 'Upgrade Required' });
   }
 }
+
+/** Handshake keys: the base64 of 16 bytes (RFC 6455 §4.2.1). */
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+/** An RFC 9110 token (subprotocol names, RFC 6455 §4.1). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** True when the comma-separated header `value` lists `token` (case-insensitive). */
 function hasToken(value: string, token: string): boolean {

@@ -4,7 +4,13 @@ import { Application, ConfigurationError, RequestHandler, sleep, WebSocket, WebS
 import { nodeHasReusePort } from '../../lib/transport/node-server';
 import { RouteTable } from '../../lib/transport/route-table';
 import { TestServer } from '../../lib/testing';
-import { rawExchange, statusLines } from '../helpers/raw-http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { makeCertificate } from '../helpers/certificate';
+import { openFilesOf } from '../helpers/child-server';
+import { rawExchange, statusLines, waitFor } from '../helpers/raw-http';
 
 class Version extends RequestHandler {
   get() {
@@ -91,6 +97,142 @@ describe('the Node transport', function () {
   });
 });
 
+/** A raw connection that collects what the server sends. */
+function connect(port: number): { socket: net.Socket; received: () => string; closed: Promise<void> } {
+  const socket = net.connect(port, '127.0.0.1');
+  let data = '';
+  socket.on('data', (chunk) => (data += chunk.toString('latin1')));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  return { socket, received: () => data, closed };
+}
+
+const HANDSHAKE = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+
+let prepareStarted = 0;
+let connectionClosed = 0;
+
+@WebSocket('/slow-prepare')
+class SlowPrepare extends WebSocketHandler {
+  override async prepare() {
+    prepareStarted++;
+    await sleep(0.5);
+  }
+  override onConnectionClose() {
+    connectionClosed++;
+  }
+}
+
+@WebSocket('/echo')
+class Echo extends WebSocketHandler {
+  override onMessage(message: string | Buffer) {
+    return this.writeMessage(message);
+  }
+}
+
+class Posted extends RequestHandler {
+  post() {
+    this.write(`posted ${this.request.body.length}`);
+  }
+}
+
+describe('the Node transport under hostile clients', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let server: TestServer;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'typhoon-node-hostile-'));
+    writeFileSync(path.join(dir, 'big.bin'), Buffer.alloc(3 * 1024 * 1024, 7));
+    server = await TestServer.start(new Application({
+      transport: 'node', staticPath: dir, idleConnectionTimeout: 2,
+      handlers: [['/version', Version], ['/wait/:ms', Wait], ['/things/:id', Version], ['/post', Posted], SlowPrepare, Echo],
+    }));
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers a WebSocket handshake pipelined behind a request in order, and lives on', async () => {
+    const client = connect(server.port);
+    client.socket.write(`GET /wait/100 HTTP/1.1\r\nHost: x\r\n\r\nGET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n${HANDSHAKE}\r\n`);
+    await waitFor(() => client.received().includes('101 Switching Protocols'), 10_000, 'the 101');
+    expect(statusLines(client.received())).to.deep.equal(['HTTP/1.1 200 OK', 'HTTP/1.1 101 Switching Protocols']);
+    expect(client.received().indexOf('waited 100')).to.be.lessThan(client.received().indexOf('101 Switching'));
+    client.socket.destroy();
+    expect((await server.fetch('/version')).status).to.equal(200);
+  });
+
+  it('answers a handshake node did not take for an upgrade ("Connection: Upgrade<TAB>") instead of hanging', async () => {
+    const { data, closedByServer } = await rawExchange(server.port, `GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\t\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`, 3000);
+    expect(statusLines(data)).to.have.length(1);
+    expect(closedByServer).to.equal(true);
+  });
+
+  it('lets the response ahead of a malformed pipelined request finish whole, then closes', async () => {
+    const client = connect(server.port);
+    client.socket.write('GET /wait/200 HTTP/1.1\r\nHost: x\r\n\r\nPOST /post HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab');
+    await client.closed;
+    expect(statusLines(client.received())).to.deep.equal(['HTTP/1.1 200 OK']);
+    expect(client.received()).to.match(/waited 200$/);
+  });
+
+  it('runs at most a few pipelined requests of one connection at once, however many it sends', async () => {
+    const client = connect(server.port);
+    client.socket.pause(); // reads nothing
+    const requests = 'GET /wait/300 HTTP/1.1\r\nHost: x\r\n\r\n' + 'GET /static/big.bin HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(100);
+    client.socket.write(requests);
+    await sleep(0.8);
+    const open = openFilesOf(process.pid).filter((file) => file.endsWith('big.bin')).length;
+    expect(open).to.be.lessThan(10);
+    client.socket.destroy();
+    await waitFor(() => openFilesOf(process.pid).filter((file) => file.endsWith('big.bin')).length === 0, 10_000, 'the files to close');
+  });
+
+  it('gives a parameter no empty segment, as uWS: /things/ is 404', async () => {
+    expect((await server.fetch('/things/')).status).to.equal(404);
+    expect((await server.fetch('/things/7')).status).to.equal(200);
+  });
+
+  it('sees every header line, however many, so the body behind 2,000 of them is read', async () => {
+    const filler = Array.from({ length: 2100 }, (_, i) => `X-F${i}: 1\r\n`).join('');
+    const { data } = await rawExchange(server.port, `POST /post HTTP/1.1\r\nHost: x\r\n${filler}Content-Length: 5\r\n\r\nhello`, 1000);
+    expect(data).to.match(/posted 5$/);
+  });
+
+  it('closes a connection that does not complete a request head within idleConnectionTimeout', async () => {
+    const client = connect(server.port);
+    client.socket.write('GET /version HTTP/1.1\r\nHost: x\r\n');
+    const started = Date.now();
+    await client.closed;
+    expect((Date.now() - started) / 1000).to.be.lessThan(15);
+  });
+
+  it('tells a handler in an async prepare() that its client went away (FIN)', async () => {
+    prepareStarted = 0;
+    connectionClosed = 0;
+    const client = connect(server.port);
+    client.socket.write(`GET /slow-prepare HTTP/1.1\r\nHost: 127.0.0.1\r\n${HANDSHAKE}\r\n`);
+    await waitFor(() => prepareStarted === 1, 5000, 'prepare() to start');
+    client.socket.end();
+    await waitFor(() => connectionClosed === 1, 5000, 'onConnectionClose');
+  });
+
+  it('refuses TLS files it cannot use with a ConfigurationError', async () => {
+    const { keyFile, certFile, folder } = makeCertificate('right');
+    try {
+      const app = new Application({ transport: 'node', ssl: { keyFile, certFile, passphrase: 'wrong' }, handlers: [['/version', Version]] });
+      let error: unknown;
+      await app.listen(0, '127.0.0.1').catch((e) => (error = e));
+      expect(error).to.be.instanceOf(ConfigurationError);
+      expect((error as Error).message).to.contain('passphrase');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('RouteTable (uWS pattern matching without uWS)', () => {
   const table = new RouteTable<string>();
   for (const [pattern, name] of [
@@ -109,6 +251,7 @@ describe('RouteTable (uWS pattern matching without uWS)', () => {
     expect(table.match('/files/')).to.deep.equal({ value: 'files', params: [] });
     expect(table.match('/items/42/other')).to.deep.equal({ value: 'anything', params: [] });
     expect(table.match('/files')).to.deep.equal({ value: 'anything', params: [] });
+    expect(table.match('/items/')).to.deep.equal({ value: 'anything', params: [] });
     expect(table.size).to.equal(8);
   });
 

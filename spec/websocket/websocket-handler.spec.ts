@@ -490,14 +490,24 @@ describe('WebSocket RegExp routes sharing one native registration', () => {
 describe('WebSocket idleTimeout', function () {
   this.timeout(30_000);
 
-  it('closes a connection that stays silent (no pongs either) past idleTimeout', async () => {
+  it('closes a connection that stays silent (no pongs either) past idleTimeout, however much the server sends it', async () => {
     @WebSocket('/idle', { idleTimeout: 8 })
-    class IdleSocket extends WebSocketHandler {}
+    class IdleSocket extends WebSocketHandler {
+      private ticker: NodeJS.Timeout | undefined;
+      override open() {
+        this.ticker = setInterval(() => void this.writeMessage('tick'), 500);
+      }
+      override onClose() {
+        clearInterval(this.ticker);
+      }
+    }
     const server = await TestServer.start(new Application({ handlers: [IdleSocket] }));
     try {
       const silent = await server.websocket('/idle', { autoPong: false });
       const started = Date.now();
-      expect(await silent.readMessage()).to.equal(null);
+      let ticks = 0;
+      while ((await silent.readMessage()) !== null) ticks++;
+      expect(ticks).to.be.greaterThan(4);
       const seconds = (Date.now() - started) / 1000;
       expect(seconds).to.be.greaterThan(4);
       expect(silent.closeCode).to.not.equal(null);
@@ -576,5 +586,67 @@ describe('WebSocket routes, however they are registered', () => {
     const { Route } = require('../../lib') as typeof import('../../lib');
     Route('/routed-socket')(RoutedSocket);
     expect(() => new Application({ handlers: [RoutedSocket] })).to.throw(ConfigurationError, /RoutedSocket is routed with @Route\('\/routed-socket'\) but is a WebSocketHandler: use @WebSocket/);
+  });
+});
+
+describe('WebSocket handshakes and shutdown, on every transport', function () {
+  this.timeout(20_000);
+
+  it('refuses a key that is not the base64 of 16 bytes, or a malformed subprotocol list, before prepare() runs', async () => {
+    let prepared = 0;
+    @WebSocket('/checked')
+    class Checked extends WebSocketHandler {
+      override prepare() {
+        prepared++;
+      }
+    }
+    const server = await TestServer.start(new Application({ handlers: [Checked] }));
+    try {
+      const handshake = (key: string, extra = '') => rawRequest(server.port, `GET /checked HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`, 500);
+      expect(statusLines(await handshake('!!!!!!!!!!!!!!!!!!!!!!!!'))).to.deep.equal(['HTTP/1.1 400 Invalid Sec-WebSocket-Key']);
+      expect(statusLines(await handshake('dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol: a b\r\n'))).to.deep.equal(['HTTP/1.1 400 Invalid Sec-WebSocket-Protocol']);
+      expect(statusLines(await handshake('dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol: chat, chat\r\n'))).to.deep.equal(['HTTP/1.1 400 Invalid Sec-WebSocket-Protocol']);
+      expect(prepared).to.equal(0);
+      expect(statusLines(await handshake('dGhlIHNhbXBsZSBub25jZQ=='))).to.deep.equal(['HTTP/1.1 101 Switching Protocols']);
+      expect(prepared).to.equal(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('resolves writeMessage() of a large message on a compressed connection', async () => {
+    @WebSocket('/deflate', { compression: true })
+    class Deflating extends WebSocketHandler {
+      override async onMessage() {
+        await this.writeMessage('x'.repeat(200_000));
+        await this.writeMessage('written');
+      }
+    }
+    const server = await TestServer.start(new Application({ handlers: [Deflating] }));
+    try {
+      const socket = await server.websocket('/deflate', { compression: true });
+      await socket.writeMessage('go');
+      expect(((await socket.readMessage()) as string).length).to.equal(200_000);
+      expect(await socket.readMessage()).to.equal('written');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('cuts, at close(), a connection whose client never answers the close frame', async () => {
+    @WebSocket('/mute')
+    class Mute extends WebSocketHandler {}
+    const app = new Application({ handlers: [Mute] });
+    const listening = await app.listen(0, '127.0.0.1');
+    const net = await import('node:net');
+    const socket = net.connect(listening.port, '127.0.0.1');
+    socket.write('GET /mute HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    await waitFor(() => received.includes('101 Switching Protocols'), 5000, 'the 101');
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    await app.close({ timeout: 1 });
+    // The client never sends its close frame; the server must not wait for it (ws would for 30 s).
+    await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the connection outlived close() by 5 s')), 5000))]);
   });
 });
