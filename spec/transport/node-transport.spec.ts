@@ -166,8 +166,10 @@ describe('the Node transport under hostile clients', function () {
 
   it('answers a handshake node did not take for an upgrade ("Connection: Upgrade<TAB>") instead of hanging', async () => {
     const { data, closedByServer } = await rawExchange(server.port, `GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\t\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`, 3000);
-    expect(statusLines(data)).to.have.length(1);
-    expect(closedByServer).to.equal(true);
+    // Node 20's parser does not take it for an upgrade (400 and close); newer ones do (101).
+    const [status] = statusLines(data);
+    expect(status).to.match(/^HTTP\/1\.1 (101|400) /);
+    if (!status.includes(' 101 ')) expect(closedByServer).to.equal(true);
   });
 
   it('lets the response ahead of a malformed pipelined request finish whole, then closes', async () => {
