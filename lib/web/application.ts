@@ -53,13 +53,21 @@ export interface InjectOptions {
   headers?: Record<string, string | string[]>;
   /** Strings and Buffers as they are; other objects as JSON (with `Content-Type: application/json` unless given). */
   body?: TestBody;
-  /** The client address handlers see as `request.remoteIp` (default `127.0.0.1`). */
+  /**
+   * The client address handlers see as `request.remoteIp`.
+   *
+   * @defaultValue `127.0.0.1`
+   */
   remoteAddress?: string;
 }
 
 /** Options of {@link Application.close}. */
 export interface CloseOptions {
-  /** Seconds to wait for in-flight requests before closing connections anyway (default 10). */
+  /**
+   * Seconds to wait for in-flight requests before closing connections anyway.
+   *
+   * @defaultValue 10
+   */
   timeout?: number;
 }
 
@@ -130,8 +138,14 @@ export class Application {
   }
 
   /**
-   * Starts serving on `host:port` (port 0: a free port, see `server.port`).
-   * Defaults: port 8888, every interface, one thread (see `workers`).
+   * Starts serving on `host:port`, as Tornado's `Application.listen`.
+   *
+   * @param port TCP port; 0 picks a free one (see `server.port`). @defaultValue 8888
+   * @param host address to bind. @defaultValue `'0.0.0.0'` (every IPv4 interface)
+   * @param options `workers`: threads sharing the port. @defaultValue one thread
+   * @returns the running server: bound port, host, the transport serving, `close()`
+   * @throws ConfigurationError when already listening, when the address is in use or not
+   * available, when transport `'uws'` cannot load, or when workers cannot share the port here
    */
   async listen(port = 8888, host = '0.0.0.0', options: ListenOptions = {}): Promise<HTTPServer> {
     if (this.server || this.pool) throw new ConfigurationError('This application is already listening; create another Application for another port');
@@ -222,9 +236,10 @@ export class Application {
   }
 
   /**
-   * Graceful shutdown: stop accepting, let in-flight requests finish (up to `timeout`
-   * seconds), close WebSockets with 1001, then every connection; disconnect from Redis. In
-   * worker mode, every worker does so.
+   * Graceful shutdown: stop accepting, let in-flight requests finish (up to `timeout` seconds,
+   * default 10), close WebSockets with 1001 "Server shutting down", then every connection;
+   * disconnect from Redis. In worker mode, every worker does so. Safe to call twice (the same
+   * promise). Tornado has no single equivalent (`server.stop()` plus closing sockets by hand).
    */
   close(options: CloseOptions = {}): Promise<void> {
     const timeout = options.timeout ?? 10;
@@ -280,9 +295,12 @@ export class Application {
   }
 
   /**
-   * Sends a message to every WebSocket subscribed to `topic` in this application: natively
-   * in this thread, and through the other workers and (with `pubsub`) Redis to every process.
-   * Objects are sent as JSON. False when the application is not listening.
+   * Sends a message to every WebSocket subscribed to `topic` in this application, the sender
+   * included (a handler's own `publish` skips it): in this thread, through the other workers,
+   * and with `pubsub` through Redis to every process. Objects are sent as JSON text.
+   *
+   * @returns false when the application is not listening (nothing was sent)
+   * @throws TypeError for a value with no JSON text (`undefined`, a function, a circular object)
    */
   publish(topic: string, message: string | Buffer | object, binary = false): boolean {
     if (!this.pubsub) return false;
@@ -300,12 +318,21 @@ export class Application {
     return (this.client ??= new AsyncHTTPClient());
   }
 
-  /** Path of a named route filled with `args` (Tornado's `reverse_url`). */
+  /**
+   * Path of a named route filled with `args` (Tornado's `reverse_url`), percent-encoded.
+   *
+   * @throws ConfigurationError for an unknown name, or the wrong number of arguments
+   */
   reverseUrl(name: string, ...args: Array<string | number>): string {
     return this.router.reverse(name, args);
   }
 
-  /** URL of a file under `staticPath`, versioned with its content hash unless told not to. */
+  /**
+   * URL of a file under `staticPath` (`/static/app.css?v=<hash>`), versioned with its content
+   * hash unless `includeVersion` is false (Tornado's `static_url`).
+   *
+   * @throws ConfigurationError without the `staticPath` setting
+   */
   staticUrl(path: string, includeVersion = true): string {
     if (!this.settings.staticPath) throw new ConfigurationError('staticUrl() needs the "staticPath" application setting');
     return this.staticFileCache(this.settings.staticPath).url(path, this.settings.staticUrlPrefix, includeVersion);

@@ -25,9 +25,17 @@ export interface ApplicationSettings {
    * run yourself, not to test runners.
    */
   autoreload?: boolean;
-  /** Send the error stack to the client on 500 pages (default: `debug`). */
+  /**
+   * Send the error stack to the client on 500 pages.
+   *
+   * @defaultValue `debug`
+   */
   serveTraceback?: boolean;
-  /** Gzip text responses of 1 KiB or more when the client accepts it (default false). */
+  /**
+   * Gzip text responses of 1 KiB or more when the client accepts it.
+   *
+   * @defaultValue false
+   */
   compressResponse?: boolean;
   /** Key for signed cookies and XSRF: a string, or `{ version: key }` with `keyVersion`. */
   cookieSecret?: CookieSecret;
@@ -35,37 +43,77 @@ export interface ApplicationSettings {
   keyVersion?: string | number;
   /** Where `@authenticated` sends users without a session. */
   loginUrl?: string;
-  /** Check XSRF tokens on POST/PUT/PATCH/DELETE (default false). */
+  /**
+   * Check XSRF tokens on POST/PUT/PATCH/DELETE.
+   *
+   * @defaultValue false
+   */
   xsrfCookies?: boolean;
-  /** Name of the XSRF cookie (default `_xsrf`). */
+  /**
+   * Name of the XSRF cookie.
+   *
+   * @defaultValue `_xsrf`
+   */
   xsrfCookieName?: string;
   /** Attributes of the XSRF cookie. */
   xsrfCookieOptions?: CookieOptions;
   /** Folder served under `staticUrlPrefix`. */
   staticPath?: string;
-  /** URL prefix of static files (default `/static/`). */
+  /**
+   * URL prefix of static files.
+   *
+   * @defaultValue `/static/`
+   */
   staticUrlPrefix?: string;
-  /** Handler class for static files (default `StaticFileHandler`). */
+  /**
+   * Handler class for static files.
+   *
+   * @defaultValue `StaticFileHandler`
+   */
   staticHandlerClass?: Constructor;
   /** Extra init args of the static handler, e.g. `{ defaultFilename: 'index.html' }`. */
   staticHandlerArgs?: Record<string, unknown>;
   /** Folder of Handlebars templates. */
   templatePath?: string;
-  /** Escape `{{ }}` output in templates (default true). */
+  /**
+   * Escape `{{ }}` output in templates.
+   *
+   * @defaultValue true
+   */
   autoescape?: boolean;
   /** Extra template helpers, available in every template. */
   uiMethods?: Record<string, (...args: never[]) => unknown>;
-  /** Handler for paths no route matches (default: a 404 page). */
+  /**
+   * Handler for paths no route matches.
+   *
+   * @defaultValue a 404 page
+   */
   defaultHandlerClass?: Constructor;
   /** Init args of `defaultHandlerClass`. */
   defaultHandlerArgs?: Record<string, unknown>;
-  /** Seconds between server pings on every WebSocket (default: none). */
+  /**
+   * Seconds between server pings on every WebSocket.
+   *
+   * @defaultValue none
+   */
   websocketPingInterval?: number;
-  /** Seconds without a pong before a WebSocket is closed (default: 3 pings). */
+  /**
+   * Seconds without a pong before a WebSocket is closed.
+   *
+   * @defaultValue 3 pings
+   */
   websocketPingTimeout?: number;
-  /** Largest WebSocket message accepted, in bytes (default 10 MiB). */
+  /**
+   * Largest WebSocket message accepted, in bytes.
+   *
+   * @defaultValue 10 MiB
+   */
   websocketMaxMessageSize?: number;
-  /** Largest request body accepted, in bytes (default 10 MiB). */
+  /**
+   * Largest request body accepted, in bytes.
+   *
+   * @defaultValue 10 MiB
+   */
   maxBodySize?: number;
   /**
    * Largest request head (request line and headers), in bytes; larger → 431. Unset: uWS's own

@@ -13,13 +13,25 @@ export interface WebSocketOptions {
   compression?: boolean | 'shared' | 'dedicated';
   /** Seconds without traffic before uWS closes the connection: 0 (never) or 8..960. Default 120. */
   idleTimeout?: number;
-  /** Bytes a socket may have waiting to be sent (default 1 MiB). */
+  /**
+   * Bytes a socket may have waiting to be sent.
+   *
+   * @defaultValue 1 MiB
+   */
   maxBackpressure?: number;
   /** Over `maxBackpressure`: `'close'` the client (default) or `'drop'` the message. */
   backpressure?: 'close' | 'drop';
-  /** Seconds between server pings (default `websocketPingInterval`; none when unset). */
+  /**
+   * Seconds between server pings.
+   *
+   * @defaultValue `websocketPingInterval`; none when unset
+   */
   pingInterval?: number;
-  /** Seconds without a pong before closing with 1000 "ping timed out" (default `websocketPingTimeout`, else max(3 pings, 30 s)). */
+  /**
+   * Seconds without a pong before closing with 1000 "ping timed out".
+   *
+   * @defaultValue `websocketPingTimeout`, else max(3 pings, 30 s)
+   */
   pingTimeout?: number;
   /** Messages received while `open()` or `onMessage` is still busy that may wait (default 1024); more closes with 1008. */
   maxQueuedMessages?: number;
