@@ -256,14 +256,22 @@ export class RequestHandler {
     return value === undefined ? defaultValue : value;
   }
 
-  /** A cookie set with `setSignedCookie`, verified; null when missing, forged or too old. */
+  /**
+   * A cookie set with `setSignedCookie`, verified (Tornado's `get_signed_cookie`); null when
+   * missing, forged or older than `maxAgeDays`. @defaultValue maxAgeDays 31
+   */
   getSignedCookie(name: string, options: { maxAgeDays?: number; value?: string } = {}): string | null {
     return decodeSignedValue(this.cookieSecret(), name, options.value ?? this.getCookie(name), { maxAgeDays: options.maxAgeDays });
   }
 
   // ---- Output -----------------------------------------------------------------------------
 
-  /** Sets the status (and optionally a custom reason phrase). */
+  /**
+   * Sets the status, and optionally a reason phrase (Tornado's `set_status`).
+   *
+   * @param code 100-599 (RFC 9110 §15)
+   * @throws UnsafeValueError for a code out of range or a reason with control characters
+   */
   setStatus(code: number, reason?: string): void {
     this._out.setStatus(code, reason);
   }
@@ -272,7 +280,13 @@ export class RequestHandler {
     return this._out.status;
   }
 
-  /** Sets a response header, replacing earlier values. CR/LF in the value: UnsafeValueError. */
+  /**
+   * Sets a response header, replacing earlier values (Tornado's `set_header`). Numbers and Dates
+   * are formatted (Dates as HTTP dates, RFC 9110 §5.6.7).
+   *
+   * @throws UnsafeValueError for a name that is not a token or a value with CR, LF or other controls
+   * @throws ResponseStateError once the headers were sent (after `flush()`)
+   */
   setHeader(name: string, value: HeaderValue): void {
     this._out.setHeader(name, value);
   }
@@ -384,7 +398,12 @@ export class RequestHandler {
     return header ? etagMatches(header, etag) : false;
   }
 
-  /** Redirects: 302 (301 when `permanent`), or the given 3xx `status`. */
+  /**
+   * Redirects (Tornado's `redirect`): 302, 301 when `permanent`, or the given 3xx `status`
+   * (RFC 9110 §15.4). Controls, spaces and non-ASCII in `url` are percent-encoded.
+   *
+   * @throws ResponseStateError after the headers were sent, or for a status that is not 3xx
+   */
   redirect(url: string, permanent = false, status?: number): Promise<void> {
     if (this._out.state !== 'buffering') throw new ResponseStateError('Cannot redirect after headers have been written');
     const code = status ?? (permanent ? 301 : 302);
@@ -408,7 +427,12 @@ export class RequestHandler {
     this.setDefaultHeaders();
   }
 
-  /** Answers with an error page (via `writeError`). */
+  /**
+   * Answers with an error page (Tornado's `send_error`): clears what was written, sets the status
+   * (500 by default) and calls `writeError`; a status that forbids a body (1xx, 204, 304) gets
+   * none. After `flush()` the headers are out: the response is ended as it stands, and the
+   * failure is logged.
+   */
   async sendError(status = 500, options: SendErrorOptions = {}): Promise<void> {
     if (this._out.state !== 'buffering') {
       genLog.error(`Cannot send error response after headers written (${this.request.method} ${this.request.uri})`);
@@ -456,7 +480,12 @@ export class RequestHandler {
 
   // ---- Cookies ----------------------------------------------------------------------------
 
-  /** Sets a cookie (value percent-encoded; `path` defaults to `/`). */
+  /**
+   * Sets a cookie (Tornado's `set_cookie`): the value percent-encoded; `path` defaults to `/`;
+   * `expiresDays` (days) or `expires`/`maxAge` (seconds) for its lifetime.
+   *
+   * @throws UnsafeValueError for a name or attribute a browser would refuse (RFC 6265 §4.1)
+   */
   setCookie(name: string, value: string, options: CookieOptions = {}): void {
     this.putCookie(name, formatSetCookie(name, value, options));
   }
@@ -473,7 +502,12 @@ export class RequestHandler {
     for (const name of Object.keys(this.request.cookies)) this.clearCookie(name, options);
   }
 
-  /** Sets a signed, timestamped cookie (needs `cookieSecret`); default lifetime 30 days. */
+  /**
+   * Sets a signed, timestamped cookie (Tornado's `set_signed_cookie`), read back with
+   * `getSignedCookie`. @defaultValue lifetime 30 days
+   *
+   * @throws ConfigurationError without the `cookieSecret` setting
+   */
   setSignedCookie(name: string, value: string, options: CookieOptions = {}): void {
     const signed = createSignedValue(this.cookieSecret(), name, value, { keyVersion: this.settings.keyVersion });
     this.putCookie(name, formatSetCookie(name, signed, { expiresDays: 30, ...options }, true));
@@ -510,7 +544,12 @@ export class RequestHandler {
     return `<input type="hidden" name="_xsrf" value="${escapeHtml(this.xsrfToken)}"/>`;
   }
 
-  /** Checks the request's XSRF token against the cookie; HTTPError 403 when it does not match. */
+  /**
+   * Checks the request's XSRF token (`_xsrf` argument, or `X-XSRFToken`/`X-CSRFToken` header)
+   * against the cookie (Tornado's `check_xsrf_cookie`).
+   *
+   * @throws HTTPError 403 when it is missing or does not match
+   */
   checkXsrfCookie(): void {
     const sent = this.getArgument('_xsrf', null) ?? this.request.headers.get('x-xsrftoken') ?? this.request.headers.get('x-csrftoken');
     if (!sent) throw new HTTPError(403, "'_xsrf' argument missing from POST");
@@ -537,7 +576,13 @@ export class RequestHandler {
     return options.includeHost ? `${this.request.protocol}://${this.request.host}${url}` : url;
   }
 
-  /** Renders a template of `templatePath` and finishes the response with it. */
+  /**
+   * Renders a template of `templatePath` with `context` and finishes the response with it
+   * (Tornado's `render`, asynchronous here: await it).
+   *
+   * @throws TemplateError for a missing template or one that does not compile
+   * @throws ConfigurationError without the `templatePath` setting
+   */
   async render(template: string, context: Record<string, unknown> = {}): Promise<void> {
     const html = await this.renderString(template, context);
     await this.finish(html);

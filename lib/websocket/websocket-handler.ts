@@ -120,8 +120,11 @@ export class WebSocketHandler extends RequestHandler {
    * going over the backpressure limit, so `await`ing it paces a producer to its client;
    * rejects with WebSocketClosedError once closed (a rejection nobody awaits is ignored, so
    * fire-and-forget broadcasts are safe). Over `maxBackpressure` the client is
-   * closed (`backpressure: 'close'`) or the message dropped (`'drop'`). A value with no JSON
-   * text (`undefined`, a function, a circular object) throws a TypeError at once.
+   * closed (`backpressure: 'close'`) or the message dropped (`'drop'`). Tornado's `write_message`.
+   *
+   * @param binary true: a binary frame; false: a text frame, also for a Buffer. @defaultValue false
+   * @throws TypeError at once for a value with no JSON text (`undefined`, a function, a circular object)
+   * @throws WebSocketClosedError (as a rejection) once the connection is closed
    */
   writeMessage(message: string | Buffer | object, binary = false): Promise<void> {
     return quietly(this.send(message, binary));
@@ -148,7 +151,13 @@ export class WebSocketHandler extends RequestHandler {
     return new Promise((resolve, reject) => (this._drainWaiters ??= []).push({ resolve, reject }));
   }
 
-  /** Starts the close handshake (code 1000 by default). The reason is at most 123 bytes. */
+  /**
+   * Starts the close handshake (RFC 6455 §7): `onClose` runs at once. Tornado's `close`.
+   *
+   * @param code 1000, 1001, 1002, 1003, 1007-1014 or 3000-4999 (RFC 6455 §7.4). @defaultValue 1000
+   * @param reason at most 123 bytes of UTF-8
+   * @throws UnsafeValueError for another code or a longer reason
+   */
   close(code = 1000, reason = ''): void {
     if (!SENDABLE_CODES.has(code) && !(code >= 3000 && code <= 4999)) {
       throw new UnsafeValueError(`Invalid WebSocket close code ${code}: use 1000, 1001, 1008, 1011... or 3000-4999`);
@@ -158,7 +167,12 @@ export class WebSocketHandler extends RequestHandler {
     this._socket.end(code, wellFormed(reason));
   }
 
-  /** Sends a ping (at most 125 bytes of data). */
+  /**
+   * Sends a ping (Tornado's `ping`); the answer arrives in `onPong`.
+   *
+   * @throws UnsafeValueError for more than 125 bytes of data
+   * @throws WebSocketClosedError when the connection is closed
+   */
   ping(data: string | Buffer = ''): void {
     if (Buffer.byteLength(data) > 125) throw new UnsafeValueError('WebSocket ping data is limited to 125 bytes');
     if (this._state === 'closed' || !this._socket) throw new WebSocketClosedError();
