@@ -98,9 +98,13 @@ export class NodeSocket implements TransportSocket {
     this.deflates = ws.extensions !== '';
     if (this.deflates) this.sent = () => this.guard('drain', () => callbacks.drain(session));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.heard();
-      const size = data.length;
-      this.guard('message', () => callbacks.message(session, isBinary ? data : textDecoder.decode(data), size));
+      if (this.idleTimer) this.heard();
+      // ws validated the UTF-8 and gives each message a buffer of its own: nothing to copy.
+      try {
+        callbacks.message(session, isBinary ? data : textDecoder.decode(data), data.length);
+      } catch (error) {
+        genLog.error('Uncaught exception in the WebSocket message callback', error);
+      }
     });
     ws.on('ping', (data: Buffer) => {
       this.heard();
@@ -120,7 +124,9 @@ export class NodeSocket implements TransportSocket {
   send(data: string | Buffer, binary: boolean, compress: boolean): SendResult {
     if (this.closed) return 'dropped';
     const ws = this.ws;
-    if (ws.bufferedAmount > this.options.maxBackpressure) {
+    // Nothing waiting (the usual case) is told by the socket alone; ws's count adds what its
+    // sender holds back while compressing.
+    if ((this.deflates || this.socket.writableLength !== 0) && ws.bufferedAmount > this.options.maxBackpressure) {
       if (this.options.closeOnBackpressureLimit) this.end(1008, 'Backpressure limit exceeded');
       return 'dropped';
     }

@@ -9,6 +9,7 @@ import { TemplateEngine } from '../template/template-engine';
 import { testRequestPayload, testResponse, type TestBody, type TestResponse } from './test-response';
 import { BodyReader } from './body-reader';
 import { serveUnderWatch, shouldAutoreload } from './autoreload';
+import { acceptsGzip } from './negotiation';
 import { ErrorHandler } from './error-handler';
 import { execute, handleException, type RouteMatch } from './execute';
 import type { HandlerRoute } from './handler-route';
@@ -352,7 +353,7 @@ export class Application {
     if (this.settings.logFunction || isLogEnabled('info', 'access')) exchange.keepRemoteAddress();
     const handler = this.makeHandler(match.route.create, request, exchange);
     if (!handler) return;
-    if (this.settings.compressResponse) handler._compression = /\bgzip\b/.test(exchange.header('accept-encoding')) ? 'gzip' : 'identity';
+    if (this.settings.compressResponse) handler._compression = acceptsGzip(exchange.header('accept-encoding')) ? 'gzip' : 'identity';
     exchange.onAbort(handler);
     const length = exchange.header('content-length');
     const encoding = exchange.header('transfer-encoding');

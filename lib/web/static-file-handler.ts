@@ -2,6 +2,7 @@ import { open as openFile, type FileHandle } from 'node:fs/promises';
 import parseRange from 'range-parser';
 import { HTTPError } from '../errors';
 import type { PullSource } from '../transport/types';
+import { preferredEncoding } from './negotiation';
 import { RequestHandler } from './request-handler';
 import type { StaticEntry, StaticVariant } from './static-files';
 
@@ -107,8 +108,11 @@ export class StaticFileHandler extends RequestHandler {
 
   private acceptedVariant(entry: StaticEntry): StaticVariant | undefined {
     if (entry.variants.length === 0) return undefined;
-    const accepted = this.request.headers.get('accept-encoding') ?? '';
-    return entry.variants.find((variant) => new RegExp(`\\b${variant.encoding}\\b`).test(accepted));
+    const accepted = this.request.headers.get('accept-encoding');
+    if (!accepted) return undefined;
+    // The client's ranking among the precompressed siblings and the file itself.
+    const chosen = preferredEncoding(accepted, [...entry.variants.map((variant) => variant.encoding), 'identity']);
+    return entry.variants.find((variant) => variant.encoding === chosen);
   }
 
   /** Sends bytes `start..end` (inclusive): from memory when cached, else streamed from disk. */

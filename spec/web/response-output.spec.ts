@@ -326,6 +326,15 @@ describe('response output', () => {
       expect(gunzipSync(response.body).toString()).to.equal('x'.repeat(5000));
     });
 
+    it('honours q-values: gzip;q=0 is not gzipped, identity;q=0 with gzip is', async () => {
+      const refused = await gz.fetch('/text?size=5000', { headers: { 'Accept-Encoding': 'gzip;q=0, br' } });
+      expect(refused.headers.has('content-encoding')).to.equal(false);
+      const preferred = await gz.fetch('/text?size=5000', { headers: { 'Accept-Encoding': 'identity;q=0, gzip;q=0.1' } });
+      expect(preferred.headers.get('content-encoding')).to.equal('gzip');
+      const substring = await gz.fetch('/text?size=5000', { headers: { 'Accept-Encoding': 'x-gzip-not' } });
+      expect(substring.headers.has('content-encoding')).to.equal(false);
+    });
+
     it('leaves small bodies, binary types and clients without gzip alone', async () => {
       const small = await gz.fetch('/text?size=100', { headers: { 'Accept-Encoding': 'gzip' } });
       expect(small.headers.has('content-encoding')).to.equal(false);

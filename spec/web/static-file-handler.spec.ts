@@ -218,6 +218,16 @@ describe('StaticFileHandler', () => {
     expect([ranged.status, ranged.text, ranged.headers.has('content-encoding')]).to.deep.equal([206, 'console', false]);
   });
 
+  it('picks the precompressed sibling by the q-values of Accept-Encoding, q=0 meaning not acceptable', async () => {
+    const encoding = async (accept: string) => (await server.fetch('/static/app.js', { headers: { 'Accept-Encoding': accept } })).headers.get('content-encoding') ?? 'identity';
+    expect(await encoding('gzip;q=0.5, br;q=0.4')).to.equal('gzip');
+    expect(await encoding('br;q=0, gzip')).to.equal('gzip');
+    expect(await encoding('br;q=0, gzip;q=0')).to.equal('identity');
+    expect(await encoding('gzip;q=0, *')).to.equal('br');
+    expect(await encoding('xbr, gzipped')).to.equal('identity'); // no substring matches
+    expect(await encoding('gzip, deflate, br, zstd')).to.equal('br'); // a browser's: ties go to the smaller file
+  });
+
   it('serves small files from memory, and picks up a changed file', async () => {
     writeFileSync(path.join(root, 'hot.txt'), 'old');
     expect((await server.fetch('/static/hot.txt')).text).to.equal('old');
