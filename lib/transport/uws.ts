@@ -50,6 +50,9 @@ function probe(): UwsAvailability {
     return { reason: `uWebSockets.js failed to load: ${(error as Error).message.split('\n')[0]}` };
   }
   if (!isNative(uws)) return { reason: `uWebSockets.js could not load its native binary ${binary} and fell back to JavaScript` };
+  // uWS marks every response with a `uWebSockets: 20` header unless told to be silent (its
+  // `_cfg`, exported by every release from v20.30): a server should not advertise its stack.
+  (uws as Uws & { _cfg?: (key: string) => void })._cfg?.('silent');
   return { uws };
 }
 

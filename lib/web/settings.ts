@@ -180,7 +180,9 @@ const KNOWN = new Set<string>([
 export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
   for (const key of Object.keys(input)) {
     if (KNOWN.has(key)) continue;
-    const near = [...KNOWN].find((known) => known.toLowerCase() === key.toLowerCase());
+    // Tornado's names are snake_case (template_path): suggest the camelCase one.
+    const camel = key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()).toLowerCase();
+    const near = [...KNOWN].find((known) => known.toLowerCase() === key.toLowerCase() || known.toLowerCase() === camel);
     throw new ConfigurationError(
       `Unknown application setting '${key}'${near ? ` (did you mean '${near}'?)` : ''}; ` +
         'keep application state in injected services instead',

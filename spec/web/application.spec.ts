@@ -130,9 +130,23 @@ describe('Application', () => {
 
   it('refuses unknown settings, suggesting the right spelling', () => {
     expect(() => new Application({ cookiesecret: 'x' } as never)).to.throw(ConfigurationError, "Unknown application setting 'cookiesecret' (did you mean 'cookieSecret'?)");
+    // Tornado's snake_case names get their camelCase spelling.
+    expect(() => new Application({ template_path: 'templates' } as never)).to.throw(ConfigurationError, "Unknown application setting 'template_path' (did you mean 'templatePath'?)");
+    expect(() => new Application({ xsrf_cookies: true } as never)).to.throw(ConfigurationError, "(did you mean 'xsrfCookies'?)");
     expect(() => new Application({ maxBodySize: -1 })).to.throw(ConfigurationError, /maxBodySize must be a positive number/);
     expect(() => new Application({ cookieSecret: { 1: 'a' } })).to.throw(ConfigurationError, /keyVersion/);
     expect(() => new Application({ staticUrlPrefix: 'static' })).to.throw(ConfigurationError, /must start and end with/);
+  });
+
+  it('does not advertise its stack: no uWebSockets header on responses', async () => {
+    const server = await TestServer.start(new Application({ handlers: [['/', Hello]] }));
+    try {
+      const response = await server.fetch('/');
+      expect(response.text).to.equal('hello');
+      expect([...response.headers].map(([name]) => name.toLowerCase())).to.not.include('uwebsockets');
+    } finally {
+      await server.close();
+    }
   });
 
   it('survives clients that abort mid-response, in a loop', async () => {
