@@ -1,3 +1,6 @@
+import { inspect } from 'node:util';
+import type { HTTPResponse } from './httpclient/http-response';
+
 /**
  * Typhoon's typed errors. Every error carries a stable `code` (documented in docs/errors.md and
  * checked by spec/errors.spec.ts) so callers can branch on it without parsing messages.
@@ -15,11 +18,11 @@
  * }
  * ```
  */
-export class TyphoonError extends Error {
-  /** Stable machine-readable code, e.g. `ERR_HTTP`. */
-  readonly code: string;
+export class TyphoonError<Code extends string | number = string> extends Error {
+  /** Stable machine-readable code, e.g. `ERR_HTTP` (a number only on HTTPClientError, as in Tornado). */
+  readonly code: Code;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -260,17 +263,21 @@ export class TemplateError extends TyphoonError {
  * }
  * ```
  */
-export class HTTPClientError extends Error {
-  readonly code: number;
+export class HTTPClientError extends TyphoonError<number> {
   readonly errorCode = 'ERR_HTTP_CLIENT';
-  /** The response, when there was one (non-2xx). */
-  readonly response?: unknown;
+  /** The response, when there was one (non-2xx with `raiseError`). */
+  readonly response?: HTTPResponse;
 
-  constructor(code: number, message?: string, response?: unknown, options?: { cause?: unknown }) {
-    super(`HTTP ${code}: ${message ?? 'request failed'}`, options);
-    this.name = 'HTTPClientError';
-    this.code = code;
+  constructor(code: number, message?: string, response?: HTTPResponse, options?: { cause?: unknown }) {
+    super(code, `HTTP ${code}: ${message ?? 'request failed'}`, options);
     this.response = response;
+  }
+
+  /** What an uncaught one prints: the stack and the cause, not the response's bytes and fields. */
+  [inspect.custom](): string {
+    const cause = this.cause instanceof Error ? `\n  cause: ${this.cause.message}` : '';
+    const body = this.response ? `\n  response: ${this.response.code} ${this.response.reason}, ${this.response.body.length} bytes from ${this.response.effectiveUrl}` : '';
+    return `${this.stack ?? `${this.name}: ${this.message}`}${body}${cause}`;
   }
 }
 /**

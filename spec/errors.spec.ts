@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,10 +34,17 @@ describe('errors', () => {
     }
   });
 
-  it('keeps HTTPClientError.code numeric, as Tornado', () => {
-    const error = new typhoon.HTTPClientError(599, 'Timeout');
+  it('keeps HTTPClientError.code numeric, as Tornado, in the TyphoonError family, printing briefly', () => {
+    const error = new typhoon.HTTPClientError(599, 'Timeout', undefined, { cause: new Error('connect ECONNREFUSED') });
     expect(error.code).to.equal(599);
     expect(error.errorCode).to.equal('ERR_HTTP_CLIENT');
+    expect(error).to.be.instanceOf(typhoon.TyphoonError);
+    expect(error.name).to.equal('HTTPClientError');
+    const printed = inspect(error);
+    expect(printed).to.match(/^HTTPClientError: HTTP 599: Timeout\n\s+at /).and.contain('cause: connect ECONNREFUSED');
+    const response = new typhoon.HTTPResponse(new typhoon.HTTPRequest('http://example.test/x'), 404, 'Not Found', new typhoon.HTTPHeaders(), Buffer.alloc(50_000, 120), 'http://example.test/x', 0.01);
+    const withBody = inspect(new typhoon.HTTPClientError(404, 'Not Found', response));
+    expect(withBody).to.contain('response: 404 Not Found, 50000 bytes from http://example.test/x').and.not.contain('xxxxxxxx');
   });
 
   it('HTTPError carries status, log message, reason and headers', () => {

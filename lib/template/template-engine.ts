@@ -88,8 +88,9 @@ export class TemplateEngine {
       this.hb.parse(source);
       return this.hb.compile(source, { noEscape: !this.settings.autoescape });
     } catch (error) {
-      const message = (error as Error).message.split('\n')[0];
-      const line = /line (\d+)/.exec((error as Error).message)?.[1];
+      // Handlebars' message shows the line, a caret under the spot, and what it expected there.
+      const message = (error as Error).message;
+      const line = /line (\d+)/.exec(message)?.[1];
       throw new TemplateError(`Template ${JSON.stringify(name)} (${file}${line ? `, line ${line}` : ''}) does not compile: ${message}`, { cause: error });
     }
   }

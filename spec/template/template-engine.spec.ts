@@ -114,6 +114,8 @@ describe('templates', () => {
     const error = await errorLogged(async () => expect((await server.fetch('/page/broken')).status).to.equal(500));
     expect(error.code).to.equal('ERR_TEMPLATE');
     expect(error.message).to.contain(`"broken.html" (${path.join(folder, 'broken.html')}, line `).and.contain('does not compile');
+    // Handlebars' own explanation stays: the spot, and what it expected there.
+    expect(error.message).to.match(/\n-*\^\n/).and.match(/Expecting .*, got /);
   });
 
   it('caches compiled templates, and recompiles on change in debug mode', async () => {
