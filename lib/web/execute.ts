@@ -59,8 +59,14 @@ export function lifecycleSteps(route: HandlerRoute, handlerClass: Function, sett
   if (initialize || loadsUser || prepare) steps.push((handler) => (handler.finished ? STOP : undefined));
   if (route.streamBody) steps.push((handler, _match, body) => (body ? streamBody(handler, body) : undefined));
   steps.push(callVerb);
-  steps.push((handler) => (handler.finished ? undefined : handler._finishNow()));
+  steps.push((handler) => (handler.finished ? undefined : handler._autoFinish()));
+  steps.push(lifecycleDone);
   return steps;
+}
+
+/** The last step: from now on a misuse of the response API is logged, not thrown. */
+function lifecycleDone(handler: RequestHandler): void {
+  handler._out.lifecycleDone = true;
 }
 
 /** Calls the handler method of the request's method with the path arguments. */
@@ -151,6 +157,14 @@ async function streamBody(handler: RequestHandler, body: BodyReader): Promise<vo
 
 /** Tornado's `_handle_request_exception`: Finish ends normally, the rest becomes an error page. */
 export async function handleException(handler: RequestHandler, error: unknown): Promise<void> {
+  try {
+    await answerException(handler, error);
+  } finally {
+    handler._out.lifecycleDone = true;
+  }
+}
+
+async function answerException(handler: RequestHandler, error: unknown): Promise<void> {
   try {
     if (error instanceof Finish) {
       if (!handler.finished) await handler.finish(error.body);

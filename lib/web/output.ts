@@ -48,6 +48,11 @@ const OK_LINE = '200 OK';
  */
 export class ResponseOutput {
   state: OutputState = 'buffering';
+  /**
+   * The handler's lifecycle has run to its end: a handler method called now comes from code
+   * left running (a timer, an un-awaited promise), and a misuse is logged instead of thrown.
+   */
+  lifecycleDone = false;
   status = 200;
   reason: string | undefined;
   private fields: string[] = DEFAULT_FIELDS.slice();

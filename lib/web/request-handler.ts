@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
-import { ConfigurationError, HTTPError, MissingArgumentError, ResponseStateError } from '../errors';
+import { ConfigurationError, HTTPError, MissingArgumentError, ResponseStateError, StreamClosedError } from '../errors';
 import { appLog, genLog, isLogEnabled } from '../log';
 import { CONNECTION_CLOSED, type ServerExchange } from '../transport/types';
 import type { Application } from './application';
@@ -9,7 +9,7 @@ import { decorateCors } from './cors';
 import type { ArgumentMap } from './form-data';
 import type { HTTPServerRequest } from './http-server-request';
 import { escapeHtml } from './html';
-import { bodiless, ResponseOutput, type Compression, type HeaderValue } from './output';
+import { bodiless, ResponseOutput, SEALED_OUTPUT, type Compression, type HeaderValue } from './output';
 import type { ResolvedSettings } from './settings';
 import { createSignedValue, decodeSignedValue } from './signed-value';
 import { decodeXsrfToken, maskXsrfToken, newXsrfToken, sameXsrfSecret, type RawXsrfToken } from './xsrf';
@@ -39,6 +39,8 @@ interface RareState {
   xsrfToken: string | undefined;
   /** Set when `handlerTimeout` expired (seconds). */
   timedOutAfter: number | undefined;
+  /** A `render()` or `flush()` still running, which the automatic finish waits for. */
+  pendingOutput?: Promise<unknown>;
 }
 const NO_ARGS = Object.freeze([]) as unknown as string[];
 const NO_KWARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -182,7 +184,7 @@ export class RequestHandler {
   }
 
   private rare(): RareState {
-    return (this._rare ??= { abort: undefined, rawXsrf: undefined, xsrfToken: undefined, timedOutAfter: undefined });
+    return (this._rare ??= { abort: undefined, rawXsrf: undefined, xsrfToken: undefined, timedOutAfter: undefined, pendingOutput: undefined });
   }
 
   /** @internal `handlerTimeout` expired: answer 503, abort `signal`, ignore what the handler does next. */
@@ -310,6 +312,7 @@ export class RequestHandler {
    * `Content-Type: application/json`.
    */
   write(chunk: string | Buffer | object): void {
+    if (this._out.state === 'finished' && this._out !== SEALED_OUTPUT) return this._misuse('write() after the response was complete');
     if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) {
       this._out.write(chunk);
       return;
@@ -328,20 +331,67 @@ export class RequestHandler {
    * StreamClosedError when the client is gone.
    */
   flush(): Promise<void> {
-    return this._out.flush(this.request.method === 'HEAD', this._compression);
+    if (this._out.state === 'finished' && this._out !== SEALED_OUTPUT) {
+      this._misuse('flush() after the response was complete');
+      return DONE;
+    }
+    return this.trackOutput(this._out.flush(this.request.method === 'HEAD', this._compression));
   }
 
   /**
    * Ends the response (after writing `chunk`). ETag/304 and Content-Length are handled here.
    * The returned promise is already settled unless the end has to wait (a gzipped stream).
+   *
+   * @throws ResponseStateError when the response is complete already (logged instead when the
+   * handler's lifecycle is over: the call came from a timer or an un-awaited promise)
    */
   finish(chunk?: string | Buffer | object): Promise<void> {
+    if (this._out.state === 'finished' && this._out !== SEALED_OUTPUT) {
+      this._misuse('finish() called twice');
+      return DONE;
+    }
     return this._finishNow(chunk) ?? DONE;
+  }
+
+  /**
+   * @internal A misuse of the response API: thrown while the lifecycle runs (the error page or
+   * log of that request says what happened), logged once it is over, when an exception would
+   * only end the process.
+   */
+  _misuse(what: string): void {
+    const error = new ResponseStateError(`${this.constructor.name}: ${what}. Await render(), flush() and finish(), and write nothing after the response is complete`);
+    if (!this._out.lifecycleDone) throw error;
+    appLog.error(`${error.message} (${this.request.method} ${this.request.uri})`);
+  }
+
+  /**
+   * Keeps a render() or flush() promise for the automatic finish to wait for; a rejection
+   * nobody awaits is handled by the lifecycle (or logged after it), never left unhandled.
+   */
+  private trackOutput<T>(promise: Promise<T>): Promise<T> {
+    const rare = this.rare();
+    rare.pendingOutput = promise;
+    const settled = () => {
+      if (rare.pendingOutput === promise) rare.pendingOutput = undefined;
+    };
+    promise.then(settled, (error: unknown) => {
+      settled();
+      if (this._out.lifecycleDone && !(error instanceof StreamClosedError)) appLog.error(`${this.constructor.name}: an output call failed after the request ended`, error);
+    });
+    return promise;
+  }
+
+  /** @internal The lifecycle's last step: finish, after a render() or flush() the verb did not await. */
+  _autoFinish(): Promise<void> | undefined {
+    const pending = this._rare?.pendingOutput;
+    if (!pending) return this._finishNow();
+    appLog.warn(`${this.constructor.name}: the ${this.request.method} method returned before its render() or flush() completed; await it (they are asynchronous in Typhoon). The response waited for it.`);
+    return pending.then(() => (this.finished ? undefined : this._finishNow()));
   }
 
   /** @internal `finish()` that returns a promise only when the end has to wait. */
   _finishNow(chunk?: string | Buffer | object): Promise<void> | undefined {
-    if (this._out.state === 'finished') throw new ResponseStateError('finish() called twice');
+    if (this._out.state === 'finished') throw new ResponseStateError(`${this.constructor.name}: finish() called twice`);
     if (chunk !== undefined && chunk !== null) this.write(chunk);
     const out = this._out;
     if (out.state === 'buffering' && out.status === 200 && (this.request.method === 'GET' || (this.request.method === 'HEAD' && !out.streamedHead)) && out.getHeader('etag') === undefined) {
@@ -583,7 +633,11 @@ export class RequestHandler {
    * @throws TemplateError for a missing template or one that does not compile
    * @throws ConfigurationError without the `templatePath` setting
    */
-  async render(template: string, context: Record<string, unknown> = {}): Promise<void> {
+  render(template: string, context: Record<string, unknown> = {}): Promise<void> {
+    return this.trackOutput(this.renderAndFinish(template, context));
+  }
+
+  private async renderAndFinish(template: string, context: Record<string, unknown>): Promise<void> {
     const html = await this.renderString(template, context);
     await this.finish(html);
   }
