@@ -77,6 +77,30 @@ function withHeaders(headers: HeaderList, length: number | null, close: boolean)
   return list;
 }
 
+/** How long, and how much more, a closing connection is read (and discarded) after its answer. */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 1 << 20;
+
+/**
+ * Closes a connection whose client may still be sending (a body refused or left unread) the way
+ * nginx and Go do: the answer, then our FIN, then reading on and discarding for a bounded time
+ * and amount. Closing at once would reset the connection while the client sends, and a reset
+ * can discard the answer before the client reads it.
+ */
+function lingeringClose(socket: NonNullable<IncomingMessage['socket']>): void {
+  socket.end();
+  const start = socket.bytesRead;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  const count = () => {
+    if (socket.bytesRead - start > LINGER_BYTES) socket.destroy();
+  };
+  socket.on('data', count);
+  socket.once('close', () => {
+    clearTimeout(timer);
+    socket.off('data', count);
+  });
+}
+
 /**
  * A {@link UpgradeExchange} over one `node:http` request and response. The request stays valid
  * for the whole exchange, so nothing is copied up front; the abort listener is node's `close`
@@ -182,7 +206,9 @@ export class NodeExchange implements UpgradeExchange {
     this.settle();
     const [code, reason] = splitStatus(status);
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    this.res.writeHead(code, reason, withHeaders(headers, length, closeConnection || this.bodyPending));
+    const close = closeConnection || this.bodyPending;
+    if (close) this.closeAfterAnswer();
+    this.res.writeHead(code, reason, withHeaders(headers, length, close));
     this.res.end(body);
   }
 
@@ -190,7 +216,9 @@ export class NodeExchange implements UpgradeExchange {
     if (this.state !== 'open') return;
     this.settle();
     const [code, reason] = splitStatus(status);
-    this.res.writeHead(code, reason, closeConnection || this.bodyPending ? withHeaders(headers, null, true) : headers);
+    const close = closeConnection || this.bodyPending;
+    if (close) this.closeAfterAnswer();
+    this.res.writeHead(code, reason, close ? withHeaders(headers, null, true) : headers);
     this.res.end();
   }
 
@@ -224,6 +252,7 @@ export class NodeExchange implements UpgradeExchange {
     const size = source.size;
     try {
       const [code, reason] = splitStatus(status);
+      if (this.bodyPending) this.closeAfterAnswer();
       res.writeHead(code, reason, withHeaders(headers, size, this.bodyPending));
       // Two buffers, one being filled while node writes the other: node keeps a buffer until
       // the kernel took it, so each is refilled only once its write called back.
@@ -258,17 +287,28 @@ export class NodeExchange implements UpgradeExchange {
   endChunked(chunk?: string | Buffer): void {
     if (this.state !== 'open') return;
     this.settle();
-    if (this.bodyPending) {
-      // The head went out without `Connection: close`: close once the last chunk is out.
-      const socket = this.req.socket;
-      this.res.end(chunk, () => socket?.end());
-    } else this.res.end(chunk);
+    if (this.bodyPending) this.closeAfterAnswer();
+    this.res.end(chunk);
   }
 
   closeWhenDone(): void {
     this.bodyPending = true;
-    const socket = this.req.socket as (typeof this.req.socket & { [REFUSED]?: true }) | null;
+    // Requests node parsed behind this one (smuggled ones, maybe) must not run.
+    const socket = this.req.socket as (NonNullable<IncomingMessage['socket']> & { [REFUSED]?: true }) | null;
     if (socket) socket[REFUSED] = true;
+  }
+
+  /**
+   * The connection ends after this answer (`Connection: close`): nothing parsed behind it runs,
+   * and once the answer is out the connection closes lingering (see lingeringClose). node closes
+   * a connection after such an answer with the socket's `destroySoon()`, which would reset it
+   * while the client still sends: this socket's is replaced.
+   */
+  private closeAfterAnswer(): void {
+    const socket = this.req.socket as (NonNullable<IncomingMessage['socket']> & { [REFUSED]?: true }) | null;
+    if (!socket) return;
+    socket[REFUSED] = true;
+    socket.destroySoon = () => lingeringClose(socket);
   }
 
   close(): void {

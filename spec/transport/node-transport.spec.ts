@@ -221,6 +221,30 @@ describe('the Node transport under hostile clients', function () {
     await waitFor(() => connectionClosed === 1, 5000, 'onConnectionClose');
   });
 
+  it('lets every client that is still uploading read its 413: the connection closes lingering, not with a reset', async () => {
+    const small = await TestServer.start(new Application({ transport: 'node', maxBodySize: 1 << 20, handlers: [['/post', Posted]] }));
+    try {
+      const upload = () => new Promise<string>((resolve) => {
+        const client = connect(small.port);
+        client.socket.write(`POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: ${2 << 20}\r\n\r\n`);
+        const chunk = Buffer.alloc(64 * 1024, 65);
+        let sent = 0;
+        const pump = () => {
+          while (sent < 2 << 20 && !client.socket.destroyed) {
+            sent += chunk.length;
+            if (!client.socket.write(chunk)) return void client.socket.once('drain', pump);
+          }
+        };
+        pump();
+        void client.closed.then(() => resolve(client.received()));
+      });
+      const answers = await Promise.all(Array.from({ length: 10 }, upload));
+      expect(answers.map((answer) => statusLines(answer)[0])).to.deep.equal(Array(10).fill('HTTP/1.1 413 Payload Too Large'));
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses TLS files it cannot use with a ConfigurationError', async () => {
     const { keyFile, certFile, folder } = makeCertificate('right');
     try {
