@@ -353,7 +353,7 @@ export class Application {
     if (this.settings.logFunction || isLogEnabled('info', 'access')) exchange.keepRemoteAddress();
     const handler = this.makeHandler(match.route.create, request, exchange);
     if (!handler) return;
-    if (this.settings.compressResponse) handler._compression = acceptsGzip(exchange.header('accept-encoding')) ? 'gzip' : 'identity';
+    if (this.settings.compressResponse) handler._compression = acceptsGzip(request._header('accept-encoding')) ? 'gzip' : 'identity';
     exchange.onAbort(handler);
     const length = exchange.header('content-length');
     const encoding = exchange.header('transfer-encoding');

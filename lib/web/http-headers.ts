@@ -1,6 +1,6 @@
 /**
  * Case-insensitive, multi-valued HTTP headers, as Tornado's `HTTPHeaders`. Names are stored
- * lower-case; `get` returns the first value, `getAll` every value.
+ * lower-case; `get` returns the value (several lines joined), `getAll` every line.
  *
  * @example
  * ```ts
@@ -29,10 +29,18 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     }
   }
 
-  /** First value of the header, or `undefined`. */
+  /**
+   * The header's value: several lines of it joined with `, ` (RFC 9110 §5.3; `Cookie` lines
+   * with `; `, RFC 6265 §5.4), as Tornado's `HTTPHeaders`. `Set-Cookie`, which cannot be
+   * joined, gives its first line (use `getAll`). A header sent empty is `''`; `undefined` when
+   * absent.
+   */
   get(name: string): string | undefined {
-    if (!this.map && this.lazy) return this.lazy.header(name.toLowerCase()) || undefined;
-    return this.values().get(name.toLowerCase())?.[0];
+    const key = name.toLowerCase();
+    const list = this.values().get(key);
+    if (!list) return undefined;
+    if (list.length === 1 || key === 'set-cookie') return list[0];
+    return list.join(key === 'cookie' ? '; ' : ', ');
   }
 
   /** Every value of the header, in order (empty when absent). */

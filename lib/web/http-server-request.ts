@@ -58,7 +58,11 @@ export class HTTPServerRequest {
 
   /** @internal A header's first value, without making `headers` when nobody did (lower-case name). */
   _header(name: string): string | undefined {
-    return this.headerMap ? this.headerMap.get(name) : this.exchange.header(name) || undefined;
+    if (this.headerMap) return this.headerMap.get(name) || undefined;
+    const first = this.exchange.header(name);
+    if (!first) return undefined;
+    // A list-valued header may come on several lines: read them all (uWS gives the first only).
+    return LIST_HEADERS.has(name) ? this.headers.get(name) : first;
   }
 
   /** Path as sent (still percent-encoded). */
@@ -200,6 +204,12 @@ export class HTTPServerRequest {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Request headers Typhoon reads whose values are lists a client may split over several lines (RFC 9110 §5.3). */
+const LIST_HEADERS = new Set([
+  'accept', 'accept-encoding', 'accept-language', 'cache-control', 'connection', 'cookie', 'if-match', 'if-none-match',
+  'sec-websocket-extensions', 'sec-websocket-protocol', 'upgrade', 'x-forwarded-for', 'x-forwarded-proto',
+]);
 
 interface Parsed {
   query: ArgumentMap | undefined;

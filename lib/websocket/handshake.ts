@@ -16,18 +16,18 @@ import type { WebSocketRoute } from './websocket-route';
 export async function handshake(application: Application, handler: WebSocketHandler, route: WebSocketRoute, exchange: UpgradeExchange, match: Omit<RouteMatch, 'route'>): Promise<void> {
   const request = handler.request;
   try {
-    checkHandshakeHeaders(exchange);
+    checkHandshakeHeaders(exchange, (name) => request._header(name) ?? '');
     const init = handler.initialize(route.initArgs);
     if (init instanceof Promise) await init;
     decodePathArgs(handler, match, route.pattern.paramNames);
-    const origin = exchange.header('origin');
+    const origin = request._header('origin') ?? '';
     if (origin && !handler.checkOrigin(origin)) throw new HTTPError(403, `Cross origin WebSocket refused (Origin: ${origin})`);
     const user = handler._loadCurrentUser();
     if (user) await user;
     const prepared = handler.prepare();
     if (prepared instanceof Promise) await prepared;
     if (handler.finished) return;
-    const offered = exchange.header('sec-websocket-protocol').split(',').map((part) => part.trim()).filter(Boolean);
+    const offered = (request._header('sec-websocket-protocol') ?? '').split(',').map((part) => part.trim()).filter(Boolean);
     const chosen = offered.length ? handler.selectSubprotocol(offered) : null;
     if (chosen !== null && !offered.includes(chosen)) {
       throw new Error(`selectSubprotocol() returned ${JSON.stringify(chosen)}, which the client did not offer (${offered.join(', ')})`);
@@ -49,22 +49,25 @@ export async function handshake(application: Application, handler: WebSocketHand
 }
 
 /**
- * `Upgrade: websocket`, `Connection: Upgrade`, a key that is the base64 of 16 bytes, a
- * subprotocol list of distinct tokens and version 13 (RFC 6455 §4.2.1), or a 400/426 saying
- * what is wrong, before any user code runs.
+ * Every requirement of RFC 6455 §4.2.1 on the handshake request, before any user code runs: a
+ * GET (the transports route only GETs here) of HTTP/1.1 or later, a Host, `Upgrade: websocket`,
+ * `Connection: Upgrade`, a key that is the base64 of 16 bytes, version 13, and a subprotocol
+ * list of distinct tokens; otherwise a 400/426 saying what is wrong. (Origin is checkOrigin's.)
  */
-function checkHandshakeHeaders(exchange: UpgradeExchange): void {
-  if (!hasToken(exchange.header('upgrade'), 'websocket')) throw new HTTPError(400, 'WebSocket handshake without "Upgrade: websocket"', { reason: 'Can "Upgrade" only to "WebSocket"' });
-  if (!hasToken(exchange.header('connection'), 'upgrade')) throw new HTTPError(400, 'WebSocket handshake without "Connection: Upgrade"', { reason: '"Connection" must be "Upgrade"' });
-  if (!WEBSOCKET_KEY.test(exchange.header('sec-websocket-key').trim())) throw new HTTPError(400, 'Sec-WebSocket-Key is not the base64 of 16 bytes', { reason: 'Invalid Sec-WebSocket-Key' });
-  const offered = exchange.header('sec-websocket-protocol');
+function checkHandshakeHeaders(exchange: UpgradeExchange, header: (name: string) => string): void {
+  if (exchange.version === 'HTTP/1.0') throw new HTTPError(400, 'WebSocket handshake over HTTP/1.0', { reason: 'WebSocket Needs HTTP/1.1' });
+  if (!header('host')) throw new HTTPError(400, 'WebSocket handshake without Host', { reason: 'Missing Host' });
+  if (!hasToken(header('upgrade'), 'websocket')) throw new HTTPError(400, 'WebSocket handshake without "Upgrade: websocket"', { reason: 'Can "Upgrade" only to "WebSocket"' });
+  if (!hasToken(header('connection'), 'upgrade')) throw new HTTPError(400, 'WebSocket handshake without "Connection: Upgrade"', { reason: '"Connection" must be "Upgrade"' });
+  if (!WEBSOCKET_KEY.test(header('sec-websocket-key').trim())) throw new HTTPError(400, 'Sec-WebSocket-Key is not the base64 of 16 bytes', { reason: 'Invalid Sec-WebSocket-Key' });
+  const offered = header('sec-websocket-protocol');
   if (offered) {
     const protocols = offered.split(',').map((part) => part.trim());
     if (protocols.some((protocol) => !TOKEN.test(protocol)) || new Set(protocols).size !== protocols.length) {
       throw new HTTPError(400, `Sec-WebSocket-Protocol ${JSON.stringify(offered)} is not a list of distinct tokens`, { reason: 'Invalid Sec-WebSocket-Protocol' });
     }
   }
-  const version = exchange.header('sec-websocket-version');
+  const version = header('sec-websocket-version');
   if (version.trim() !== '13') {
     throw new HTTPError(426, `Sec-WebSocket-Version ${JSON.stringify(version)}; this server speaks version 13`, { headers: { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13' }, reason: 'Upgrade Required' });
   }
