@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { genLog } from '../log';
 import { CopiedExchange } from './copied-exchange';
 import { internHeaderName, sharedHeaderValue } from './header-strings';
-import { notifyAbort, type AbortListener, type ExchangeState, type HeaderList, type PullSource, type UpgradeExchange } from './types';
+import { ExchangeListeners } from './exchange-listeners';
+import type { HeaderList, PullSource, UpgradeExchange } from './types';
 
 /** Bytes of a streamed body read and written at a time. */
 const STREAM_CHUNK = 256 * 1024;
@@ -107,17 +108,12 @@ function lingeringClose(socket: NonNullable<IncomingMessage['socket']>): void {
  * event of the response (or of the socket, for an upgrade request that has no response of its
  * own until it is answered). Pipelined requests are answered in order by `node:http` itself.
  */
-export class NodeExchange implements UpgradeExchange {
+export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
   readonly method: string;
   readonly path: string;
   readonly query: string;
-  state: ExchangeState = 'open';
   private headers: HeaderList | null = null;
   private remote: string | null = null;
-  private abortCallback: AbortListener | null = null;
-  private abortCallbacks: AbortListener[] | null = null;
-  /** Who waits for the socket to drain, or for the exchange to be over. */
-  private drainWaiters: Array<() => void> | null = null;
   private hearsDrain = false;
   /** A body is being read and has not ended, or was refused: the connection closes after the answer. */
   private bodyPending = false;
@@ -129,6 +125,7 @@ export class NodeExchange implements UpgradeExchange {
    * @param protocol `'http'` or `'https'`
    */
   constructor(private readonly req: IncomingMessage, private readonly res: ServerResponse, readonly protocol: string) {
+    super();
     this.method = req.method ?? 'GET';
     const url = requestTarget(req.url ?? '/');
     const mark = url.indexOf('?');
@@ -177,11 +174,6 @@ export class NodeExchange implements UpgradeExchange {
 
   keepRemoteAddress(): void {
     void this.remoteAddress; // node reads it from the socket, cheaply, while the socket is there
-  }
-
-  onAbort(listener: AbortListener): void {
-    if (!this.abortCallback) this.abortCallback = listener;
-    else (this.abortCallbacks ??= []).push(listener);
   }
 
   readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
@@ -240,7 +232,7 @@ export class NodeExchange implements UpgradeExchange {
       this.hearsDrain = true;
       this.res.on('drain', () => this.wakeDrainWaiters());
     }
-    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
+    return new Promise((resolve) => void this.addDrainWaiter(resolve));
   }
 
   async endStream(status: string, headers: HeaderList, source: PullSource): Promise<void> {
@@ -328,8 +320,7 @@ export class NodeExchange implements UpgradeExchange {
     }
     this.settle();
     void this.remoteAddress; // kept by the WebSocket for its life
-    this.abortCallback = null;
-    this.abortCallbacks = null;
+    this.handOver();
     return target.open(this, session, protocol, compress);
   }
 
@@ -348,7 +339,7 @@ export class NodeExchange implements UpgradeExchange {
   private whileOpen(promise: Promise<void>): Promise<void> {
     if (this.state !== 'open') return Promise.resolve();
     return new Promise((resolve) => {
-      (this.drainWaiters ??= []).push(resolve);
+      this.addDrainWaiter(resolve);
       void promise.then(resolve);
     });
   }
@@ -370,22 +361,7 @@ export class NodeExchange implements UpgradeExchange {
 
   /** The connection closed while this exchange was open. */
   aborted(): void {
-    if (this.state !== 'open') return;
-    this.state = 'aborted';
-    this.wakeDrainWaiters();
-    const first = this.abortCallback;
-    const callbacks = this.abortCallbacks;
-    this.abortCallback = null;
-    this.abortCallbacks = null;
-    if (first) notifyAbort(first);
-    if (callbacks) for (const callback of callbacks) notifyAbort(callback);
-  }
-
-  private wakeDrainWaiters(): void {
-    const waiters = this.drainWaiters;
-    if (!waiters || waiters.length === 0) return;
-    this.drainWaiters = [];
-    for (const wake of waiters) wake();
+    if (this.state === 'open') this.markAborted();
   }
 }
 

@@ -1,7 +1,8 @@
 import { Buffer } from 'node:buffer';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { genLog } from '../log';
-import { headerValue, notifyAbort, type AbortListener, type ExchangeState, type HeaderList, type PullSource, type ServerExchange, type UpgradeExchange } from './types';
+import { ExchangeListeners } from './exchange-listeners';
+import { headerValue, type HeaderList, type PullSource, type ServerExchange, type UpgradeExchange } from './types';
 import { CopiedExchange } from './copied-exchange';
 import { internHeaderName, sharedHeaderValue } from './header-strings';
 import { UwsSocket, type SocketUserData } from './uws-socket';
@@ -46,7 +47,7 @@ const UPPER_METHODS: Record<string, string> = {
  * when it returns), `onAborted` is attached before the callback returns, writes made after it
  * returned are corked, and nothing touches `res` once it is aborted or ended.
  */
-export class UwsExchange implements UpgradeExchange {
+export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   readonly method: string;
   readonly protocol: string;
   /** This uWS build answers HTTP/1.1 requests only (docs/transports.md). */
@@ -54,7 +55,6 @@ export class UwsExchange implements UpgradeExchange {
   /** Read from the native request on first use (most handlers never look): see `detach()`. */
   private url: string | null = null;
   private search: string | null = null;
-  state: ExchangeState = 'open';
 
   /** Handshake data of a WebSocket upgrade request. */
   private upgradeInfo: { key: string; extensions: string; context: us_socket_context_t } | null = null;
@@ -65,10 +65,6 @@ export class UwsExchange implements UpgradeExchange {
   /** Read the address just before the response ends: it is wanted afterwards. */
   private keepAddress = false;
   private inCallback = true;
-  /** Most requests have one abort listener (the handler): no array for them. */
-  private abortCallback: AbortListener | null = null;
-  private abortCallbacks: AbortListener[] | null = null;
-  private drainWaiters: Array<() => void> | null = null;
   private bodyReader: ((chunk: Buffer, last: boolean) => void) | null = null;
   /**
    * A body is being read and has not ended (or was refused unread): answering now must close
@@ -78,6 +74,7 @@ export class UwsExchange implements UpgradeExchange {
 
   /** @param method the method, when the route was registered for one (saves asking uWS) */
   constructor(private res: HttpResponse, req: HttpRequest, ssl: boolean, method?: string) {
+    super();
     this.req = req;
     if (method) this.method = method;
     else {
@@ -182,9 +179,7 @@ export class UwsExchange implements UpgradeExchange {
     // The connection now lives on as a WebSocket: keep nothing of the HTTP exchange but the
     // copied request data (this object stays reachable from the handler for its whole life).
     this.upgradeInfo = null;
-    this.abortCallback = null;
-    this.abortCallbacks = null;
-    this.drainWaiters = null;
+    this.handOver();
     this.bodyReader = null;
     this.res = UPGRADED;
     return true;
@@ -198,11 +193,6 @@ export class UwsExchange implements UpgradeExchange {
     const headers = (this.headers ?? []).slice();
     for (let i = 0; i < headers.length; i += 2) headers[i + 1] = sharedHeaderValue(headers[i], headers[i + 1]);
     return new CopiedExchange(this.method, this.protocol, this.version, this.url ?? '', this.search ?? '', headers, this.remote ?? '');
-  }
-
-  onAbort(callback: AbortListener): void {
-    if (!this.abortCallback) this.abortCallback = callback;
-    else (this.abortCallbacks ??= []).push(callback);
   }
 
   readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
@@ -270,14 +260,13 @@ export class UwsExchange implements UpgradeExchange {
   drained(): Promise<void> {
     if (this.state !== 'open') return Promise.resolve();
     return new Promise((resolve) => {
-      if (!this.drainWaiters) {
-        this.drainWaiters = [];
+      // uWS keeps an onWritable handler for the response's life: register it once.
+      if (this.addDrainWaiter(resolve)) {
         this.res.onWritable(() => {
           this.wakeDrainWaiters();
           return true;
         });
       }
-      this.drainWaiters.push(resolve);
     });
   }
 
@@ -423,23 +412,8 @@ export class UwsExchange implements UpgradeExchange {
 
   private aborted(): void {
     if (this.state !== 'open') return;
-    this.state = 'aborted';
     this.bodyReader = null;
-    this.wakeDrainWaiters();
-    const first = this.abortCallback;
-    const callbacks = this.abortCallbacks;
-    this.abortCallback = null;
-    this.abortCallbacks = null;
-    if (first) notifyAbort(first);
-    if (callbacks) for (const callback of callbacks) notifyAbort(callback);
-  }
-
-  /** The socket drained, or the response is over (ended or aborted): anyone waiting to write may go on. */
-  private wakeDrainWaiters(): void {
-    const waiters = this.drainWaiters;
-    if (!waiters || waiters.length === 0) return;
-    this.drainWaiters = [];
-    for (const wake of waiters) wake();
+    this.markAborted();
   }
 }
 

@@ -1,0 +1,56 @@
+import { notifyAbort, type AbortListener, type ExchangeState } from './types';
+
+/**
+ * What every transport's exchange keeps the same way: its state, who is told when the client
+ * goes away (most requests have one listener, the handler: no array for them), and who waits
+ * for the socket to drain or the exchange to be over.
+ */
+export abstract class ExchangeListeners {
+  state: ExchangeState = 'open';
+  private abortCallback: AbortListener | null = null;
+  private abortCallbacks: AbortListener[] | null = null;
+  private drainWaiters: Array<() => void> | null = null;
+
+  onAbort(listener: AbortListener): void {
+    if (!this.abortCallback) this.abortCallback = listener;
+    else (this.abortCallbacks ??= []).push(listener);
+  }
+
+  /** Forgets the abort listeners. */
+  private dropAbortListeners(): void {
+    this.abortCallback = null;
+    this.abortCallbacks = null;
+  }
+
+  /** The exchange was handed over (an upgrade): keep no listeners or waiters for the connection's life. */
+  protected handOver(): void {
+    this.dropAbortListeners();
+    this.drainWaiters = null;
+  }
+
+  /** The client went away while the exchange was open: mark it, wake writers, tell the listeners once. */
+  protected markAborted(): void {
+    this.state = 'aborted';
+    this.wakeDrainWaiters();
+    const first = this.abortCallback;
+    const callbacks = this.abortCallbacks;
+    this.dropAbortListeners();
+    if (first) notifyAbort(first);
+    if (callbacks) for (const callback of callbacks) notifyAbort(callback);
+  }
+
+  /** Registers a wake-up; returns true for the first since the last wake (time to listen for drain). */
+  protected addDrainWaiter(wake: () => void): boolean {
+    const first = this.drainWaiters === null;
+    (this.drainWaiters ??= []).push(wake);
+    return first;
+  }
+
+  /** The socket drained, or the exchange is over (ended or aborted): anyone waiting to write may go on. */
+  protected wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    if (!waiters || waiters.length === 0) return;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
