@@ -14,6 +14,7 @@ export { configureLogging, type LogLevel, type LogRecord, type LoggingOptions } 
 
 export { Application, type ApplicationOptions, type CloseOptions, type HTTPServer, type InjectOptions, type ListenOptions } from './web/application';
 export type { TestResponse, TestBody } from './web/test-response';
+export type { HookName, HookFunctions, RequestHook, ErrorHook } from './web/hooks';
 export type { TransportKind } from './transport/types';
 export type { TransportSetting } from './transport/create-transport';
 export type { ApplicationSettings, ResolvedSettings, LogFunction } from './web/settings';

@@ -10,6 +10,7 @@ import { testRequestPayload, testResponse, type TestBody, type TestResponse } fr
 import { BodyReader } from './body-reader';
 import { serveUnderWatch, shouldAutoreload } from './autoreload';
 import { acceptsGzip } from './negotiation';
+import { Hooks, runResponseHooks, type HookFunctions, type HookName } from './hooks';
 import { ErrorHandler } from './error-handler';
 import { execute, handleException, type RouteMatch } from './execute';
 import type { HandlerRoute } from './handler-route';
@@ -100,8 +101,12 @@ export class Application {
   /** Compiled templates of `templatePath`. */
   readonly templates: TemplateEngine;
   /** @internal */ readonly router: Router;
+  /** @internal The hooks added with addHook(), in order. */
+  readonly hooks = new Hooks();
   private readonly staticCaches = new Map<string, StaticFiles>();
-  private readonly webSocketRoutes: WebSocketRoute[];
+  private readonly webSocketRoutes: WebSocketRoute[] = [];
+  /** Set once routes were mounted (listen or inject): hooks and handlers are fixed from then on. */
+  private mounted = false;
   private static created = 0;
   /** Position among the Applications made by this thread (the same in every worker). */
   private readonly index = Application.created++;
@@ -131,7 +136,7 @@ export class Application {
     this.templates = new TemplateEngine(this.settings);
     this.router.addAll(handlers);
     if (this.settings.staticPath) this.staticFileCache(this.settings.staticPath).addRoutes(this.router, this.settings);
-    this.webSocketRoutes = this.router.websocket.map((spec) => new WebSocketRoute(spec, this.container, this.settings));
+    this.addWebSocketRoutes();
     this.defaultRoute = this.router.addDefault(
       this.settings.defaultHandlerClass ?? ErrorHandler,
       this.settings.defaultHandlerClass ? (this.settings.defaultHandlerArgs ?? {}) : { statusCode: 404 },
@@ -194,8 +199,72 @@ export class Application {
     return testResponse(answer.status, answer.reason, answer.headers, answer.body, request.url);
   }
 
+  /**
+   * Adds a hook run for every HTTP request and WebSocket handshake of the application, after the
+   * ones added before it; any may be async. `onRequest`: before the body is read and before
+   * `prepare()`; `preHandler`: after `prepare()`, before the verb method or the upgrade;
+   * `onResponse`: after the response went out (status and `requestTime()` known; failures are
+   * logged); `onError`: an uncaught error, before the error page. A hook that finishes the
+   * request (`finish()`, `redirect()`, `sendError()`, or throwing `HTTPError`) stops the hooks
+   * after it and the verb method. Fastify's hooks; Tornado has none (a shared base class).
+   *
+   * @example
+   * ```ts
+   * app.addHook('onRequest', (handler) => {
+   *   if (!handler.request.headers.get('x-api-key')) throw new HTTPError(401);
+   * });
+   * ```
+   * @throws ConfigurationError for an unknown name, or once the application is serving
+   */
+  addHook<N extends HookName>(name: N, hook: HookFunctions[N]): this {
+    this.beforeServing('addHook()');
+    this.hooks.add(name, hook);
+    return this;
+  }
+
+  /**
+   * Runs an extension: a function of the application and `options` that adds handlers, hooks
+   * and services (`app.container`). Awaited, in order (Fastify's `register`).
+   *
+   * @example
+   * ```ts
+   * await app.register((app, options: { header: string }) => {
+   *   app.addHook('onResponse', (handler) => console.log(handler.request.headers.get(options.header)));
+   * }, { header: 'x-request-id' });
+   * ```
+   * @throws ConfigurationError once the application is serving; whatever the extension throws
+   */
+  async register<O>(extension: (app: Application, options: O) => void | Promise<void>, options?: O): Promise<this> {
+    this.beforeServing('register()');
+    if (typeof extension !== 'function') throw new ConfigurationError(`register() takes a function (app, options) => ..., got ${typeof extension}`);
+    await extension(this, options as O);
+    return this;
+  }
+
+  /**
+   * Adds routes, in the forms of the `handlers` setting (decorated classes, Tornado tuples).
+   *
+   * @throws ConfigurationError for a route registered twice, or once the application is serving
+   */
+  addHandlers(handlers: HandlerSpec[]): this {
+    this.beforeServing('addHandlers()');
+    this.router.addAll(handlers);
+    this.addWebSocketRoutes();
+    return this;
+  }
+
+  /** WebSocket routes for the router's specs not made yet. */
+  private addWebSocketRoutes(): void {
+    for (const spec of this.router.websocket.slice(this.webSocketRoutes.length)) this.webSocketRoutes.push(new WebSocketRoute(spec, this.container, this.settings));
+  }
+
+  private beforeServing(what: string): void {
+    if (this.mounted) throw new ConfigurationError(`${what} must come before listen() or inject(): the routes' lifecycles are built then`);
+  }
+
   /** Puts the HTTP routes on a transport: native patterns (with the static fast path), then the rest. */
   private mount(server: TransportServer): void {
+    this.mounted = true;
     for (const route of this.router.native) {
       const pattern = route.pattern;
       // A route without parameters matches the same way every time: one match object for all.
@@ -477,6 +546,7 @@ export class Application {
       const request = handler.request;
       logAccess(handler.getStatus(), request.method, request.uri, request.remoteIp, request.requestTime());
     }
+    if (this.hooks.onResponse.length) runResponseHooks(this.hooks.onResponse, handler);
   }
 }
 

@@ -4,6 +4,7 @@ import type { BodyReader } from './body-reader';
 import { answerPreflight, isPreflight } from './cors';
 import { decodeComponent, parseMultipart } from './form-data';
 import type { HandlerRoute } from './handler-route';
+import { runErrorHooks, runRequestHooks, type Hooks, type RequestHook } from './hooks';
 import { RequestHandler } from './request-handler';
 import type { ResolvedSettings } from './settings';
 
@@ -34,13 +35,14 @@ const overrides = (proto: RequestHandler, name: 'initialize' | 'prepare' | 'getC
  * route and handler class, leaving out the steps that cannot do anything for them (hooks the
  * class does not override, settings that are off), so a plain handler runs only a few.
  */
-export function lifecycleSteps(route: HandlerRoute, handlerClass: Function, settings: ResolvedSettings): Step[] {
+export function lifecycleSteps(route: HandlerRoute, handlerClass: Function, settings: ResolvedSettings, hooks: Hooks): Step[] {
   const proto = handlerClass.prototype as RequestHandler;
   const steps: Step[] = [];
   const initialize = overrides(proto, 'initialize');
   const loadsUser = overrides(proto, 'getCurrentUser');
   const prepare = overrides(proto, 'prepare');
   if (initialize) steps.push((handler, match) => handler.initialize(match.route.initArgs));
+  if (hooks.onRequest.length) steps.push(hookStep(hooks.onRequest));
   steps.push((handler, match) => {
     const cors = handler.settings.cors;
     if (cors && isPreflight(handler)) return answerPreflight(handler, cors, [...match.route.verbs.keys()]).then(() => STOP);
@@ -57,11 +59,22 @@ export function lifecycleSteps(route: HandlerRoute, handlerClass: Function, sett
   if (prepare) steps.push((handler) => handler.prepare());
   // Only these hooks can finish the request before the verb runs.
   if (initialize || loadsUser || prepare) steps.push((handler) => (handler.finished ? STOP : undefined));
+  if (hooks.preHandler.length) steps.push(hookStep(hooks.preHandler));
   if (route.streamBody) steps.push((handler, _match, body) => (body ? streamBody(handler, body) : undefined));
   steps.push(callVerb);
   steps.push((handler) => (handler.finished ? undefined : handler._autoFinish()));
   steps.push(lifecycleDone);
   return steps;
+}
+
+/** A step running request hooks; the request ends there when one of them finished it. */
+function hookStep(hooks: readonly RequestHook[]): Step {
+  return (handler) => {
+    const finished = runRequestHooks(hooks, handler);
+    if (finished === true) return STOP;
+    if (finished === false) return undefined;
+    return finished.then((done) => (done ? STOP : undefined));
+  };
 }
 
 /** The last step: from now on a misuse of the response API is logged, not thrown. */
@@ -174,6 +187,8 @@ async function answerException(handler: RequestHandler, error: unknown): Promise
     // After a handler timeout the 503 is out: what the handler does later is moot.
     if (handler._timedOutAfter !== undefined) return;
     logException(handler, error);
+    const onError = handler.application.hooks.onError;
+    if (onError.length) await runErrorHooks(onError, handler, error);
     if (handler.finished) return;
     await handler.sendError(error instanceof HTTPError ? error.statusCode : 500, { error });
   } catch (secondary) {

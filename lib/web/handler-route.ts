@@ -46,7 +46,7 @@ export class HandlerRoute {
   lifecycle(handler: RequestHandler): Step[] {
     // The container may make a subclass of handlerClass: the steps follow the instance's class.
     if (handler.constructor !== this.stepsFor) {
-      this.steps = lifecycleSteps(this, handler.constructor, handler.settings);
+      this.steps = lifecycleSteps(this, handler.constructor, handler.settings, handler.application.hooks);
       this.stepsFor = handler.constructor;
     }
     return this.steps;

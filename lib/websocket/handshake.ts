@@ -3,12 +3,14 @@ import type { UpgradeExchange } from '../transport/types';
 import type { Application } from '../web/application';
 import { SEALED_OUTPUT } from '../web/output';
 import { decodePathArgs, handleException, type RouteMatch } from '../web/execute';
+import { runRequestHooks } from '../web/hooks';
 import type { WebSocketHandler } from './websocket-handler';
 import type { WebSocketRoute } from './websocket-route';
 
 /**
- * The WebSocket handshake, as Tornado's `WebSocketHandler.get`: initialize → path args →
- * origin check (403) → current user → prepare (may refuse) → subprotocol → upgrade. Until the
+ * The WebSocket handshake, as Tornado's `WebSocketHandler.get`: initialize → onRequest hooks →
+ * path args → origin check (403) → current user → prepare (may refuse) → preHandler hooks →
+ * subprotocol → upgrade (then onResponse hooks, with the access log). Until the
  * upgrade the handler is an ordinary RequestHandler answering over HTTP. uWS hands over any GET
  * with a 24-character `Sec-WebSocket-Key`; the rest of RFC 6455 §4.2.1 is checked before any
  * hook (the handler's constructor has run: it is how the route was reached).
@@ -19,6 +21,8 @@ export async function handshake(application: Application, handler: WebSocketHand
     checkHandshakeHeaders(exchange, (name) => request._header(name) ?? '');
     const init = handler.initialize(route.initArgs);
     if (init instanceof Promise) await init;
+    const hooks = application.hooks;
+    if (hooks.onRequest.length && (await runRequestHooks(hooks.onRequest, handler))) return;
     decodePathArgs(handler, match, route.pattern.paramNames);
     const origin = request._header('origin') ?? '';
     if (origin && !handler.checkOrigin(origin)) throw new HTTPError(403, `Cross origin WebSocket refused (Origin: ${origin})`);
@@ -27,6 +31,7 @@ export async function handshake(application: Application, handler: WebSocketHand
     const prepared = handler.prepare();
     if (prepared instanceof Promise) await prepared;
     if (handler.finished) return;
+    if (hooks.preHandler.length && (await runRequestHooks(hooks.preHandler, handler))) return;
     const offered = (request._header('sec-websocket-protocol') ?? '').split(',').map((part) => part.trim()).filter(Boolean);
     const chosen = offered.length ? handler.selectSubprotocol(offered) : null;
     if (chosen !== null && !offered.includes(chosen)) {
