@@ -140,7 +140,10 @@ export class StaticFileHandler extends RequestHandler {
   private range(header: string, size: number): { start: number; end: number } | null {
     // range-parser calls some garbage "unsatisfiable"; RFC 9110 says ignore what does not parse.
     if (!RANGE_SYNTAX.test(header)) return null;
-    const ranges = parseRange(size, header);
+    // A suffix longer than the file selects all of it (RFC 9110 §14.1.2); range-parser calls it
+    // unsatisfiable, so such a suffix is shortened to the file's size first.
+    const suffixes = size > 0 ? header.replace(/(=|,)\s*-(\d+)/g, (whole, before: string, length: string) => (Number(length) > size ? `${before}-${size}` : whole)) : header;
+    const ranges = parseRange(size, suffixes);
     if (ranges === -1) throw new HTTPError(416, undefined, { headers: { 'Content-Range': `bytes */${size}` } });
     if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return null;
     const [{ start, end }] = ranges;

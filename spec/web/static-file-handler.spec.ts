@@ -94,6 +94,9 @@ describe('StaticFileHandler', () => {
 
   it('answers 200 for a range covering the file, 416 for unsatisfiable, and ignores garbage or several ranges', async () => {
     expect((await server.fetch('/static/a.txt', { headers: { Range: `bytes=0-${text.length - 1}` } })).status).to.equal(200);
+    // A suffix longer than the file selects all of it (RFC 9110 14.1.2), not 416.
+    const longSuffix = await server.fetch('/static/a.txt', { headers: { Range: `bytes=-${text.length * 10}` } });
+    expect([longSuffix.status, longSuffix.text]).to.deep.equal([200, text]);
     const unsatisfiable = await server.fetch('/static/a.txt', { headers: { Range: 'bytes=1000-2000' } });
     expect([unsatisfiable.status, unsatisfiable.headers.get('content-range')]).to.deep.equal([416, `bytes */${text.length}`]);
     for (const header of ['bytes=abc', 'lines=1-2', 'bytes=0-1,4-5']) {
