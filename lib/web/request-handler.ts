@@ -9,6 +9,7 @@ import { decorateCors } from './cors';
 import type { ArgumentMap } from './form-data';
 import type { HTTPServerRequest } from './http-server-request';
 import { escapeHtml } from './html';
+import { weakMatch } from './conditional';
 import { bodiless, ResponseOutput, SEALED_OUTPUT, type Compression, type HeaderValue } from './output';
 import type { ResolvedSettings } from './settings';
 import { createSignedValue, decodeSignedValue } from './signed-value';
@@ -445,7 +446,7 @@ export class RequestHandler {
     const etag = this.getHeader('etag');
     if (!etag) return false;
     const header = this.request._header('if-none-match');
-    return header ? etagMatches(header, etag) : false;
+    return header ? weakMatch(header, etag) : false;
   }
 
   /**
@@ -656,12 +657,6 @@ export class RequestHandler {
 let lastBody: string | undefined;
 let lastTag = '';
 /** Weak comparison of an `If-None-Match` value with an ETag (`*` matches any). */
-function etagMatches(header: string, etag: string): boolean {
-  const tags = header.match(/\*|(?:W\/)?"[^"]*"/g) ?? [];
-  const strip = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
-  return tags.some((tag) => tag === '*' || strip(tag) === strip(etag));
-}
-
 function etagOf(body: string | Buffer): string {
   if (typeof body !== 'string' || body.length > 4096) return `"${hash('sha1', body)}"`;
   if (body !== lastBody) {

@@ -2,6 +2,7 @@ import { open as openFile, type FileHandle } from 'node:fs/promises';
 import parseRange from 'range-parser';
 import { HTTPError } from '../errors';
 import type { PullSource } from '../transport/types';
+import { evaluatePreconditions, ifRangeHolds } from './conditional';
 import { preferredEncoding } from './negotiation';
 import { RequestHandler } from './request-handler';
 import type { StaticEntry, StaticVariant } from './static-files';
@@ -94,12 +95,15 @@ export class StaticFileHandler extends RequestHandler {
       out.setTrustedHeader('cache-control', 'Cache-Control', `max-age=${VERSIONED_MAX_AGE}`);
       out.setTrustedHeader('expires', 'Expires', farExpires());
     }
-    if (this.notModified(entry)) {
-      this.setStatus(304);
+    const etag = variant ? variant.etag : entry.etag;
+    const precondition = evaluatePreconditions(this.request.method, (name) => this.request._header(name), etag, entry.mtimeMs);
+    if (precondition !== 'proceed') {
+      this.setStatus(precondition === 'not-modified' ? 304 : 412);
       return this.finish();
     }
     if (variant) return this.sendBytes(variant.absolutePath, variant.content, 0, variant.size - 1);
-    const bytes = range ? this.range(range, entry.size) : null;
+    // A Range under a stale If-Range is ignored: the whole, current representation goes out.
+    const bytes = range && ifRangeHolds(this.request.headers.get('if-range'), etag, entry.mtimeMs) ? this.range(range, entry.size) : null;
     if (bytes === null) return this.sendBytes(entry.absolutePath, entry.content, 0, entry.size - 1);
     this.setStatus(206);
     this.setHeader('Content-Range', `bytes ${bytes.start}-${bytes.end}/${entry.size}`);
@@ -124,16 +128,6 @@ export class StaticFileHandler extends RequestHandler {
       return this.finish();
     }
     return this._streamFile(file, start, length);
-  }
-
-  /** If-None-Match (precedence) or If-Modified-Since. */
-  private notModified(entry: StaticEntry): boolean {
-    // If-None-Match takes precedence (checkEtagHeader reads it).
-    if (this.request.headers.get('if-none-match') !== undefined) return this.checkEtagHeader();
-    const since = this.request.headers.get('if-modified-since');
-    if (!since) return false;
-    const date = Date.parse(since);
-    return Number.isFinite(date) && date >= Math.floor(entry.mtimeMs / 1000) * 1000;
   }
 
   /** The single range asked for; null for none, several, garbage, or the whole file. 416 when unsatisfiable. */

@@ -92,6 +92,32 @@ describe('StaticFileHandler', () => {
     expect([bigRange.status, bigRange.text]).to.deep.equal([206, 'abcdefghij']);
   });
 
+  it('evaluates preconditions in the order of RFC 9110 13.2.2, and If-Range before a Range', async () => {
+    const first = await server.fetch('/static/a.txt');
+    const etag = first.headers.get('etag')!;
+    const modified = first.headers.get('last-modified')!;
+    const past = 'Thu, 01 Jan 1970 00:00:00 GMT';
+    const future = new Date(Date.now() + 86_400_000).toUTCString();
+    const status = async (headers: Record<string, string>) => (await server.fetch('/static/a.txt', { headers })).status;
+    expect(await status({ 'If-Match': '"other"' })).to.equal(412);
+    expect(await status({ 'If-Match': `"other", ${etag}` })).to.equal(200);
+    expect(await status({ 'If-Match': '*' })).to.equal(200);
+    expect(await status({ 'If-Match': `W/${etag}` })).to.equal(412); // strong comparison
+    expect(await status({ 'If-Unmodified-Since': past })).to.equal(412);
+    expect(await status({ 'If-Unmodified-Since': future })).to.equal(200);
+    expect(await status({ 'If-Match': etag, 'If-Unmodified-Since': past })).to.equal(200); // If-Match wins
+    expect(await status({ 'If-None-Match': `W/${etag}` })).to.equal(304); // weak comparison
+    expect(await status({ 'If-None-Match': '*' })).to.equal(304);
+    expect(await status({ 'If-None-Match': '"other"', 'If-Modified-Since': future })).to.equal(200); // If-None-Match wins
+    expect(await status({ 'If-Modified-Since': modified })).to.equal(304);
+    const stale = await server.fetch('/static/a.txt', { headers: { Range: 'bytes=0-4', 'If-Range': '"stale"' } });
+    expect([stale.status, stale.text]).to.deep.equal([200, text]);
+    const current = await server.fetch('/static/a.txt', { headers: { Range: 'bytes=0-4', 'If-Range': etag } });
+    expect([current.status, current.text]).to.deep.equal([206, text.slice(0, 5)]);
+    const byDate = await server.fetch('/static/a.txt', { headers: { Range: 'bytes=0-4', 'If-Range': modified } });
+    expect(byDate.status).to.equal(206);
+  });
+
   it('answers 200 for a range covering the file, 416 for unsatisfiable, and ignores garbage or several ranges', async () => {
     expect((await server.fetch('/static/a.txt', { headers: { Range: `bytes=0-${text.length - 1}` } })).status).to.equal(200);
     // A suffix longer than the file selects all of it (RFC 9110 14.1.2), not 416.
