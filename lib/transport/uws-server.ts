@@ -25,13 +25,14 @@ const METHOD_ROUTES: Record<string, (app: TemplatedApp, pattern: string, handler
 /**
  * The {@link TransportServer} on uWebSockets.js: native routes, a catch-all, WebSockets,
  * topics, listening and closing. Every callback runs inside a guard so no exception ever
- * unwinds into uWS. uSockets listens with SO_REUSEPORT whatever `reusePort` says.
+ * unwinds into uWS. It listens exclusively unless `reusePort` (worker threads) asks to share.
  */
 export class UwsServer implements TransportServer {
   readonly kind = 'uws';
   private readonly uws: Uws;
   private readonly app: TemplatedApp;
   private readonly ssl: boolean;
+  private readonly reusePort: boolean;
   private listenSocket: us_listen_socket | null = null;
 
   /** @throws ConfigurationError when the native build does not load, or for a setting it cannot honour */
@@ -39,6 +40,7 @@ export class UwsServer implements TransportServer {
     UwsServer.checkOptions(options);
     this.uws = loadUws();
     this.ssl = Boolean(options.ssl);
+    this.reusePort = options.reusePort ?? false;
     this.app = options.ssl
       ? this.uws.SSLApp({
           key_file_name: options.ssl.keyFile,
@@ -127,7 +129,12 @@ export class UwsServer implements TransportServer {
   listen(host: string, port: number): Promise<number> {
     if (this.listenSocket) return Promise.reject(new ConfigurationError('This server is already listening'));
     return new Promise((resolve, reject) => {
-      this.app.listen(host, port, (socket) => {
+      // uSockets sets SO_REUSEPORT by default: a second process on the same port would listen
+      // too and the kernel would split the traffic. Exclusive unless workers share the port.
+      // uSockets' LIBUS_LISTEN_DEFAULT (0) and LIBUS_LISTEN_EXCLUSIVE_PORT (1), in every release.
+      const options = this.reusePort ? 0 : 1;
+      const listen = this.app.listen as unknown as (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
+      listen.call(this.app, host, port, options, (socket) => {
         if (!socket) {
           reject(new ConfigurationError(`Cannot listen on ${host}:${port}: the address is in use or not available here`));
           return;

@@ -49,6 +49,24 @@ describe('Application', () => {
     }
   });
 
+  it('refuses a port another process listens on, instead of sharing it silently', async () => {
+    const first = new Application({ handlers: [['/', Hello]] });
+    const server = await first.listen(0, '127.0.0.1');
+    try {
+      const script = `
+        const { Application, RequestHandler } = require('typhoon');
+        class H extends RequestHandler { get() { this.write('second'); } }
+        new Application({ handlers: [['/', H]] }).listen(${server.port}, '127.0.0.1')
+          .then(() => { console.log('LISTENING'); process.exit(0); }, (e) => { console.log('REFUSED ' + e.code); process.exit(0); });`;
+      const { stdout } = await run(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..', '..', '..'), env: { ...process.env, TYPHOON_LOG_LEVEL: 'silent' } });
+      expect(stdout.trim()).to.equal('REFUSED ERR_CONFIGURATION');
+      // Every request still reaches the first server.
+      for (let i = 0; i < 5; i++) expect(await (await fetch(`http://127.0.0.1:${server.port}/`)).text()).to.equal('hello');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('close() stops accepting, lets in-flight requests finish, then closes connections', async () => {
     const app = new Application({ handlers: [['/slow', Slow]] });
     const server = await app.listen(0, '127.0.0.1');
