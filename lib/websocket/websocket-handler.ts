@@ -302,6 +302,11 @@ export class WebSocketHandler extends RequestHandler {
   /** An exception in `open` or `onMessage` is logged and closes this connection only (1011). */
   private fail(error: unknown): void {
     this._busy = false;
+    // The peer left while open()/onMessage awaited writeMessage: expected, not an error.
+    if (error instanceof WebSocketClosedError && this._state === 'closed') {
+      appLog.debug(`${this.constructor.name} (${this.request.path}): the connection closed while a message was being written`);
+      return;
+    }
     appLog.error(`Uncaught exception in ${this.constructor.name} (${this.request.path}); closing the connection`, error);
     if (this._state !== 'closed') this.close(1011, 'Internal error');
   }

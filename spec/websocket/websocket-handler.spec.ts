@@ -653,3 +653,34 @@ describe('WebSocket handshakes and shutdown, on every transport', function () {
     await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the connection outlived close() by 5 s')), 5000))]);
   });
 });
+
+describe('a peer that leaves while the handler writes', () => {
+  const logs = captureLogs('warn');
+
+  it('is not logged as an error: writeMessage rejecting after the close ends onMessage quietly', async () => {
+    let rejected = false;
+    @WebSocket('/leaving')
+    class Leaving extends WebSocketHandler {
+      override async onMessage() {
+        await sleep(50);
+        try {
+          await this.writeMessage('too late');
+        } catch (error) {
+          rejected = error instanceof WebSocketClosedError;
+          throw error; // as an unguarded handler would
+        }
+      }
+    }
+    const server = await TestServer.start(new Application({ handlers: [Leaving] }));
+    try {
+      const socket = await server.websocket('/leaving');
+      await socket.writeMessage('hello');
+      socket.terminate();
+      await waitFor(() => rejected, 5000, 'writeMessage to reject');
+      await sleep(20);
+      expect(logs.records.filter((record) => record.level === 'error')).to.deep.equal([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
