@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors';
 import { genLog } from '../log';
-import { nodeHasReusePort, NodeServer } from './node-server';
+import { NodeServer } from './node-server';
 import type { TransportKind, TransportOptions, TransportServer } from './types';
 import { uwsAvailability } from './uws';
 import { UwsServer } from './uws-server';
@@ -51,11 +51,7 @@ export function createInProcessTransport(options: TransportOptions): InProcessTr
  */
 export function checkTransportOptions(kind: TransportKind, options: TransportOptions): void {
   if (kind === 'uws') UwsServer.checkOptions(options);
-  else if (options.reusePort && !nodeHasReusePort()) {
-    throw new ConfigurationError(
-      `Several workers on one port need listen()'s reusePort, which Node.js ${process.versions.node} lacks on transport 'node' (Node.js 22.12 or later has it): use one worker, a newer Node.js, or transport 'uws'`,
-    );
-  }
+  else NodeServer.checkOptions(options);
 }
 
 /**

@@ -68,8 +68,18 @@ export class NodeServer implements TransportServer {
   private readonly reusePort: boolean;
   private listening = false;
 
-  /** @throws ConfigurationError when the TLS files cannot be read */
+  /** @throws ConfigurationError for an option this Node.js cannot honour */
+  static checkOptions(options: TransportOptions): void {
+    if (options.reusePort && !nodeHasReusePort()) {
+      throw new ConfigurationError(
+        `Several workers on one port need listen()'s reusePort, which Node.js ${process.versions.node} lacks on transport 'node' (Node.js 22.12 or later has it): use one worker, a newer Node.js, or transport 'uws'`,
+      );
+    }
+  }
+
+  /** @throws ConfigurationError when the TLS files cannot be read, or for an option this Node.js cannot honour */
   constructor(options: TransportOptions = {}) {
+    NodeServer.checkOptions(options);
     const idle = (options.idleConnectionTimeout ?? 10) * 1000;
     const serverOptions: http.ServerOptions = {
       maxHeaderSize: Math.max(options.maxHeaderSize ?? 0, MIN_HEAD_LIMIT),
@@ -136,9 +146,6 @@ export class NodeServer implements TransportServer {
 
   listen(host: string, port: number): Promise<number> {
     if (this.listening) return Promise.reject(new ConfigurationError('This server is already listening'));
-    if (this.reusePort && !nodeHasReusePort()) {
-      return Promise.reject(new ConfigurationError(`Several workers on one port need listen()'s reusePort, which Node.js ${process.versions.node} lacks (22.12 or later has it); use one worker, or transport 'uws'`));
-    }
     return new Promise((resolve, reject) => {
       const failed = (error: NodeJS.ErrnoException) => {
         const why = error.code === 'EADDRINUSE' ? 'the address is in use' : error.code === 'EADDRNOTAVAIL' ? 'the address is not available here' : error.message;
