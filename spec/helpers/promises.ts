@@ -21,6 +21,24 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
 /** Lets every callback of an already settled promise run. */
 export const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Waits until `predicate` holds (polling), or fails after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** As {@link waitFor}, with an async predicate (a connection attempt, a query...). */
+export async function waitUntil(predicate: () => Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** The error a promise rejects with (fails the test if it resolves). */
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {

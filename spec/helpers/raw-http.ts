@@ -1,5 +1,8 @@
 import net from 'node:net';
 
+// waitFor lives in promises.ts; re-exported for the specs that import it from here.
+export { waitFor } from './promises';
+
 /** Sends raw bytes to a server and collects everything it answers until it closes or goes quiet. */
 export async function rawRequest(port: number, data: string | Buffer, quietMs = 300): Promise<string> {
   return (await rawExchange(port, data, quietMs)).data;
@@ -37,13 +40,4 @@ export function rawExchange(port: number, data: string | Buffer, quietMs = 300):
 /** Parses the status lines of every response in a raw HTTP/1.1 byte stream. */
 export function statusLines(raw: string): string[] {
   return raw.match(/HTTP\/1\.1 \d{3}[^\r\n]*/g) ?? [];
-}
-
-/** Waits until `predicate` holds (polling), or fails after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { coroutine, moment, multi, sleep, TimeoutError, withTimeout } from '../../lib';
-import { waitFor } from '../helpers/raw-http';
+import { settle, waitFor } from '../helpers/promises';
 import { captureLogs } from '../helpers/logs';
 
 const later = <T>(seconds: number, value: T) => sleep(seconds).then(() => value);
@@ -33,9 +33,12 @@ describe('coroutine helpers', () => {
   });
 
   it('withTimeout logs a failure that arrives after the timeout, unless quiet', async () => {
-    await withTimeout(0.01, failLater(0.03, 'late failure')).catch(() => undefined);
-    await withTimeout(0.01, failLater(0.03, 'quiet failure'), { quietExceptions: [Error] }).catch(() => undefined);
-    await sleep(0.06);
+    const late = failLater(0.03, 'late failure');
+    await withTimeout(0.01, late).catch(() => undefined);
+    const quiet = failLater(0.03, 'quiet failure');
+    await withTimeout(0.01, quiet, { quietExceptions: [Error] }).catch(() => undefined);
+    await Promise.allSettled([late, quiet]); // both failed after their timeout: withTimeout has seen them
+    await settle();
     expect(logs.records.map((record) => String(record.error))).to.deep.equal(['Error: late failure']);
   });
 

@@ -2,9 +2,11 @@
 import { expect } from 'chai';
 import { TimeoutError, TyphoonError } from '../../lib/errors';
 import { BoundedSemaphore, Condition, Event, Lock, Semaphore } from '../../lib/ioloop/locks';
-import { activeTimers, rejectionOf, settle, track } from '../helpers/promises';
+import { activeTimers, rejectionOf, settle, track, waitFor } from '../helpers/promises';
 
 const sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
+/** Runs `fn` after `ms` milliseconds; resolves once it has run (to await the event, not a guessed delay). */
+const later = (ms: number, fn: () => void) => new Promise<void>((resolve) => setTimeout(() => (fn(), resolve()), ms));
 /** Live timers after a turn: mocha starts its own test timer once the test function returns. */
 const timerBaseline = async () => (await settle(), activeTimers());
 
@@ -90,16 +92,17 @@ describe('ioloop/locks', () => {
     it('resolves wait() with false on timeout; a later notify() is too late', async () => {
       const condition = new Condition();
       const wait = track(condition.wait(0.01));
-      setTimeout(() => condition.notify(), 20);
-      await sleep(0.03);
+      await later(20, () => condition.notify());
+      await settle();
       expect(wait).to.deep.equal({ state: 'fulfilled', value: false });
     });
 
     it('resolves wait() with true when notified before the timeout', async () => {
       const condition = new Condition();
-      setTimeout(() => condition.notify(), 10);
+      const notified = later(10, () => condition.notify());
       const wait = track(condition.wait(0.05));
-      await sleep(0.06);
+      await notified;
+      await settle();
       expect(wait).to.deep.equal({ state: 'fulfilled', value: true });
     });
 
@@ -109,7 +112,7 @@ describe('ioloop/locks', () => {
       record(condition.wait(0.01), 1);
       record(condition.wait(), 2);
       record(condition.wait(), 3);
-      await sleep(0.02);
+      await waitFor(() => history.length > 0, 5000, 'the timeout');
       expect(history).to.deep.equal(['timeout']);
       condition.notify(2);
       await settle();
@@ -124,7 +127,7 @@ describe('ioloop/locks', () => {
       record(condition.wait(), 0);
       record(condition.wait(0.01), 1);
       record(condition.wait(), 2);
-      await sleep(0.02);
+      await waitFor(() => history.length > 0, 5000, 'the timeout');
       expect(history).to.deep.equal(['timeout']);
       condition.notifyAll();
       await settle();
@@ -136,7 +139,7 @@ describe('ioloop/locks', () => {
       const timedOut = Array.from({ length: 101 }, () => track(condition.wait(0.01)));
       const last = track(condition.wait());
       expect(String(condition)).to.equal('Condition waiters[102]');
-      await sleep(0.02);
+      await waitFor(() => timedOut.every((wait) => wait.state !== 'pending'), 5000, 'the timeouts');
       expect(String(condition)).to.equal('Condition waiters[1]');
       expect(timedOut.every((wait) => wait.state === 'fulfilled' && wait.value === false)).to.equal(true);
       expect(last.state).to.equal('pending');
@@ -266,9 +269,9 @@ describe('ioloop/locks', () => {
       await semaphore.acquire();
       await semaphore.acquire();
       const late = semaphore.acquire(0.01);
-      setTimeout(() => semaphore.release(), 20);
+      const released = later(20, () => semaphore.release());
       expectTimeout(await rejectionOf(late), 'Semaphore.acquire() timed out after 0.01 s');
-      await sleep(0.02);
+      await released;
       expect(semaphore.value).to.equal(1);
       await semaphore.acquire();
       const next = track(semaphore.acquire());
@@ -282,9 +285,10 @@ describe('ioloop/locks', () => {
     it('resolves acquire() when released before the timeout', async () => {
       const semaphore = new Semaphore(1);
       await semaphore.acquire();
-      setTimeout(() => semaphore.release(), 10);
+      const released = later(10, () => semaphore.release());
       const acquire = track(semaphore.acquire(0.05));
-      await sleep(0.06);
+      await released;
+      await settle();
       expect(acquire.state).to.equal('fulfilled');
       expect(semaphore.value).to.equal(0);
     });
@@ -304,7 +308,7 @@ describe('ioloop/locks', () => {
       const timedOut = Array.from({ length: 101 }, () => track(semaphore.acquire(0.01)));
       const last = track(semaphore.acquire());
       expect(String(semaphore)).to.equal('Semaphore [locked,waiters:102]');
-      await sleep(0.02);
+      await waitFor(() => timedOut.every((acquire) => acquire.state !== 'pending'), 5000, 'the timeouts');
       expect(String(semaphore)).to.equal('Semaphore [locked,waiters:1]');
       expect(timedOut.every((acquire) => acquire.state === 'rejected' && acquire.error instanceof TimeoutError)).to.equal(true);
       semaphore.release();
@@ -508,7 +512,7 @@ describe('ioloop/locks', () => {
       await lock.acquire();
       const timedOut = track(lock.acquire(0.01));
       const patient = track(lock.acquire());
-      await sleep(0.02);
+      await waitFor(() => timedOut.state !== 'pending', 5000, 'the timeout');
       lock.release();
       await settle();
       expect(timedOut.state).to.equal('rejected');

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { TimeoutError, TyphoonError } from '../../lib/errors';
 import { defaultCompare, LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull } from '../../lib/ioloop/queues';
-import { activeTimers, rejectionOf, settle, track } from '../helpers/promises';
+import { activeTimers, rejectionOf, settle, track, waitFor } from '../helpers/promises';
 
 const sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
@@ -121,7 +121,7 @@ describe('ioloop/queues', () => {
       const putters = Array.from({ length: 10 }, (_, item) => track(queue.put(item, 0.01))); // 0 goes in
       const put = track(queue.put(10));
       expect(String(queue)).to.contain('putters[10]');
-      await sleep(0.03);
+      await waitFor(() => putters.slice(1).every((putter) => putter.state !== 'pending'), 5000, 'the timeouts');
       expect(String(queue)).to.contain('putters[1]');
       expect(put.state).to.equal('pending');
       expect(await queue.get()).to.equal(0);
@@ -136,7 +136,7 @@ describe('ioloop/queues', () => {
       const getters = Array.from({ length: 10 }, () => track(queue.get(0.01)));
       const get = queue.get();
       expect(String(queue)).to.contain('getters[11]');
-      await sleep(0.03);
+      await waitFor(() => getters.every((getter) => getter.state !== 'pending'), 5000, 'the timeouts');
       expect(String(queue)).to.contain('getters[1]');
       queue.putNowait(0);
       expect(await get).to.equal(0);
@@ -189,7 +189,7 @@ describe('ioloop/queues', () => {
       const puts = [track(queue.put(1)), track(queue.put(2))];
       await settle();
       expect(puts.map((put) => put.state)).to.deep.equal(['pending', 'pending']);
-      await sleep(0.04);
+      await waitFor(() => puts.every((put) => put.state !== 'pending'), 5000, 'both getters');
       expect(puts.map((put) => put.state)).to.deep.equal(['fulfilled', 'fulfilled']);
       expect(taken).to.deep.equal([0, 1]);
       expect(queue.getNowait()).to.equal(2);

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
 import path from 'node:path';
 import { websocketConnect, type WebSocketClientConnection } from '../../lib';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
 import { startRedis, type RedisServer } from '../../lib/testing';
 import { hasRedis, requirePackage, requireWorkers } from '../helpers/requirements';
+import { waitFor, waitUntil } from '../helpers/promises';
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'cluster-app.js');
 
@@ -23,6 +25,17 @@ function inbox(conn: WebSocketClientConnection): string[] {
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `count` processes subscribe to the applications' Redis channel (the default, `typhoon`). */
+async function redisSubscribers(url: string, count: number): Promise<void> {
+  const client = new Redis(url);
+  try {
+    const subscribers = async () => ((await client.pubsub('NUMSUB', 'typhoon')) as [string, number])[1];
+    await waitUntil(async () => (await subscribers()) === count, 10_000, `${count} processes to subscribe to Redis`);
+  } finally {
+    client.disconnect();
+  }
+}
 
 describe('pub/sub across processes through Redis', function () {
   this.timeout(90_000);
@@ -47,7 +60,7 @@ describe('pub/sub across processes through Redis', function () {
   it('carries a message between two processes, once each, in order', async () => {
     const a = await room(first.port);
     const b = await room(second.port);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // both subscribed to Redis
+    await redisSubscribers(redis.url, 2);
     await a.writeMessage('all hello other process');
     expect(await a.readMessage()).to.equal('hello other process');
     expect(await b.readMessage()).to.equal('hello other process');
@@ -60,8 +73,10 @@ describe('pub/sub across processes through Redis', function () {
     expect(atA).to.deep.equal(expected);
     expect(atB).to.deep.equal(expected);
     const rest = inbox(a);
-    await pause(300);
-    expect(rest, 'no duplicates').to.deep.equal([]);
+    // A duplicate would come before a later message from the same sender.
+    await b.writeMessage('all fence');
+    await waitFor(() => rest.includes('fence'), 10_000, 'the fence message');
+    expect(rest, 'no duplicates').to.deep.equal(['fence']);
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -72,7 +87,8 @@ describe('pub/sub across processes through Redis', function () {
     const atB = inbox(b);
     await redis.stop();
     await a.writeMessage('all during the outage');
-    await pause(500);
+    // Local delivery; with Redis down, nothing can reach the other process.
+    await waitFor(() => atA.length > 0, 10_000, 'local delivery');
     expect(atA).to.deep.equal(['during the outage']);
     expect(atB).to.deep.equal([]);
     const health = await fetch(`http://127.0.0.1:${second.port}/thread`);

@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { websocketConnect, type WebSocketClientConnection } from '../../lib';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
+import { waitFor } from '../helpers/promises';
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'cluster-app.js');
 
@@ -112,8 +113,10 @@ describe('workers: SIGTERM during load', function () {
     const exit = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
     const socket = await websocketConnect(`ws://127.0.0.1:${server.port}/room`);
     await socket.readMessage();
-    const inflight = Array.from({ length: 40 }, () => get(server.port, '/slow?ms=400'));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    let output = '';
+    server.child.stdout!.on('data', (chunk) => (output += chunk));
+    const inflight = Array.from({ length: 40 }, () => get(server.port, '/slow?ms=400&announce=1'));
+    await waitFor(() => output.split('slow request started').length - 1 === 40, 10_000, 'the 40 requests to reach their handlers');
     server.child.kill('SIGTERM');
     const results = await Promise.all(inflight);
     expect(results.map((result) => result.status)).to.deep.equal(Array(40).fill(200));

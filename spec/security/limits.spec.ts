@@ -2,17 +2,23 @@ import { expect } from 'chai';
 import net from 'node:net';
 import { Application, ConfigurationError, RequestHandler, sleep, WebSocket, WebSocketHandler } from '../../lib';
 import { TestServer } from '../../lib/testing';
+import { waitFor } from '../helpers/promises';
 import { rawExchange, statusLines } from '../helpers/raw-http';
 import { specTransport } from '../helpers/requirements';
 
 let abortedBySignal = false;
+let slowGetsEnded = 0;
 
 class SlowHandler extends RequestHandler {
   async get() {
     abortedBySignal = false;
     this.signal.addEventListener('abort', () => (abortedBySignal = true));
-    await sleep(Number(this.getArgument('s', '1')));
-    this.write('too late?');
+    try {
+      await sleep(Number(this.getArgument('s', '1')));
+      this.write('too late?');
+    } finally {
+      slowGetsEnded++;
+    }
   }
   post() {
     this.write(`got ${this.request.body.length}`);
@@ -35,7 +41,7 @@ describe('limits and timeouts', function () {
   after(() => server.close());
 
   it('answers 431 for a request head over maxHeaderSize, and closes the connection', async () => {
-    const { data, closedByServer } = await rawExchange(server.port, `GET /slow?s=0 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(3000)}\r\n\r\n`, 1000);
+    const { data, closedByServer } = await rawExchange(server.port, `GET /slow?s=0 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(3000)}\r\n\r\n`, 10_000);
     expect(statusLines(data)).to.deep.equal(['HTTP/1.1 431 Request Header Fields Too Large']);
     expect(closedByServer).to.equal(true);
     const { data: fine } = await rawExchange(server.port, `GET /slow?s=0 HTTP/1.1\r\nHost: x\r\nX-Small: ${'a'.repeat(1000)}\r\n\r\n`);
@@ -48,16 +54,17 @@ describe('limits and timeouts', function () {
   });
 
   it('answers 408 and closes when the body does not arrive within requestTimeout', async () => {
-    const { data, closedByServer } = await rawExchange(server.port, 'POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\nonly a little', 2000);
+    const { data, closedByServer } = await rawExchange(server.port, 'POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\nonly a little', 10_000);
     expect(statusLines(data)).to.deep.equal(['HTTP/1.1 408 Request Timeout']);
     expect(closedByServer).to.equal(true);
   });
 
   it('answers 503 when the handler takes longer than handlerTimeout, and aborts its signal', async () => {
+    const ended = slowGetsEnded;
     const response = await server.fetch('/slow?s=0.8');
     expect([response.status, response.reason]).to.deep.equal([503, 'Handler Timeout']);
     expect(abortedBySignal).to.equal(true);
-    await sleep(0.6);
+    await waitFor(() => slowGetsEnded > ended, 10_000, 'the timed-out handler to end');
     expect((await server.fetch('/slow?s=0')).text).to.equal('too late?');
   });
 

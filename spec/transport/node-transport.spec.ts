@@ -54,7 +54,7 @@ describe('the Node transport', function () {
   after(() => server.close());
 
   it('answers HTTP/1.0 requests, with a length and a closed connection, and says the version', async () => {
-    const { data, closedByServer } = await rawExchange(server.port, 'GET /version HTTP/1.0\r\n\r\n', 1000);
+    const { data, closedByServer } = await rawExchange(server.port, 'GET /version HTTP/1.0\r\n\r\n', 10_000);
     expect(statusLines(data)).to.deep.equal(['HTTP/1.1 200 OK']);
     expect(data).to.match(/\r\nContent-Length: 16\r\n/).and.match(/\r\n\r\nversion=HTTP\/1\.0$/);
     expect(closedByServer).to.equal(true);
@@ -79,7 +79,7 @@ describe('the Node transport', function () {
     const h2c = await rawExchange(server.port, 'GET /version HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n', 1000);
     expect(statusLines(h2c.data)).to.deep.equal(['HTTP/1.1 200 OK']);
     expect(h2c.data).to.match(/version=HTTP\/1\.1$/);
-    const withBody = await rawExchange(server.port, 'POST /version HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 5\r\n\r\nhello', 1000);
+    const withBody = await rawExchange(server.port, 'POST /version HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 5\r\n\r\nhello', 10_000);
     expect(statusLines(withBody.data)).to.deep.equal(['HTTP/1.1 400 Bad Request']);
     expect(withBody.closedByServer).to.equal(true);
   });
@@ -185,6 +185,7 @@ describe('the Node transport under hostile clients', function () {
     client.socket.pause(); // reads nothing
     const requests = 'GET /wait/300 HTTP/1.1\r\nHost: x\r\n\r\n' + 'GET /static/big.bin HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(100);
     client.socket.write(requests);
+    // A chance to start too many; a busy machine can only make this check weaker.
     await sleep(0.8);
     const open = openFilesOf(process.pid).filter((file) => file.endsWith('big.bin')).length;
     expect(open).to.be.lessThan(10);

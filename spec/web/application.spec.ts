@@ -5,12 +5,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Application, ConfigurationError, RequestHandler } from '../../lib';
 import { TestServer } from '../../lib/testing';
+import { waitFor, waitUntil } from '../helpers/promises';
 import { rawRequest } from '../helpers/raw-http';
 
 const run = promisify(execFile);
 
 class Slow extends RequestHandler {
+  static started = 0;
   async get() {
+    Slow.started++;
     await new Promise((resolve) => setTimeout(resolve, Number(this.getArgument('ms', '300'))));
     this.write('finished');
   }
@@ -70,11 +73,11 @@ describe('Application', () => {
   it('close() stops accepting, lets in-flight requests finish, then closes connections', async () => {
     const app = new Application({ handlers: [['/slow', Slow]] });
     const server = await app.listen(0, '127.0.0.1');
+    const startsBefore = Slow.started;
     const inflight = fetch(`http://127.0.0.1:${server.port}/slow?ms=400`).then((r) => r.text());
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => Slow.started > startsBefore, 10_000, 'the request to reach its handler');
     const closing = app.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const refused = await new Promise((resolve) => {
+    const refused = () => new Promise<boolean>((resolve) => {
       const socket = net.connect(server.port, '127.0.0.1');
       socket.on('error', () => resolve(true));
       socket.on('connect', () => {
@@ -82,7 +85,8 @@ describe('Application', () => {
         resolve(false);
       });
     });
-    expect(refused).to.equal(true);
+    await waitUntil(refused, 10_000, 'new connections to be refused');
+    expect(await refused()).to.equal(true);
     expect(await inflight).to.equal('finished');
     await closing;
   });
@@ -90,8 +94,9 @@ describe('Application', () => {
   it('close() gives up on in-flight requests after its timeout', async () => {
     const app = new Application({ handlers: [['/slow', Slow]] });
     const server = await app.listen(0, '127.0.0.1');
+    const startsBefore = Slow.started;
     const inflight = fetch(`http://127.0.0.1:${server.port}/slow?ms=5000`).then(() => 'answered', () => 'dropped');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => Slow.started > startsBefore, 10_000, 'the request to reach its handler');
     const started = Date.now();
     await app.close({ timeout: 0.2 });
     expect(Date.now() - started).to.be.lessThan(2000);
@@ -185,6 +190,7 @@ describe('Application', () => {
         await new Promise((resolve) => setTimeout(resolve, i % 3));
         socket.destroy();
       }
+      // Time for the aborted exchanges to unwind; a busy machine can only make this check weaker.
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect((await server.fetch('/')).text).to.equal('hello');
       expect(await rawRequest(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')).to.match(/^HTTP\/1\.1 200 OK/);

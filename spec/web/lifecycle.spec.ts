@@ -58,14 +58,25 @@ class CustomError extends RequestHandler {
   }
 }
 
-let closedSignal: { aborted: boolean; closeCalled: boolean } = { aborted: false, closeCalled: false };
+let closedSignal = { aborted: false, closeCalled: false, ended: false };
 
 class SlowHandler extends RequestHandler {
   async get() {
-    closedSignal = { aborted: false, closeCalled: false };
-    this.signal.addEventListener('abort', () => (closedSignal.aborted = true));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    this.write('late');
+    closedSignal = { aborted: false, closeCalled: false, ended: false };
+    // Busy until the client has gone (at most 10 s), then writes to the closed connection.
+    try {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 10_000);
+        this.signal.addEventListener('abort', () => {
+          closedSignal.aborted = true;
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      this.write('late');
+    } finally {
+      closedSignal.ended = true;
+    }
   }
   override onConnectionClose() {
     closedSignal.closeCalled = true;
@@ -172,12 +183,13 @@ describe('request lifecycle', () => {
   });
 
   it('calls onConnectionClose() and aborts this.signal when the client goes away', async () => {
+    const previous = closedSignal;
     const socket = net.connect(server.port, '127.0.0.1');
     socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => closedSignal !== previous, 10_000, 'the handler to start');
     socket.destroy();
-    await waitFor(() => closedSignal.closeCalled && closedSignal.aborted, 2000, 'onConnectionClose');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await waitFor(() => closedSignal.closeCalled && closedSignal.aborted, 10_000, 'onConnectionClose');
+    await waitFor(() => closedSignal.ended, 10_000, 'the handler to end');
     expect((await server.fetch('/order')).status).to.equal(200);
   });
 

@@ -36,13 +36,13 @@ describe('headers sent on several lines (RFC 9110 5.3)', () => {
   const body = (raw: string) => JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
 
   it("reads them as one list: headers.get() joins the lines (Cookie with '; '), getAll() keeps them, an empty one is present", async () => {
-    const raw = await rawRequest(server.port, 'GET /echo HTTP/1.1\r\nHost: x\r\nX-Multi: a\r\nX-Multi: b\r\nX-Empty:\r\nCookie: a=1\r\nCookie: b=2\r\nConnection: close\r\n\r\n', 1000);
+    const raw = await rawRequest(server.port, 'GET /echo HTTP/1.1\r\nHost: x\r\nX-Multi: a\r\nX-Multi: b\r\nX-Empty:\r\nCookie: a=1\r\nCookie: b=2\r\nConnection: close\r\n\r\n', 10_000);
     expect(body(raw)).to.deep.equal({ multi: 'a, b', all: ['a', 'b'], empty: '', hasEmpty: true, a: '1', b: '2' });
   });
 
   it('answers 304 when the current ETag is on the second If-None-Match line', async () => {
     const etag = (await server.fetch('/fixed')).headers.get('etag')!;
-    const raw = await rawRequest(server.port, `GET /fixed HTTP/1.1\r\nHost: x\r\nIf-None-Match: "other"\r\nIf-None-Match: ${etag}\r\nConnection: close\r\n\r\n`, 1000);
+    const raw = await rawRequest(server.port, `GET /fixed HTTP/1.1\r\nHost: x\r\nIf-None-Match: "other"\r\nIf-None-Match: ${etag}\r\nConnection: close\r\n\r\n`, 10_000);
     expect(statusLines(raw)).to.deep.equal(['HTTP/1.1 304 Not Modified']);
   });
 

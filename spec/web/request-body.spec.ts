@@ -61,7 +61,7 @@ describe('request bodies', () => {
   });
 
   it('answers 413 at once when Content-Length is over maxBodySize, and closes the connection', async () => {
-    const { data, closedByServer } = await rawExchange(server.port, `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\nabc`, 1000);
+    const { data, closedByServer } = await rawExchange(server.port, `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ${2 * 1024 * 1024}\r\n\r\nabc`, 10_000);
     expect(statusLines(data)).to.deep.equal(['HTTP/1.1 413 Payload Too Large']);
     expect(closedByServer).to.equal(true);
   });
@@ -80,7 +80,9 @@ describe('request bodies', () => {
       socket.write('\r\n');
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+    clearTimeout(timer);
     socket.destroy();
     expect(statusLines(received)).to.deep.equal(['HTTP/1.1 413 Payload Too Large']);
   });

@@ -260,6 +260,7 @@ describe('response output', () => {
     const socket = net.connect(server.port, '127.0.0.1');
     socket.write('GET /bigflush HTTP/1.1\r\nHost: x\r\n\r\n');
     socket.pause();
+    // A chance to flush ahead of the reader; a busy machine can only make this check weaker.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const whilePaused = BigFlushHandler.flushed;
     let received = 0;

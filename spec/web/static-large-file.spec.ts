@@ -44,7 +44,10 @@ describe('StaticFileHandler with a 1 GB file', function () {
     });
     socket.write('GET /static/huge.bin HTTP/1.1\r\nHost: x\r\n\r\n');
     socket.pause();
-    await sleep(1500); // not reading at all: the server must not read the file ahead
+    await waitFor(() => openFilesOf(pid).some((file) => file.endsWith('huge.bin')), 10_000, 'the file to be open');
+    // Not reading at all: the server must not read the file ahead. A busy machine gives it less
+    // time to try, so this check can only get weaker, never fail.
+    await sleep(1500);
     const whileStalled = rssOf(pid);
     // Then read in bursts with pauses: a slow client.
     const pacer = setInterval(() => (socket.isPaused() ? socket.resume() : socket.pause()), 20);
@@ -65,9 +68,9 @@ describe('StaticFileHandler with a 1 GB file', function () {
     const socket = net.connect(server.port, '127.0.0.1');
     socket.write('GET /static/huge.bin HTTP/1.1\r\nHost: x\r\n\r\n');
     await new Promise((resolve) => socket.once('data', resolve));
-    await waitFor(() => openFilesOf(pid).some((file) => file.endsWith('huge.bin')), 2000, 'the file to be open');
+    await waitFor(() => openFilesOf(pid).some((file) => file.endsWith('huge.bin')), 10_000, 'the file to be open');
     socket.destroy();
-    await waitFor(() => !openFilesOf(pid).some((file) => file.endsWith('huge.bin')), 1000, 'the file to be closed');
+    await waitFor(() => !openFilesOf(pid).some((file) => file.endsWith('huge.bin')), 10_000, 'the file to be closed');
     const check = await fetch(`http://127.0.0.1:${server.port}/static/missing`);
     expect(check.status).to.equal(404);
   });
