@@ -37,6 +37,7 @@ export class CopiedExchange implements ServerExchange {
   readBody(): void {}
   pauseBody(): void {}
   resumeBody(): void {}
+  refreshTimeout(): void {}
   end(): void {}
   endWithoutBody(): void {}
   writeHead(): void {}

@@ -1,13 +1,13 @@
 import { Buffer } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { genLog } from '../log';
+import { STREAM_CHUNK, streamBuffers } from './buffer-pool';
 import { CopiedExchange } from './copied-exchange';
 import { internHeaderName, sharedHeaderValue } from './header-strings';
 import { ExchangeListeners } from './exchange-listeners';
 import type { HeaderList, PullSource, UpgradeExchange } from './types';
 
 /** Bytes of a streamed body read and written at a time. */
-const STREAM_CHUNK = 256 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -90,6 +90,7 @@ const LINGER_BYTES = 1 << 20;
  */
 function lingeringClose(socket: NonNullable<IncomingMessage['socket']>): void {
   socket.end();
+  socket.resume(); // a body paused for flow control must flow to be discarded
   const start = socket.bytesRead;
   const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
   const count = () => {
@@ -193,6 +194,9 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
     if (this.state === 'open') this.req.resume();
   }
 
+  /** node keeps no timer of its own on a body in progress (its `requestTimeout` is set above ours). */
+  refreshTimeout(): void {}
+
   end(status: string, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (this.state !== 'open') return;
     this.settle();
@@ -242,19 +246,23 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
     }
     const res = this.res;
     const size = source.size;
+    const buffers: Buffer[] = [];
+    const written: Array<Promise<void> | null> = [null, null];
+    let reading = false;
     try {
       const [code, reason] = splitStatus(status);
       if (this.bodyPending) this.closeAfterAnswer();
       res.writeHead(code, reason, withHeaders(headers, size, this.bodyPending));
       // Two buffers, one being filled while node writes the other: node keeps a buffer until
       // the kernel took it, so each is refilled only once its write called back.
-      const buffers = [Buffer.allocUnsafeSlow(Math.min(STREAM_CHUNK, Math.max(size, 1)))];
-      if (size > STREAM_CHUNK) buffers.push(Buffer.allocUnsafeSlow(STREAM_CHUNK));
-      const written: Array<Promise<void> | null> = [null, null];
+      buffers.push(streamBuffers.take(size));
+      if (size > STREAM_CHUNK) buffers.push(streamBuffers.take(size));
       for (let sent = 0, turn = 0; sent < size; turn = (turn + 1) % buffers.length) {
         if (written[turn]) await this.whileOpen(written[turn]!);
         if (this.state !== 'open') return;
+        reading = true;
         const count = await source.read(buffers[turn]);
+        reading = false;
         if (this.state !== 'open') return;
         if (count === 0) throw new Error(`The body source ended before ${size} bytes were sent`);
         sent += count;
@@ -273,6 +281,9 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
     } finally {
       source.close();
       this.wakeDrainWaiters();
+      // Back to the pool once node no longer holds them: a write not called back (the socket
+      // was destroyed) leaves its buffer to the collector, as does a failed read.
+      if (!reading) buffers.forEach((buffer, i) => (written[i] ? void written[i]!.then(() => streamBuffers.give(buffer)) : streamBuffers.give(buffer)));
     }
   }
 

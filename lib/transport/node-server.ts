@@ -87,7 +87,8 @@ export class NodeServer implements TransportServer {
       // A connection that does not complete a request head in this time gets 408 and is closed
       // (node's default is a minute, checked every 30 s; uWS closes silent ones after 10 s).
       headersTimeout: idle,
-      requestTimeout: Math.max(300_000, idle),
+      // Ours answers first (with the application's reasons); node's is the backstop.
+      requestTimeout: Math.max((options.requestTimeout ?? 300) * 1000, idle) + 10_000,
       connectionsCheckingInterval: Math.min(idle, 1000),
     };
     if (options.ssl) {

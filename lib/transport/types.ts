@@ -70,9 +70,14 @@ export interface ServerExchange {
    * the caller's to keep; `last` marks the end.
    */
   readBody(onChunk: (chunk: Buffer, last: boolean) => void): void;
-  /** Stops / restarts the flow of body chunks (flow control for streaming bodies). */
+  /** Stops / restarts the flow of body chunks (flow control, and a body waiting for memory). */
   pauseBody(): void;
   resumeBody(): void;
+  /**
+   * The body is still arriving (slowly): keep the connection from timing out, so the web
+   * layer's deadlines (`requestTimeout`, idle) are the ones that count.
+   */
+  refreshTimeout(): void;
 
   /** Sends a complete response; `Content-Length` is computed by the transport. */
   end(status: string, headers: HeaderList, body: string | Buffer, closeConnection?: boolean): void;
@@ -93,7 +98,12 @@ export interface ServerExchange {
   endStream(status: string, headers: HeaderList, source: PullSource): Promise<void>;
   /** Ends a chunked response, optionally with a last chunk. */
   endChunked(chunk?: string | Buffer): void;
-  /** Closes the connection once the response is sent (e.g. after refusing an unread body). */
+  /**
+   * The connection closes after the answer (a request whose framing cannot be trusted, a body
+   * too slow). The Node transport closes lingering (a body still coming is read and discarded
+   * for up to 2 s or 1 MiB first); uWS closes at once. Called in the route callback, nothing
+   * parsed behind this request runs.
+   */
   closeWhenDone(): void;
   /** Closes the connection at once (the client sees a reset / EOF). */
   close(): void;
@@ -203,6 +213,8 @@ export interface TransportOptions {
   idleConnectionTimeout?: number;
   /** Largest request head in bytes, where the transport enforces one itself. */
   maxHeaderSize?: number;
+  /** Seconds the web layer gives a request body (it answers 408 itself): the transport's own limit must be longer. */
+  requestTimeout?: number;
   /** Share the port with other listeners (worker threads): SO_REUSEPORT. */
   reusePort?: boolean;
 }

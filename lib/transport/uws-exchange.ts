@@ -3,13 +3,12 @@ import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets
 import { genLog } from '../log';
 import { ExchangeListeners } from './exchange-listeners';
 import { headerValue, type HeaderList, type PullSource, type ServerExchange, type UpgradeExchange } from './types';
+import { streamBuffers } from './buffer-pool';
 import { CopiedExchange } from './copied-exchange';
 import { internHeaderName, sharedHeaderValue } from './header-strings';
 import { UwsSocket, type SocketUserData } from './uws-socket';
 
 const textDecoder = new TextDecoder();
-/** Bytes of a streamed body read and offered at a time. */
-const STREAM_CHUNK = 256 * 1024;
 
 /** Stands in for the native response once it has been upgraded (it must never be touched again). */
 const UPGRADED = new Proxy({}, { get: () => { throw new Error('uWS.HttpResponse used after the WebSocket upgrade'); } }) as HttpResponse;
@@ -67,10 +66,14 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   private inCallback = true;
   private bodyReader: ((chunk: Buffer, last: boolean) => void) | null = null;
   /**
-   * A body is being read and has not ended (or was refused unread): answering now must close
-   * the connection, or the unread bytes would be parsed as the next request.
+   * A body is being read and its last chunk has not come. An answer now says `Connection:
+   * close` but leaves the connection to uWS, whose parser reads the rest of the body and
+   * discards it (it knows the framing): closing at once would reset the connection while the
+   * client still sends, and a reset can destroy the answer before the client reads it.
    */
   private bodyPending = false;
+  /** The request's framing cannot be trusted (`closeWhenDone`): the connection closes after the answer. */
+  private closeAfter = false;
 
   /** @param method the method, when the route was registered for one (saves asking uWS) */
   constructor(private res: HttpResponse, req: HttpRequest, ssl: boolean, method?: string) {
@@ -200,9 +203,9 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
     this.bodyPending = true;
     this.res.onData((chunk, isLast) => {
       if (isLast) this.bodyPending = false;
+      if (!this.bodyReader) return;
       // uWS neuters the ArrayBuffer when this callback returns: copy it.
-      const copy = Buffer.copyBytesFrom(new Uint8Array(chunk));
-      this.bodyReader?.(copy, isLast);
+      this.bodyReader(Buffer.copyBytesFrom(new Uint8Array(chunk)), isLast);
     });
   }
 
@@ -214,11 +217,22 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
     if (this.state === 'open') this.res.resume();
   }
 
+  /**
+   * uWS drops a connection whose body arrives slower than 16 KiB/s (160 KiB per 10 s window,
+   * `HTTP_RECEIVE_THROUGHPUT_BYTES` in its HttpContext.h); `resume()` re-arms its timer to the
+   * full 10 s, so the body's own deadlines (requestTimeout, idle) are what count.
+   */
+  refreshTimeout(): void {
+    if (this.state !== 'open' || !this.bodyPending) return;
+    this.res.pause();
+    this.res.resume();
+  }
+
   end(status: string, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (this.state !== 'open') return;
     this.ending();
-    // Unread body bytes would be parsed as the next request: close instead.
-    closeConnection ||= this.bodyPending;
+    closeConnection ||= this.closeAfter;
+    if (this.bodyPending && !closeConnection) headers = [...headers, 'Connection', 'close'];
     if (this.inCallback) this.writeAndEnd(status, headers, body, closeConnection);
     else this.res.cork(() => this.writeAndEnd(status, headers, body, closeConnection));
     this.wakeDrainWaiters();
@@ -227,7 +241,8 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   endWithoutBody(status: string, headers: HeaderList, closeConnection = false): void {
     if (this.state !== 'open') return;
     this.ending();
-    closeConnection ||= this.bodyPending;
+    closeConnection ||= this.closeAfter;
+    if (this.bodyPending && !closeConnection) headers = [...headers, 'Connection', 'close'];
     // This build's endWithoutBody(length) writes Content-Length itself, and aborts the process
     // for a non-zero length. So: our own Content-Length header and no arguments, or (to close a
     // connection whose body was not read) `(0, true)`, which only suits responses without one.
@@ -281,13 +296,15 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
       const res = this.res;
       const size = source.size;
       // One buffer per response, refilled once uWS took its bytes (uWS copies what it cannot
-      // send at once, or leaves it to us to offer again): nothing allocated per chunk.
-      const buffer = Buffer.allocUnsafeSlow(Math.min(STREAM_CHUNK, Math.max(size, 1)));
+      // send at once, or leaves it to us to offer again): nothing allocated per chunk. It goes
+      // back to the pool when the stream stops, or after a read still in progress then.
+      const buffer = streamBuffers.take(size);
       let headWritten = false;
       let stopped = false;
       const stop = (error?: unknown) => {
         if (stopped) return;
         stopped = true;
+        if (!reading) streamBuffers.give(buffer);
         source.close();
         if (error) this.abandonStream(error);
         resolve();
@@ -310,11 +327,16 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
           .read(buffer)
           .then((count) => {
             reading = false;
-            if (this.state !== 'open') stop();
+            if (stopped) streamBuffers.give(buffer);
+            else if (this.state !== 'open') stop();
             else if (count === 0) stop(sourceEnded(size));
             else offer(buffer.subarray(0, count));
           })
-          .catch(stop);
+          .catch((error: unknown) => {
+            reading = false;
+            if (stopped) streamBuffers.give(buffer);
+            else stop(error);
+          });
       };
       /** Offers a chunk to uWS; what the socket does not take waits for onWritable. */
       const offer = (chunk: Buffer) => {
@@ -372,14 +394,14 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   endChunked(chunk?: string | Buffer): void {
     if (this.state !== 'open') return;
     this.ending();
-    const close = this.bodyPending;
+    const close = this.bodyPending || this.closeAfter;
     if (this.inCallback) this.res.end(chunk, close);
     else this.res.cork(() => this.res.end(chunk, close));
     this.wakeDrainWaiters();
   }
 
   closeWhenDone(): void {
-    this.bodyPending = true;
+    this.closeAfter = true;
   }
 
   close(): void {

@@ -7,7 +7,8 @@ import { injectRequest } from '../transport/inject';
 import type { ServerExchange, TransportKind, TransportOptions, TransportServer, UpgradeExchange } from '../transport/types';
 import { TemplateEngine } from '../template/template-engine';
 import { testRequestPayload, testResponse, type TestBody, type TestResponse } from './test-response';
-import { BodyReader } from './body-reader';
+import { BodyBudget } from './body-budget';
+import { BodyReader, type BodyLimits } from './body-reader';
 import { serveUnderWatch, shouldAutoreload } from './autoreload';
 import { acceptsGzip } from './negotiation';
 import { Hooks, runResponseHooks, type HookFunctions, type HookName } from './hooks';
@@ -104,6 +105,8 @@ export class Application {
   /** @internal The hooks added with addHook(), in order. */
   readonly hooks = new Hooks();
   private readonly staticCaches = new Map<string, StaticFiles>();
+  /** The limits request bodies are read under, with the budget they share. */
+  private readonly bodyLimits: BodyLimits;
   private readonly webSocketRoutes: WebSocketRoute[] = [];
   /** Set once routes were mounted (listen or inject): hooks and handlers are fixed from then on. */
   private mounted = false;
@@ -125,6 +128,8 @@ export class Application {
   constructor(options: ApplicationOptions | HandlerSpec[] = {}, settings: ApplicationSettings = {}) {
     const { handlers, ...rest } = Array.isArray(options) ? { ...settings, handlers: options } : options;
     this.settings = resolveSettings(rest);
+    const { maxBodySize, requestTimeout, idleConnectionTimeout, maxBufferedBodySize } = this.settings;
+    this.bodyLimits = { maxBodySize, requestTimeout, idleTimeout: idleConnectionTimeout ?? 10, budget: new BodyBudget(maxBufferedBodySize) };
     if (this.settings.allowUwsFallback !== undefined) {
       genLog.warn("The allowUwsFallback setting is no longer needed and does nothing: without uWebSockets.js's native build Typhoon serves through its Node transport (transport: 'auto')");
     }
@@ -280,8 +285,8 @@ export class Application {
 
   /** What the transport takes from the settings; `reusePort` for worker threads sharing a port. */
   private transportOptions(reusePort = false): TransportOptions {
-    const { ssl, idleConnectionTimeout, maxHeaderSize } = this.settings;
-    return { ssl, idleConnectionTimeout, maxHeaderSize, reusePort };
+    const { ssl, idleConnectionTimeout, maxHeaderSize, requestTimeout } = this.settings;
+    return { ssl, idleConnectionTimeout, maxHeaderSize, requestTimeout, reusePort };
   }
 
   /** Worker mode: this thread supervises `workers` threads that serve; it only relays topics. */
@@ -426,24 +431,33 @@ export class Application {
     exchange.onAbort(handler);
     const length = exchange.header('content-length');
     const encoding = exchange.header('transfer-encoding');
+    const hasBody = encoding !== '' || (length !== '' && length !== '0');
     const refusal = refuseRequest(exchange, length, encoding, this.settings);
     if (refusal) {
-      // The framing cannot be trusted: never read on from this connection. Answer only after
-      // the native callback: bytes behind this request are already in uWS's buffer, and uWS
-      // would parse and run them as the next request if this response ended now, whereas it
-      // drops the connection when a pipelined request arrives while a response is pending.
-      exchange.closeWhenDone();
+      // A body too large (413) is framed soundly: it is read and discarded while the answer
+      // goes out (closing at once would reset the connection under a client still sending).
+      // Otherwise (431, or framing that cannot be trusted) never read on from this
+      // connection. Answer only after the native callback: bytes behind this request are
+      // already in uWS's buffer, and uWS would parse and run them as the next request if this
+      // response ended now, whereas it drops the connection when a pipelined request arrives
+      // while a response is pending.
+      if (refusal.statusCode === 413 && hasBody) exchange.readBody(() => undefined);
+      else exchange.closeWhenDone();
       setImmediate(() => this.track(handleException(handler, refusal)));
       return;
     }
-    const hasBody = encoding !== '' || (length !== '' && length !== '0');
-    const body = hasBody ? new BodyReader(exchange, this.settings.maxBodySize, this.settings.requestTimeout) : null;
+    const body = hasBody ? new BodyReader(exchange, this.bodyLimits, length === '' ? null : Number(length), !match.route.streamBody) : null;
     const lifecycle = execute(handler, match, body);
-    if (!lifecycle) return; // answered inside the native callback
+    if (!lifecycle) return body?.release(); // answered inside the native callback
     const limit = this.settings.handlerTimeout;
-    if (limit === undefined) return this.track(lifecycle);
-    const timer = setTimeout(() => void handler._timedOut(limit), limit * 1000);
-    this.track(lifecycle.finally(() => clearTimeout(timer)));
+    if (limit === undefined && !body) return this.track(lifecycle);
+    const timer = limit === undefined ? undefined : setTimeout(() => void handler._timedOut(limit), limit * 1000);
+    this.track(
+      lifecycle.finally(() => {
+        clearTimeout(timer);
+        body?.release(); // the body's memory counts against the budget until the request ends
+      }),
+    );
   }
 
   /** Makes a handler through DI; if that fails, answers 500 with a plain handler and returns null. */

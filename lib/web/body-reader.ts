@@ -1,10 +1,33 @@
 import { HTTPError } from '../errors';
 import type { ServerExchange } from '../transport/types';
+import type { BodyBudget } from './body-budget';
+
+/** The limits a request body is read under (from the application settings). */
+export interface BodyLimits {
+  /** Bytes one body may have (`maxBodySize`); more → 413. */
+  maxBodySize: number;
+  /** Seconds to receive the whole body (`requestTimeout`); slower → 408. */
+  requestTimeout: number;
+  /** Seconds the client may send nothing while the body is read (`idleConnectionTimeout`); longer → 408. */
+  idleTimeout: number;
+  /** What buffered bodies may hold together (`maxBufferedBodySize`). */
+  budget: BodyBudget;
+}
+
+/** How often a slow body's deadlines are checked, and the transport told it is still alive. */
+const CHECK_MS = 2000;
 
 /**
- * Reads a request body from the transport, enforcing the size limit. Created in the route
- * callback (the transport only accepts a body reader there); the body is then either collected
- * whole (`readAll`) or handed to a consumer chunk by chunk with flow control (`pipeTo`).
+ * Reads a request body from the transport, enforcing the size limit, the timeouts and the
+ * application's budget for buffered bodies. Created in the route callback (the transport only
+ * accepts a body reader there); the body is then either collected whole (`readAll`) or handed
+ * to a consumer chunk by chunk with flow control (`pipeTo`).
+ *
+ * A buffered body first reserves its declared length from the budget and holds it until the
+ * request ends ({@link release}); while it does not fit, its client is paused, and after
+ * `idleTimeout` (or `requestTimeout`, if shorter) of waiting it gets 503 with `Retry-After`. A
+ * streamed body is paused until its consumer starts. While the client is paused by us, it is
+ * not idle.
  */
 export class BodyReader {
   private chunks: Buffer[] = [];
@@ -12,29 +35,39 @@ export class BodyReader {
   private done = false;
   private failure: HTTPError | null = null;
   private wake: (() => void) | null = null;
-
   private timer: NodeJS.Timeout | undefined;
+  private readonly started = Date.now();
+  private lastChunk = this.started;
+  /** Why the body flow is paused by us, if it is: waiting for the budget, or for the consumer. */
+  private paused: 'budget' | 'consumer' | null = null;
+  /** Bytes reserved from the budget (0 for a streamed body, or once given back). */
+  private reservation = 0;
+  private readonly granted = () => this.grant();
 
-  /** @param timeout seconds to receive the whole body (`requestTimeout`); slower → 408 */
-  constructor(private readonly exchange: ServerExchange, private readonly limit: number, timeout?: number) {
+  /**
+   * @param declaredLength the `Content-Length`, or null for a chunked body
+   * @param buffered false when the body is streamed to the handler (`@streamRequestBody`)
+   */
+  constructor(private readonly exchange: ServerExchange, private readonly limits: BodyLimits, declaredLength: number | null, buffered: boolean) {
     exchange.readBody((chunk, last) => this.push(chunk, last));
-    if (timeout !== undefined) {
-      this.timer = setTimeout(() => {
-        if (this.done) return;
-        this.failure ??= new HTTPError(408, `request body not received within ${timeout} s`);
-        this.chunks = [];
-        this.wake?.();
-      }, timeout * 1000);
+    exchange.onAbort(() => this.fail(new HTTPError(400, 'The client closed the connection before the body was complete')));
+    if (!buffered) this.pause('consumer');
+    else {
+      const bytes = Math.min(declaredLength ?? limits.maxBodySize, limits.maxBodySize);
+      if (limits.budget.reserve(bytes, this.granted)) this.reservation = bytes;
+      else {
+        this.reservation = bytes;
+        this.pause('budget');
+      }
     }
-    exchange.onAbort(() => {
-      this.failure ??= new HTTPError(400, 'The client closed the connection before the body was complete');
-      this.wake?.();
-    });
+    this.schedule();
   }
 
-  /** Resolves with the whole body; HTTPError 413 past the limit, 400 if the client vanished. */
+  /** Resolves with the whole body; HTTPError 413 past the limit, 408 too slow, 400 if the client vanished, 503 no budget. */
   async readAll(): Promise<Buffer> {
-    while (!this.done && !this.failure) await this.next();
+    // Bytes that came before the reservation was granted (uWS may hand over what it had
+    // buffered after a pause) wait with the rest: the handler runs only within the budget.
+    while ((!this.done || this.paused === 'budget') && !this.failure) await this.next();
     if (this.failure) throw this.failure;
     const chunks = this.chunks;
     this.chunks = [];
@@ -46,14 +79,15 @@ export class BodyReader {
    * so a slow consumer slows the client instead of filling memory.
    */
   async pipeTo(consume: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+    this.resume();
     for (;;) {
       while (this.chunks.length) {
         const chunk = this.chunks.shift()!;
         const pending = consume(chunk);
         if (pending instanceof Promise) {
-          this.exchange.pauseBody();
+          this.pause('consumer');
           await pending;
-          this.exchange.resumeBody();
+          this.resume();
         }
       }
       if (this.failure) throw this.failure;
@@ -64,18 +98,91 @@ export class BodyReader {
 
   private push(chunk: Buffer, last: boolean): void {
     if (this.failure) return;
+    this.lastChunk = Date.now();
+    if (this.done) return; // bytes after the end (never from a transport that frames bodies)
     this.received += chunk.length;
-    if (this.received > this.limit) {
-      this.failure = new HTTPError(413, `Request body exceeds the limit of ${this.limit} bytes`);
-      this.chunks = [];
-    } else if (chunk.length) {
-      this.chunks.push(chunk);
-    }
+    if (this.received > this.limits.maxBodySize) return this.fail(new HTTPError(413, `Request body exceeds the limit of ${this.limits.maxBodySize} bytes`));
+    if (chunk.length) this.chunks.push(chunk);
     if (last) {
       this.done = true;
-      clearTimeout(this.timer);
+      if (this.paused !== 'budget') clearTimeout(this.timer);
     }
     this.wake?.();
+  }
+
+  /**
+   * The request is over: the reservation goes back to the budget (a body still waiting for one
+   * leaves the queue) and the timer stops. Safe to call more than once.
+   */
+  release(): void {
+    clearTimeout(this.timer);
+    const budget = this.limits.budget;
+    if (this.paused === 'budget') budget.cancel(this.granted);
+    else if (this.reservation) budget.release(this.reservation);
+    this.reservation = 0;
+  }
+
+  /** The body cannot be had: the reader's waiter gets `error`; later chunks are dropped. */
+  private fail(error: HTTPError): void {
+    if (this.failure || (this.done && this.paused !== 'budget')) return;
+    this.failure = error;
+    this.chunks = [];
+    this.release();
+    // A client too slow to send its body gets its answer on a connection that then closes.
+    if (error.statusCode === 408) this.exchange.closeWhenDone();
+    // The transport reads on (and discards) while it answers: never leave the client paused.
+    if (this.paused) this.exchange.resumeBody();
+    this.paused = null;
+    this.wake?.();
+  }
+
+  private grant(): void {
+    if (this.paused !== 'budget') return;
+    this.resume();
+    if (this.done) clearTimeout(this.timer);
+    this.wake?.();
+  }
+
+  private pause(why: 'budget' | 'consumer'): void {
+    this.paused = why;
+    this.exchange.pauseBody();
+  }
+
+  private resume(): void {
+    if (!this.paused) return;
+    this.paused = null;
+    // Waiting paused is not idling: the client's silence counts from now.
+    this.lastChunk = Date.now();
+    this.exchange.resumeBody();
+  }
+
+  /** Arms the timer for the next deadline, or for the next liveness check of a slow body. */
+  private schedule(): void {
+    const { requestTimeout, idleTimeout } = this.limits;
+    const now = Date.now();
+    let next = Math.min(this.started + requestTimeout * 1000, now + CHECK_MS);
+    if (this.paused === 'budget') next = Math.min(next, this.started + Math.min(idleTimeout, requestTimeout) * 1000);
+    else if (!this.paused) next = Math.min(next, this.lastChunk + idleTimeout * 1000);
+    this.timer = setTimeout(() => this.check(), Math.max(next - now, 1));
+  }
+
+  private check(): void {
+    if (this.failure || (this.done && this.paused !== 'budget')) return;
+    const { requestTimeout, idleTimeout } = this.limits;
+    const now = Date.now();
+    const wait = Math.min(idleTimeout, requestTimeout);
+    if (this.paused === 'budget' && now - this.started >= wait * 1000) {
+      const reason = `no room among the request bodies being received (maxBufferedBodySize ${this.limits.budget.limit} bytes) within ${wait} s`;
+      return this.fail(new HTTPError(503, reason, { headers: { 'Retry-After': String(Math.ceil(wait)) } }));
+    }
+    if (now - this.started >= requestTimeout * 1000) return this.fail(new HTTPError(408, `request body not received within ${requestTimeout} s (requestTimeout)`));
+    if (!this.paused && now - this.lastChunk >= idleTimeout * 1000) {
+      return this.fail(new HTTPError(408, `nothing of the request body received for ${idleTimeout} s (idleConnectionTimeout)`));
+    }
+    // Still coming: tell the transport, whose own timer may count differently (uWS drops a
+    // body arriving slower than 16 KiB/s).
+    if (!this.paused) this.exchange.refreshTimeout();
+    this.schedule();
   }
 
   private next(): Promise<void> {

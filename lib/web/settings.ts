@@ -116,13 +116,29 @@ export interface ApplicationSettings {
    */
   maxBodySize?: number;
   /**
+   * Bytes all request bodies being received may hold together, across connections. Each body
+   * reserves its `Content-Length` (a chunked one `maxBodySize`) before it is read; one that
+   * does not fit waits with its client paused, and gets 503 with `Retry-After` after
+   * `idleConnectionTimeout` seconds. Bodies streamed to `@streamRequestBody` handlers do not
+   * count. At least `maxBodySize`.
+   *
+   * @defaultValue 64 MiB, or `maxBodySize` when that is larger
+   */
+  maxBufferedBodySize?: number;
+  /**
    * Largest request head (request line and headers), in bytes; larger → 431. Unset: uWS's own
    * limits apply (about 100 KB and 50 headers; beyond, uWS drops the connection).
    */
   maxHeaderSize?: number;
   /** Seconds an idle keep-alive connection stays open: fixed at 10 in this uWS build (the only value accepted). */
   idleConnectionTimeout?: number;
-  /** Seconds to receive a request body; slower → 408 and the connection is closed. Default: none. */
+  /**
+   * Seconds to receive a whole request body; slower → 408, and the connection closes after the
+   * answer. A body whose client sends nothing for `idleConnectionTimeout` seconds gets 408 too
+   * (nginx's `client_body_timeout`).
+   *
+   * @defaultValue 300 (node:http's `requestTimeout`)
+   */
   requestTimeout?: number;
   /** Seconds a handler may take to respond; longer → 503 (its `signal` is aborted). Default: none. */
   handlerTimeout?: number;
@@ -163,6 +179,8 @@ export interface ResolvedSettings extends ApplicationSettings {
   staticUrlPrefix: string;
   autoescape: boolean;
   maxBodySize: number;
+  maxBufferedBodySize: number;
+  requestTimeout: number;
   websocketMaxMessageSize: number;
   trustedDownstream: string[];
   transport: TransportSetting;
@@ -172,7 +190,7 @@ const KNOWN = new Set<string>([
   'debug', 'autoreload', 'serveTraceback', 'compressResponse', 'cookieSecret', 'keyVersion', 'loginUrl', 'xsrfCookies',
   'xsrfCookieName', 'xsrfCookieOptions', 'staticPath', 'staticUrlPrefix', 'staticHandlerClass', 'staticHandlerArgs',
   'templatePath', 'autoescape', 'uiMethods', 'defaultHandlerClass', 'defaultHandlerArgs', 'websocketPingInterval',
-  'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxHeaderSize', 'idleConnectionTimeout',
+  'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxBufferedBodySize', 'maxHeaderSize', 'idleConnectionTimeout',
   'xheaders', 'trustedDownstream', 'logFunction', 'ssl', 'allowUwsFallback', 'transport', 'requestTimeout', 'handlerTimeout', 'cors', 'pubsub',
 ]);
 
@@ -200,11 +218,19 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
     staticUrlPrefix: input.staticUrlPrefix ?? '/static/',
     autoescape: input.autoescape ?? true,
     maxBodySize: input.maxBodySize ?? 10 * 1024 * 1024,
+    maxBufferedBodySize: input.maxBufferedBodySize ?? Math.max(64 * 1024 * 1024, input.maxBodySize ?? 0),
+    requestTimeout: input.requestTimeout ?? 300,
     websocketMaxMessageSize: input.websocketMaxMessageSize ?? 10 * 1024 * 1024,
     trustedDownstream: input.trustedDownstream ?? [],
     transport: transportSetting(input.transport),
   };
   positive('maxBodySize', settings.maxBodySize);
+  positive('maxBufferedBodySize', settings.maxBufferedBodySize);
+  if (settings.maxBufferedBodySize < settings.maxBodySize) {
+    throw new ConfigurationError(
+      `maxBufferedBodySize (${settings.maxBufferedBodySize}) is below maxBodySize (${settings.maxBodySize}): a body of the largest size allowed could never be received; raise maxBufferedBodySize or lower maxBodySize`,
+    );
+  }
   if (settings.maxHeaderSize !== undefined) positive('maxHeaderSize', settings.maxHeaderSize);
   for (const name of ['requestTimeout', 'handlerTimeout'] as const) {
     const value = settings[name];

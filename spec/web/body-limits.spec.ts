@@ -1,0 +1,189 @@
+import { expect } from 'chai';
+import http from 'node:http';
+import net from 'node:net';
+import { Application, RequestHandler, type ApplicationSettings } from '../../lib';
+import { TestServer } from '../../lib/testing';
+import { waitFor } from '../helpers/promises';
+import { rawExchange, statusLines } from '../helpers/raw-http';
+
+/** A gate the test opens: requests to /hold wait on it with their body held. */
+let gate: { open: () => void; promise: Promise<void> };
+const resetGate = () => {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  gate = { open, promise };
+};
+const events: string[] = [];
+
+class Hold extends RequestHandler {
+  async post() {
+    events.push('hold entered');
+    await gate.promise;
+    this.write({ held: this.request.body.length });
+  }
+}
+
+class Echo extends RequestHandler {
+  post() {
+    events.push(`echo entered (gate ${gateOpened ? 'open' : 'shut'})`);
+    this.write({ size: this.request.body.length });
+  }
+}
+let gateOpened = false;
+
+/** Opens a connection and sends a request head plus the first `sent` bytes of a `length`-byte body. */
+function startUpload(port: number, path: string, length: number, sent: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`);
+      if (sent) socket.write(Buffer.alloc(sent, 97));
+      resolve(socket);
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** What a socket receives until the server closes it, or until a whole error page (`</html>`) came. */
+function readAll(socket: net.Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let data = '';
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1');
+      if (data.includes('</html>')) resolve(data);
+    });
+    socket.on('close', () => resolve(data));
+    socket.on('error', () => undefined);
+  });
+}
+
+function appWith(settings: ApplicationSettings, seen: string[]): Application {
+  const app = new Application({ ...settings, handlers: [['/hold', Hold], ['/echo', Echo]] });
+  app.addHook('onRequest', (handler) => void seen.push(handler.request.uri));
+  return app;
+}
+
+describe('request bodies: the budget across connections and the deadlines', () => {
+  beforeEach(() => {
+    events.length = 0;
+    gateOpened = false;
+    resetGate();
+  });
+
+  it('a body that does not fit maxBufferedBodySize waits, its client paused, until an earlier request ends', async () => {
+    const seen: string[] = [];
+    const server = await TestServer.start(appWith({ maxBodySize: 1000, maxBufferedBodySize: 1000 }, seen));
+    try {
+      const held = server.fetch('/hold', { method: 'POST', body: Buffer.alloc(1000, 97) });
+      await waitFor(() => events.includes('hold entered'), 10_000, 'the first request to hold its body');
+      // The second body comes whole, but the first holds the whole budget.
+      const second = await startUpload(server.port, '/echo?second', 1000, 1000);
+      const answer = readAll(second);
+      await waitFor(() => seen.includes('/echo?second'), 10_000, 'the second request to arrive');
+      gateOpened = true;
+      gate.open();
+      expect((await held).json()).to.deep.equal({ held: 1000 });
+      second.end();
+      const raw = await answer;
+      expect(raw).to.match(/^HTTP\/1\.1 200 /);
+      expect(raw).to.contain('{"size":1000}');
+      expect(events).to.deep.equal(['hold entered', 'echo entered (gate open)']);
+    } finally {
+      gate.open();
+      await server.close();
+    }
+  });
+
+  it('answers 503 with Retry-After to a body that found no room within requestTimeout, and serves the next one', async () => {
+    const seen: string[] = [];
+    const server = await TestServer.start(appWith({ maxBodySize: 1000, maxBufferedBodySize: 1000, requestTimeout: 1 }, seen));
+    try {
+      const held = server.fetch('/hold', { method: 'POST', body: Buffer.alloc(600, 97) });
+      await waitFor(() => events.includes('hold entered'), 10_000, 'the first request to hold its body');
+      const refused = await server.fetch('/echo', { method: 'POST', body: Buffer.alloc(500, 97) });
+      expect(refused.status).to.equal(503);
+      expect(refused.headers.get('retry-after')).to.equal('1');
+      expect(events).to.deep.equal(['hold entered']);
+      gate.open();
+      expect((await held).status).to.equal(200);
+      const next = await server.fetch('/echo', { method: 'POST', body: Buffer.alloc(1000, 97) });
+      expect(next.json()).to.deep.equal({ size: 1000 });
+    } finally {
+      gate.open();
+      await server.close();
+    }
+  });
+
+  it('answers 408 with Connection: close to a body that stalls past requestTimeout', async () => {
+    const server = await TestServer.start(appWith({ requestTimeout: 1 }, []));
+    try {
+      const socket = await startUpload(server.port, '/echo', 1000, 10);
+      const raw = await readAll(socket);
+      expect(raw).to.match(/^HTTP\/1\.1 408 /);
+      expect(raw.toLowerCase()).to.contain('connection: close');
+      expect(events).to.deep.equal([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 408 to a body whose client sends nothing for idleConnectionTimeout (node transport: the idle time is settable)', async () => {
+    const server = await TestServer.start(appWith({ transport: 'node', idleConnectionTimeout: 1, requestTimeout: 60 }, []));
+    try {
+      const socket = await startUpload(server.port, '/echo', 1000, 10);
+      const raw = await readAll(socket);
+      expect(raw).to.match(/^HTTP\/1\.1 408 /);
+      expect(events).to.deep.equal([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('lets a body arrive slower than 16 KiB/s for longer than 10 s (uWS drops those by itself)', async function () {
+    this.timeout(40_000);
+    const server = await TestServer.start(appWith({}, []));
+    try {
+      const total = 64 * 1024;
+      const socket = await startUpload(server.port, '/echo', total, 0);
+      const answer = readAll(socket);
+      // 4 KiB every 0.8 s (5 KiB/s): the body takes 12.8 s, past uWS's 10 s window (which
+      // fires 8 to 12 s after it was armed, in uSockets' 4 s ticks).
+      for (let sent = 0; sent < total && !socket.destroyed; sent += 4096) {
+        socket.write(Buffer.alloc(4096, 97));
+        await new Promise((resolve) => setTimeout(resolve, 800));
+      }
+      socket.end();
+      const raw = await answer;
+      expect(raw).to.match(/^HTTP\/1\.1 200 /);
+      expect(raw).to.contain(`{"size":${total}}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('every client of an upload refused with 413 reads the answer (a lingering close, not a reset)', async () => {
+    const server = await TestServer.start(new Application({ maxBodySize: 1024 * 1024, handlers: [['/echo', Echo]] }));
+    try {
+      const upload = () =>
+        new Promise<string>((resolve) => {
+          const request = http.request({ port: server.port, host: '127.0.0.1', path: '/echo', method: 'POST', headers: { 'Content-Length': 2 * 1024 * 1024 } });
+          request.on('response', (response) => {
+            response.resume();
+            response.on('end', () => resolve(String(response.statusCode)));
+            response.on('error', (error) => resolve(`response ${(error as NodeJS.ErrnoException).code}`));
+          });
+          request.on('error', (error) => resolve((error as NodeJS.ErrnoException).code ?? error.message));
+          request.end(Buffer.alloc(2 * 1024 * 1024, 97));
+        });
+      const outcomes = await Promise.all(Array.from({ length: 20 }, upload));
+      expect(outcomes).to.deep.equal(Array(20).fill('413'));
+      // A body refused midway (no Content-Length up front: chunked) is answered the same way,
+      // with Connection: close, and nothing behind it is served.
+      const chunk = `100000\r\n${'a'.repeat(0x100000)}\r\n`;
+      const chunked = await rawExchange(server.port, `POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}${chunk}0\r\n\r\n`, 1000);
+      expect(statusLines(chunked.data)).to.deep.equal(['HTTP/1.1 413 Payload Too Large']);
+      expect(chunked.data.toLowerCase()).to.contain('connection: close');
+    } finally {
+      await server.close();
+    }
+  });
+});
