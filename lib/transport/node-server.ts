@@ -111,6 +111,9 @@ export class NodeServer implements TransportServer {
     this.protocol = options.ssl ? 'https' : 'http';
     this.reusePort = options.reusePort ?? false;
     this.server.keepAliveTimeout = idle;
+    // Above it node accepts and closes at once (libuv keeps a spare descriptor for that, so
+    // EMFILE never spins its accept loop).
+    if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
     // Every header line reaches the application, so its framing checks see them all (node keeps
     // 2,000 and drops the rest by default); the head's size still bounds them.
     this.server.maxHeadersCount = 0;

@@ -217,6 +217,8 @@ export interface TransportOptions {
   requestTimeout?: number;
   /** Share the port with other listeners (worker threads): SO_REUSEPORT. */
   reusePort?: boolean;
+  /** Client connections held at once; above it new ones are not accepted until below again. */
+  maxConnections?: number;
 }
 
 /**

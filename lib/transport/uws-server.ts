@@ -3,6 +3,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_sock
 import { ConfigurationError } from '../errors';
 import { genLog } from '../log';
 import type { RouteCallback, SocketRouteCallbacks, SocketRouteOptions, TransportOptions, TransportServer } from './types';
+import { openDescriptors } from './descriptors';
 import { loadUws, type Uws } from './uws';
 import { UwsExchange } from './uws-exchange';
 import type { SocketUserData } from './uws-socket';
@@ -34,6 +35,10 @@ export class UwsServer implements TransportServer {
   private readonly ssl: boolean;
   private readonly reusePort: boolean;
   private listenSocket: us_listen_socket | null = null;
+  private readonly maxConnections: number | undefined;
+  private watch: NodeJS.Timeout | null = null;
+  /** Above maxConnections: requests are answered 503 and their connections closed. */
+  private shedding = false;
 
   /** @throws ConfigurationError when the native build does not load, or for a setting it cannot honour */
   constructor(options: TransportOptions = {}) {
@@ -41,6 +46,7 @@ export class UwsServer implements TransportServer {
     this.uws = loadUws();
     this.ssl = Boolean(options.ssl);
     this.reusePort = options.reusePort ?? false;
+    this.maxConnections = options.maxConnections;
     this.app = options.ssl
       ? this.uws.SSLApp({
           key_file_name: options.ssl.keyFile,
@@ -126,8 +132,44 @@ export class UwsServer implements TransportServer {
   }
 
   /** Listens on `host:port` (port 0: any free port); resolves with the bound port. */
-  listen(host: string, port: number): Promise<number> {
-    if (this.listenSocket) return Promise.reject(new ConfigurationError('This server is already listening'));
+  async listen(host: string, port: number): Promise<number> {
+    if (this.listenSocket) throw new ConfigurationError('This server is already listening');
+    this.listenSocket = await this.bind(host, port);
+    this.watchConnections();
+    return this.uws.us_socket_local_port(this.listenSocket as never);
+  }
+
+  /**
+   * Keeps the connections near `maxConnections`. uWS tells JavaScript nothing about HTTP
+   * connections opening or closing, so they are counted as the descriptors the process opened
+   * since it listened, once a second. Above the limit every request and handshake is answered
+   * 503 and its connection closed, so keep-alive connections are shed. Stopping accept() is not
+   * possible in this build: a closed listen socket cannot listen again while any connection
+   * it accepted is open (uSockets sets no SO_REUSEADDR), so connections that never send a
+   * request still count until uWS's 10 s idle timeout.
+   */
+  private watchConnections(): void {
+    const limit = this.maxConnections;
+    const base = openDescriptors();
+    if (limit === undefined || base === null) return;
+    this.watch = setInterval(() => {
+      const open = (openDescriptors() ?? base) - base;
+      if (!this.shedding && open >= limit) {
+        this.shedding = true;
+        genLog.warn(`${open} connections open, maxConnections is ${limit}: answering 503 and closing until fewer than ${Math.floor(limit * 0.9)} are open`);
+      } else if (this.shedding && open < limit * 0.9) {
+        this.shedding = false;
+        genLog.info(`${open} connections open: serving new requests again`);
+      }
+    }, 1000).unref();
+  }
+
+  /** Over maxConnections: answers 503 and closes the connection, without the application. */
+  private shed(res: HttpResponse): void {
+    res.writeStatus('503 Service Unavailable').writeHeader('Retry-After', '1').end('Too many connections', true);
+  }
+
+  private bind(host: string, port: number): Promise<us_listen_socket> {
     return new Promise((resolve, reject) => {
       // uSockets sets SO_REUSEPORT by default: a second process on the same port would listen
       // too and the kernel would split the traffic. Exclusive unless workers share the port.
@@ -139,14 +181,15 @@ export class UwsServer implements TransportServer {
           reject(new ConfigurationError(`Cannot listen on ${host}:${port}: the address is in use or not available here`));
           return;
         }
-        this.listenSocket = socket;
-        resolve(this.uws.us_socket_local_port(socket as never));
+        resolve(socket);
       });
     });
   }
 
   /** Stops accepting connections; open connections go on. */
   stopListening(): void {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = null;
     if (!this.listenSocket) return;
     this.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
@@ -160,6 +203,7 @@ export class UwsServer implements TransportServer {
   }
 
   private serveUpgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t, paramCount: number, callbacks: SocketRouteCallbacks): void {
+    if (this.shedding) return this.shed(res);
     let exchange: UwsExchange | undefined;
     try {
       exchange = new UwsExchange(res, req, this.ssl);
@@ -174,6 +218,7 @@ export class UwsServer implements TransportServer {
   }
 
   private serve(res: HttpResponse, req: HttpRequest, paramCount: number, callback: RouteCallback, method?: string): void {
+    if (this.shedding) return this.shed(res);
     let exchange: UwsExchange | undefined;
     try {
       exchange = new UwsExchange(res, req, this.ssl, method);

@@ -7,6 +7,7 @@ import { injectRequest } from '../transport/inject';
 import type { ServerExchange, TransportKind, TransportOptions, TransportServer, UpgradeExchange } from '../transport/types';
 import { TemplateEngine } from '../template/template-engine';
 import { testRequestPayload, testResponse, type TestBody, type TestResponse } from './test-response';
+import { descriptorLimit, LOW_DESCRIPTOR_LIMIT } from '../transport/descriptors';
 import { BodyBudget } from './body-budget';
 import { BodyReader, type BodyLimits } from './body-reader';
 import { serveUnderWatch, shouldAutoreload } from './autoreload';
@@ -163,6 +164,7 @@ export class Application {
     const role = workerRole(this.index);
     if (this.settings.autoreload && !role && shouldAutoreload()) return serveUnderWatch();
     const workers = role ? 1 : workerCount(options.workers);
+    if (!role) warnOfFewDescriptors(this.settings.maxConnections);
     if (workers > 1) {
       checkTransportOptions(resolveTransport(this.settings.transport), this.transportOptions(true));
       return this.supervise(port, host, workers);
@@ -285,8 +287,8 @@ export class Application {
 
   /** What the transport takes from the settings; `reusePort` for worker threads sharing a port. */
   private transportOptions(reusePort = false): TransportOptions {
-    const { ssl, idleConnectionTimeout, maxHeaderSize, requestTimeout } = this.settings;
-    return { ssl, idleConnectionTimeout, maxHeaderSize, requestTimeout, reusePort };
+    const { ssl, idleConnectionTimeout, maxHeaderSize, requestTimeout, maxConnections } = this.settings;
+    return { ssl, idleConnectionTimeout, maxHeaderSize, requestTimeout, maxConnections, reusePort };
   }
 
   /** Worker mode: this thread supervises `workers` threads that serve; it only relays topics. */
@@ -569,6 +571,20 @@ export class Application {
  * `maxHeaderSize`. Checked only when a body is announced, a body method comes without one, or
  * a header limit is set, so plain GETs pay nothing.
  */
+let descriptorsChecked = false;
+
+/** Says once per process when the descriptor limit caps the connections low (a container's default 1024, say). */
+function warnOfFewDescriptors(maxConnections: number | undefined): void {
+  if (descriptorsChecked) return;
+  descriptorsChecked = true;
+  const limit = descriptorLimit();
+  if (limit === null || limit >= LOW_DESCRIPTOR_LIMIT) return;
+  genLog.warn(
+    `This process may open only ${limit} files (ulimit -n), so it holds at most ${maxConnections ?? limit} connections; ` +
+      'for production raise the limit (systemd: LimitNOFILE=65536; Docker: --ulimit nofile=65536:65536; a shell: ulimit -n 65536)',
+  );
+}
+
 function refuseRequest(exchange: ServerExchange, length: string, encoding: string, settings: ResolvedSettings): HTTPError | null {
   // uWS reads an empty framing header as an absent one, so a body method that seems to come
   // without a body (rare) has its header list looked at too.

@@ -6,6 +6,7 @@ import type { CookieOptions } from './cookies';
 import type { CorsOptions } from './cors';
 import type { PubSubOptions } from '../scale/pubsub';
 import { transportSetting, type TransportSetting } from '../transport/create-transport';
+import { connectionsFor, descriptorLimit } from '../transport/descriptors';
 
 /** Access-log hook: called once per finished request with the handler that served it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any handler subclass
@@ -130,6 +131,17 @@ export interface ApplicationSettings {
    * limits apply (about 100 KB and 50 headers; beyond, uWS drops the connection).
    */
   maxHeaderSize?: number;
+  /**
+   * Client connections (HTTP and WebSocket) held at once. The Node transport accepts and
+   * closes the connections above it (node:http's `maxConnections`). uWS cannot stop
+   * accepting in this build: above it (counted as the descriptors the process opened since it
+   * listened, once a second) every request and handshake gets 503 and its connection closes,
+   * until the count is below nine tenths of it.
+   *
+   * @defaultValue nine tenths of the process's descriptor limit (`ulimit -n`), less 32; where
+   * the limit cannot be read, none
+   */
+  maxConnections?: number;
   /** Seconds an idle keep-alive connection stays open: fixed at 10 in this uWS build (the only value accepted). */
   idleConnectionTimeout?: number;
   /**
@@ -190,7 +202,7 @@ const KNOWN = new Set<string>([
   'debug', 'autoreload', 'serveTraceback', 'compressResponse', 'cookieSecret', 'keyVersion', 'loginUrl', 'xsrfCookies',
   'xsrfCookieName', 'xsrfCookieOptions', 'staticPath', 'staticUrlPrefix', 'staticHandlerClass', 'staticHandlerArgs',
   'templatePath', 'autoescape', 'uiMethods', 'defaultHandlerClass', 'defaultHandlerArgs', 'websocketPingInterval',
-  'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxBufferedBodySize', 'maxHeaderSize', 'idleConnectionTimeout',
+  'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxBufferedBodySize', 'maxHeaderSize', 'maxConnections', 'idleConnectionTimeout',
   'xheaders', 'trustedDownstream', 'logFunction', 'ssl', 'allowUwsFallback', 'transport', 'requestTimeout', 'handlerTimeout', 'cors', 'pubsub',
 ]);
 
@@ -220,12 +232,16 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
     maxBodySize: input.maxBodySize ?? 10 * 1024 * 1024,
     maxBufferedBodySize: input.maxBufferedBodySize ?? Math.max(64 * 1024 * 1024, input.maxBodySize ?? 0),
     requestTimeout: input.requestTimeout ?? 300,
+    maxConnections: input.maxConnections ?? connectionsFor(descriptorLimit()),
     websocketMaxMessageSize: input.websocketMaxMessageSize ?? 10 * 1024 * 1024,
     trustedDownstream: input.trustedDownstream ?? [],
     transport: transportSetting(input.transport),
   };
   positive('maxBodySize', settings.maxBodySize);
   positive('maxBufferedBodySize', settings.maxBufferedBodySize);
+  if (settings.maxConnections !== undefined && !(Number.isInteger(settings.maxConnections) && settings.maxConnections > 0)) {
+    throw new ConfigurationError(`maxConnections must be a positive whole number, got ${settings.maxConnections}`);
+  }
   if (settings.maxBufferedBodySize < settings.maxBodySize) {
     throw new ConfigurationError(
       `maxBufferedBodySize (${settings.maxBufferedBodySize}) is below maxBodySize (${settings.maxBodySize}): a body of the largest size allowed could never be received; raise maxBufferedBodySize or lower maxBodySize`,
