@@ -9,6 +9,9 @@ import { internHeaderName, sharedHeaderValue } from './header-strings';
 import { UwsSocket, type SocketUserData } from './uws-socket';
 
 const textDecoder = new TextDecoder();
+/** How long, and how much more, a refused body is read (and discarded) after its answer when uWS would close. */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 1 << 20;
 
 /** Stands in for the native response once it has been upgraded (it must never be touched again). */
 const UPGRADED = new Proxy({}, { get: () => { throw new Error('uWS.HttpResponse used after the WebSocket upgrade'); } }) as HttpResponse;
@@ -74,6 +77,13 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   private bodyPending = false;
   /** The request's framing cannot be trusted (`closeWhenDone`): the connection closes after the answer. */
   private closeAfter = false;
+  /**
+   * Answered while the body still comes, on a request that said `Connection: close`: uWS closes
+   * such a connection as soon as the response ends, resetting it under the client. So the
+   * answer goes out chunked and the response stays open while the rest of the body is read and
+   * discarded; it ends (and uWS closes) with the body, or after {@link LINGER_MS} / {@link LINGER_BYTES}.
+   */
+  private lingering: { discarded: number; timer: NodeJS.Timeout } | null = null;
 
   /** @param method the method, when the route was registered for one (saves asking uWS) */
   constructor(private res: HttpResponse, req: HttpRequest, ssl: boolean, method?: string) {
@@ -203,6 +213,7 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
     this.bodyPending = true;
     this.res.onData((chunk, isLast) => {
       if (isLast) this.bodyPending = false;
+      if (this.lingering) return this.discard(chunk.byteLength, isLast);
       if (!this.bodyReader) return;
       // uWS neuters the ArrayBuffer when this callback returns: copy it.
       this.bodyReader(Buffer.copyBytesFrom(new Uint8Array(chunk)), isLast);
@@ -230,9 +241,13 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
 
   end(status: string, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (this.state !== 'open') return;
-    this.ending();
     closeConnection ||= this.closeAfter;
-    if (this.bodyPending && !closeConnection) headers = [...headers, 'Connection', 'close'];
+    if (this.bodyPending && !closeConnection) {
+      headers = [...headers, 'Connection', 'close'];
+      // uWS's own test for a closing request: a Connection value of five characters.
+      if (!this.inCallback && body.length && this.header('connection').length === 5) return this.answerThenLinger(status, headers, body);
+    }
+    this.ending();
     if (this.inCallback) this.writeAndEnd(status, headers, body, closeConnection);
     else this.res.cork(() => this.writeAndEnd(status, headers, body, closeConnection));
     this.wakeDrainWaiters();
@@ -404,6 +419,32 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
     this.closeAfter = true;
   }
 
+  private answerThenLinger(status: string, headers: HeaderList, body: string | Buffer): void {
+    this.ending();
+    const res = this.res;
+    res.cork(() => {
+      this.writeStatusAndHeaders(status, headers);
+      res.write(body);
+    });
+    res.resume(); // a body paused for flow control must flow to be discarded
+    this.lingering = { discarded: 0, timer: setTimeout(() => this.stopLingering(), LINGER_MS) };
+    this.wakeDrainWaiters();
+  }
+
+  private discard(bytes: number, last: boolean): void {
+    this.lingering!.discarded += bytes;
+    if (last || this.lingering!.discarded > LINGER_BYTES) this.stopLingering();
+  }
+
+  /** Ends the chunked answer; uWS then closes the connection (the request asked it to). */
+  private stopLingering(): void {
+    if (!this.lingering) return;
+    clearTimeout(this.lingering.timer);
+    this.lingering = null;
+    // Not end(…, true): after write() that puts a Connection header into the body.
+    this.res.cork(() => this.res.end(''));
+  }
+
   close(): void {
     if (this.state !== 'open') return;
     this.ending();
@@ -433,6 +474,10 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   }
 
   private aborted(): void {
+    if (this.lingering) {
+      clearTimeout(this.lingering.timer);
+      this.lingering = null;
+    }
     if (this.state !== 'open') return;
     this.bodyReader = null;
     this.markAborted();

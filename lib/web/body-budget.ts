@@ -12,6 +12,8 @@
  */
 export class BodyBudget {
   private used = 0;
+  /** Bytes bodies received while they waited (a transport may hand over what it had read before the pause). */
+  private early = 0;
   private readonly queue: Array<{ bytes: number; grant: () => void }> = [];
 
   /** @param limit bytes, at least `maxBodySize` (checked by the settings) */
@@ -38,6 +40,20 @@ export class BodyBudget {
     }
     this.queue.push({ bytes, grant });
     return false;
+  }
+
+  /**
+   * Counts bytes a waiting body received anyway; false once waiting bodies hold more than a
+   * quarter of the limit that way (the caller then refuses its body rather than wait).
+   */
+  holdEarly(bytes: number): boolean {
+    this.early += bytes;
+    return this.early <= this.limit / 4;
+  }
+
+  /** Gives back early bytes (the body was granted, refused or left). */
+  dropEarly(bytes: number): void {
+    this.early -= bytes;
   }
 
   /** Withdraws a queued request (its client left or timed out before it was granted). */

@@ -42,6 +42,8 @@ export class BodyReader {
   private paused: 'budget' | 'consumer' | null = null;
   /** Bytes reserved from the budget (0 for a streamed body, or once given back). */
   private reservation = 0;
+  /** Bytes received while waiting for the reservation, counted by the budget as early. */
+  private early = 0;
   private readonly granted = () => this.grant();
 
   /**
@@ -103,6 +105,10 @@ export class BodyReader {
     this.received += chunk.length;
     if (this.received > this.limits.maxBodySize) return this.fail(new HTTPError(413, `Request body exceeds the limit of ${this.limits.maxBodySize} bytes`));
     if (chunk.length) this.chunks.push(chunk);
+    if (this.paused === 'budget') {
+      this.early += chunk.length;
+      if (!this.limits.budget.holdEarly(chunk.length)) return this.fail(this.noRoom());
+    }
     if (last) {
       this.done = true;
       if (this.paused !== 'budget') clearTimeout(this.timer);
@@ -117,6 +123,8 @@ export class BodyReader {
   release(): void {
     clearTimeout(this.timer);
     const budget = this.limits.budget;
+    budget.dropEarly(this.early);
+    this.early = 0;
     if (this.paused === 'budget') budget.cancel(this.granted);
     else if (this.reservation) budget.release(this.reservation);
     this.reservation = 0;
@@ -138,6 +146,8 @@ export class BodyReader {
 
   private grant(): void {
     if (this.paused !== 'budget') return;
+    this.limits.budget.dropEarly(this.early);
+    this.early = 0;
     this.resume();
     if (this.done) clearTimeout(this.timer);
     this.wake?.();
@@ -171,10 +181,7 @@ export class BodyReader {
     const { requestTimeout, idleTimeout } = this.limits;
     const now = Date.now();
     const wait = Math.min(idleTimeout, requestTimeout);
-    if (this.paused === 'budget' && now - this.started >= wait * 1000) {
-      const reason = `no room among the request bodies being received (maxBufferedBodySize ${this.limits.budget.limit} bytes) within ${wait} s`;
-      return this.fail(new HTTPError(503, reason, { headers: { 'Retry-After': String(Math.ceil(wait)) } }));
-    }
+    if (this.paused === 'budget' && now - this.started >= wait * 1000) return this.fail(this.noRoom());
     if (now - this.started >= requestTimeout * 1000) return this.fail(new HTTPError(408, `request body not received within ${requestTimeout} s (requestTimeout)`));
     if (!this.paused && now - this.lastChunk >= idleTimeout * 1000) {
       return this.fail(new HTTPError(408, `nothing of the request body received for ${idleTimeout} s (idleConnectionTimeout)`));
@@ -183,6 +190,13 @@ export class BodyReader {
     // body arriving slower than 16 KiB/s).
     if (!this.paused) this.exchange.refreshTimeout();
     this.schedule();
+  }
+
+  /** 503 for a body that found no room in the budget. */
+  private noRoom(): HTTPError {
+    const wait = Math.min(this.limits.idleTimeout, this.limits.requestTimeout);
+    const reason = `no room among the request bodies being received (maxBufferedBodySize ${this.limits.budget.limit} bytes)`;
+    return new HTTPError(503, reason, { headers: { 'Retry-After': String(Math.ceil(wait)) } });
   }
 
   private next(): Promise<void> {

@@ -75,10 +75,13 @@ describe('request bodies: the budget across connections and the deadlines', () =
     try {
       const held = server.fetch('/hold', { method: 'POST', body: Buffer.alloc(1000, 97) });
       await waitFor(() => events.includes('hold entered'), 10_000, 'the first request to hold its body');
-      // The second body comes whole, but the first holds the whole budget.
-      const second = await startUpload(server.port, '/echo?second', 1000, 1000);
+      // The first holds the whole budget: the second waits, paused, with what it sent first.
+      const second = await startUpload(server.port, '/echo?second', 1000, 100);
       const answer = readAll(second);
       await waitFor(() => seen.includes('/echo?second'), 10_000, 'the second request to arrive');
+      second.write(Buffer.alloc(900, 97));
+      // A round trip after the rest was sent: without the budget, the second would have run by now.
+      expect((await server.fetch('/fence')).status).to.equal(404);
       gateOpened = true;
       gate.open();
       expect((await held).json()).to.deep.equal({ held: 1000 });
@@ -163,9 +166,12 @@ describe('request bodies: the budget across connections and the deadlines', () =
   it('every client of an upload refused with 413 reads the answer (a lingering close, not a reset)', async () => {
     const server = await TestServer.start(new Application({ maxBodySize: 1024 * 1024, handlers: [['/echo', Echo]] }));
     try {
-      const upload = () =>
+      // Half say Connection: close (no agent), which uWS answers by closing as soon as the
+      // response ends; half keep the connection alive.
+      const upload = (_: unknown, i: number) =>
         new Promise<string>((resolve) => {
-          const request = http.request({ port: server.port, host: '127.0.0.1', path: '/echo', method: 'POST', headers: { 'Content-Length': 2 * 1024 * 1024 } });
+          const agent = i % 2 ? false : undefined;
+          const request = http.request({ port: server.port, host: '127.0.0.1', path: '/echo', method: 'POST', agent, headers: { 'Content-Length': 2 * 1024 * 1024 } });
           request.on('response', (response) => {
             response.resume();
             response.on('end', () => resolve(String(response.statusCode)));

@@ -1,0 +1,411 @@
+// `npm run stress`: the abuse scenarios of issue 17 against one Typhoon application per transport, bounded in count and time, loopback only. Prints a table per transport: load held, probes answered and their latency, connections and messages lost, RSS and descriptors before, at peak and after. Usage: npm run stress [-- --transport uws|node]
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { startServer, type RunningServer } from './lib/processes';
+
+const root = path.resolve(__dirname, '..', '..');
+const appScript = path.join(root, 'dist', 'benchmarks', 'servers', 'stress-app.js');
+const MB = 1024 * 1024;
+
+interface Sample {
+  rss: number;
+  fds: number;
+}
+
+interface Row {
+  transport: string;
+  scenario: string;
+  load: string;
+  outcome: string;
+  probes: string;
+  lost: string;
+  rss: string;
+  fds: string;
+}
+
+const rows: Row[] = [];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function sample(pid: number): Sample {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+  return { rss, fds: readdirSync(`/proc/${pid}/fd`).length };
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ 100 on Linux)
+}
+
+/** Samples memory and descriptors every 100 ms, and probes GET /hello on a new connection every 200 ms. */
+class Watch {
+  private peak: Sample;
+  private readonly timer: NodeJS.Timeout;
+  private readonly probeTimer: NodeJS.Timeout;
+  private readonly latencies: number[] = [];
+  private sent = 0;
+  private failed = 0;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly server: RunningServer, private readonly before: Sample) {
+    this.peak = { ...before };
+    this.timer = setInterval(() => {
+      const now = sample(server.pid);
+      this.peak = { rss: Math.max(this.peak.rss, now.rss), fds: Math.max(this.peak.fds, now.fds) };
+    }, 100);
+    this.probeTimer = setInterval(() => this.probe(), 200);
+  }
+
+  private probe(): void {
+    this.sent++;
+    const start = performance.now();
+    const done = get(this.server.port, '/hello', 5000).then((status) => {
+      if (status === 200) this.latencies.push(performance.now() - start);
+      else this.failed++;
+    });
+    this.pending.add(done);
+    void done.finally(() => this.pending.delete(done));
+  }
+
+  async stop(): Promise<{ peak: Sample; probes: string }> {
+    clearInterval(this.timer);
+    clearInterval(this.probeTimer);
+    await Promise.all(this.pending);
+    const sorted = this.latencies.sort((a, b) => a - b);
+    const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1) : '–');
+    return { peak: this.peak, probes: `${sorted.length}/${this.sent} answered; p50 ${at(0.5)} ms, p99 ${at(0.99)} ms` };
+  }
+}
+
+/** Status of a GET on a new connection, or 0 when it failed or took longer than `timeout` ms. */
+function get(port: number, target: string, timeout: number): Promise<number> {
+  return new Promise((resolve) => {
+    const request = http.get({ port, host: '127.0.0.1', path: target, agent: false, timeout }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+      response.on('error', () => resolve(0));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(0));
+  });
+}
+
+/** Runs one scenario between a before and an after sample (after: once `settle` ms passed). */
+async function scenario(server: RunningServer, transport: string, name: string, load: string, run: () => Promise<{ outcome: string; lost?: string }>, settle = 2000): Promise<void> {
+  const before = sample(server.pid);
+  const watch = new Watch(server, before);
+  let result: { outcome: string; lost?: string };
+  try {
+    result = await run();
+  } catch (error) {
+    result = { outcome: `failed: ${(error as Error).message}` };
+  }
+  await sleep(settle);
+  const { peak, probes } = await watch.stop();
+  const after = sample(server.pid);
+  const mb = (bytes: number) => (bytes / MB).toFixed(0);
+  rows.push({
+    transport,
+    scenario: name,
+    load,
+    outcome: result.outcome,
+    probes,
+    lost: result.lost ?? '0',
+    rss: `${mb(before.rss)} → ${mb(peak.rss)} → ${mb(after.rss)}`,
+    fds: `${before.fds} → ${peak.fds} → ${after.fds}`,
+  });
+  console.log(`  ${name}: ${result.outcome}; probes ${probes}`);
+}
+
+/** Counts the answers of raw requests: each opens a connection, writes `head` and `body`, and waits for the status line or the close. */
+function rawRequest(port: number, head: string, body: Buffer | null, wait: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(head);
+      if (body) socket.write(body);
+    });
+    let data = '';
+    const timer = setTimeout(() => finish('no answer'), wait);
+    const finish = (outcome: string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(outcome);
+    };
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1');
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(data);
+      if (status) finish(status[1]);
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => finish(error.code ?? 'error'));
+    socket.on('close', () => finish(data ? 'garbled' : 'closed without an answer'));
+  });
+}
+
+function tally(outcomes: string[]): string {
+  const counts = new Map<string, number>();
+  for (const outcome of outcomes) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([outcome, count]) => `${count} × ${outcome}`).join(', ');
+}
+
+async function stalledBodies(port: number): Promise<{ outcome: string; lost: string }> {
+  const head = 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n';
+  const outcomes = await Promise.all(Array.from({ length: 500 }, () => rawRequest(port, head, Buffer.alloc(500_000, 97), 60_000)));
+  const lost = outcomes.filter((outcome) => !/^\d{3}$/.test(outcome)).length;
+  return { outcome: tally(outcomes), lost: `${lost} connections without an answer` };
+}
+
+async function abortedDownloads(port: number, server: RunningServer): Promise<{ outcome: string }> {
+  const storm = () =>
+    Promise.all(
+      Array.from({ length: 200 }, () =>
+        new Promise<void>((resolve) => {
+          const request = http.get({ port, host: '127.0.0.1', path: '/static/big.bin', agent: false }, (response) => {
+            let received = 0;
+            response.on('data', (chunk: Buffer) => {
+              received += chunk.length;
+              if (received >= 5 * MB) request.destroy();
+            });
+            response.on('close', () => resolve());
+          });
+          request.on('error', () => resolve());
+        }),
+      ),
+    );
+  await storm();
+  await sleep(2000);
+  const first = sample(server.pid).rss;
+  await storm();
+  await sleep(2000);
+  const second = sample(server.pid).rss;
+  const collected = await new Promise<{ collected: boolean }>((resolve, reject) => {
+    http.get({ port, host: '127.0.0.1', path: '/gc', agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve(JSON.parse(body) as { collected: boolean }));
+    }).on('error', reject);
+  });
+  const afterGc = sample(server.pid).rss;
+  return { outcome: `RSS after the 1st storm ${(first / MB).toFixed(0)} MB, after the 2nd ${(second / MB).toFixed(0)} MB, after a full GC${collected.collected ? '' : ' (gc not exposed)'} ${(afterGc / MB).toFixed(0)} MB` };
+}
+
+async function refusedUploads(port: number): Promise<{ outcome: string; lost: string }> {
+  const outcomes = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      new Promise<string>((resolve) => {
+        const request = http.request({ port, host: '127.0.0.1', path: '/upload', method: 'POST', agent: false, headers: { 'Content-Length': 2 * MB } });
+        request.on('response', (response) => {
+          response.resume();
+          response.on('end', () => resolve(String(response.statusCode)));
+          response.on('error', (error: NodeJS.ErrnoException) => resolve(`read ${error.code}`));
+        });
+        request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+        request.end(Buffer.alloc(2 * MB, 97));
+      }),
+    ),
+  );
+  return { outcome: tally(outcomes), lost: `${outcomes.filter((outcome) => outcome !== '413').length} clients saw no 413` };
+}
+
+async function slowUploads(port: number): Promise<{ outcome: string; lost: string }> {
+  const size = 160 * 1024;
+  const upload = (bytesPerSecond: number) =>
+    new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', async () => {
+        socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`);
+        const piece = bytesPerSecond / 4;
+        for (let sent = 0; sent < size && !socket.destroyed; sent += piece) {
+          socket.write(Buffer.alloc(Math.min(piece, size - sent), 97));
+          await sleep(250);
+        }
+      });
+      let data = '';
+      socket.on('data', (chunk) => {
+        data += chunk;
+        const status = /^HTTP\/1\.1 (\d{3})/.exec(data);
+        if (status && data.includes('}')) {
+          socket.destroy();
+          resolve(`${bytesPerSecond / 1024} KiB/s: ${status[1]}`);
+        }
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(`${bytesPerSecond / 1024} KiB/s: cut off without an answer`));
+    });
+  const outcomes = await Promise.all([8, 12, 20].map((rate) => upload(rate * 1024)));
+  return { outcome: outcomes.join('; '), lost: `${outcomes.filter((outcome) => !outcome.endsWith('200')).length} uploads` };
+}
+
+async function slowloris(port: number): Promise<{ outcome: string }> {
+  const sockets: net.Socket[] = [];
+  let closedByServer = 0;
+  for (let i = 0; i < 2000; i++) {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /hello HTTP/1.1\r\nHost: x\r\n'));
+    socket.on('error', () => undefined);
+    socket.on('close', () => closedByServer++);
+    sockets.push(socket);
+  }
+  for (let tick = 0; tick < 6; tick++) {
+    await sleep(2000);
+    for (const socket of sockets) if (!socket.destroyed) socket.write(`X-${tick}: a\r\n`);
+  }
+  const held = sockets.filter((socket) => !socket.destroyed).length;
+  for (const socket of sockets) socket.destroy();
+  return { outcome: `after 12 s: ${closedByServer} of 2,000 closed by the server, ${held} still open` };
+}
+
+async function idleKeepAlive(port: number, server: RunningServer): Promise<{ outcome: string }> {
+  const count = 10_000;
+  const before = sample(server.pid).rss;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: count });
+  const batch = 500;
+  let answered = 0;
+  for (let i = 0; i < count; i += batch) {
+    const results = await Promise.all(
+      Array.from({ length: batch }, () =>
+        new Promise<number>((resolve) => {
+          http.get({ port, host: '127.0.0.1', path: '/hello', agent }, (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          }).on('error', () => resolve(0));
+        }),
+      ),
+    );
+    answered += results.filter((status) => status === 200).length;
+  }
+  const held = sample(server.pid).rss;
+  agent.destroy();
+  return { outcome: `${answered} of ${count} answered, then held idle: ${(((held - before) / count)).toFixed(0)} B of RSS per connection` };
+}
+
+async function frameFlood(port: number): Promise<{ outcome: string }> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/echo`);
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  // Never read: pause the socket underneath, then flood.
+  (socket as unknown as { _socket: net.Socket })._socket.pause();
+  const start = performance.now();
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+  for (let i = 0; i < 200_000 && socket.readyState === WebSocket.OPEN; i++) socket.send('flood message number ' + i);
+  (socket as unknown as { _socket: net.Socket })._socket.resume();
+  const code = await Promise.race([closed, sleep(20_000).then(() => -1)]);
+  socket.terminate();
+  return { outcome: code === -1 ? 'still open after 20 s' : `closed with ${code} after ${((performance.now() - start) / 1000).toFixed(2)} s` };
+}
+
+async function killedSubscribers(port: number): Promise<{ outcome: string; lost: string }> {
+  const count = 2000;
+  const messages = 200;
+  const clients: Array<{ socket: WebSocket; received: number[] }> = [];
+  for (let i = 0; i < count; i += 200) {
+    await Promise.all(
+      Array.from({ length: 200 }, () =>
+        new Promise<void>((resolve) => {
+          const socket = new WebSocket(`ws://127.0.0.1:${port}/room`);
+          const client = { socket, received: [] as number[] };
+          socket.on('message', (data) => client.received.push(Number(String(data))));
+          socket.once('open', () => resolve());
+          socket.once('error', () => resolve());
+          clients.push(client);
+        }),
+      ),
+    );
+  }
+  await sleep(500);
+  const [publisher] = clients;
+  publisher.socket.send(`publish ${messages}`);
+  // Kill every other subscriber while the broadcast is on its way.
+  for (let i = 1; i < count; i += 2) clients[i].socket.terminate();
+  const live = clients.filter((_, i) => i % 2 === 0);
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && live.some((client) => client.received.length < messages)) await sleep(100);
+  const inOrder = live.every((client) => client.received.every((value, i) => value === i));
+  const missing = live.reduce((sum, client) => sum + (messages - client.received.length), 0);
+  for (const client of live) client.socket.terminate();
+  return { outcome: `${live.length} live subscribers got ${missing === 0 ? 'every' : 'not every'} message${inOrder ? ', in order' : ', OUT OF ORDER'}`, lost: `${missing} messages` };
+}
+
+/** A server of its own at `ulimit -n 256`, holding 400 idle connections. */
+async function descriptorLimit(transport: string): Promise<void> {
+  const dir = staticDir;
+  const server = await startServer('stress-fd', 'bash', ['-c', `ulimit -n 256 && exec "${process.execPath}" "${appScript}" "${dir}"`], root, { env: { TYPHOON_TRANSPORT: transport } });
+  try {
+    await scenario(server, transport, 'descriptor limit (`ulimit -n 256`)', '400 idle connections', async () => {
+      const sockets: net.Socket[] = [];
+      for (let i = 0; i < 400; i++) {
+        const socket = net.connect(server.port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        sockets.push(socket);
+      }
+      await sleep(2000);
+      const cpu = cpuSeconds(server.pid);
+      const start = performance.now();
+      await sleep(3000);
+      const share = (cpuSeconds(server.pid) - cpu) / ((performance.now() - start) / 1000);
+      const probeStart = performance.now();
+      const status = await get(server.port, '/hello', 15_000);
+      const waited = performance.now() - probeStart;
+      for (const socket of sockets) socket.destroy();
+      return { outcome: `server CPU ${(share * 100).toFixed(0)} % of a core while held; a new request: ${status ? `${status} after ${waited.toFixed(0)} ms` : `no answer in ${(waited / 1000).toFixed(0)} s`}` };
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+let staticDir = '';
+
+async function run(transport: string): Promise<void> {
+  console.log(`Typhoon on ${transport}:`);
+  const server = await startServer(`stress-${transport}`, process.execPath, ['--expose-gc', appScript, staticDir], root, { env: { TYPHOON_TRANSPORT: transport } });
+  try {
+    const port = server.port;
+    await scenario(server, transport, 'stalled bodies', '500 POSTs declaring 1,000,000 bytes, sending 500,000, then stalling', () => stalledBodies(port));
+    await scenario(server, transport, 'aborted downloads', '2 storms of 200 downloads of a 50 MB file, each aborted after 5 MB', () => abortedDownloads(port, server));
+    await scenario(server, transport, 'refused uploads', '20 uploads of 2 MiB to a 1 MiB route', () => refusedUploads(port));
+    await scenario(server, transport, 'slow uploads', '160 KiB at 8, 12 and 20 KiB/s', () => slowUploads(port));
+    await scenario(server, transport, 'slowloris', '2,000 connections sending a header line every 2 s', () => slowloris(port));
+    await scenario(server, transport, 'idle keep-alive', '10,000 connections, one request each, then idle', () => idleKeepAlive(port, server), 0);
+    await scenario(server, transport, 'frame flood', '200,000 frames from a client that never reads', () => frameFlood(port));
+    await scenario(server, transport, 'subscribers killed mid-publish', '2,000 subscribers, 200 messages, half killed while they go out', () => killedSubscribers(port));
+  } finally {
+    await server.stop();
+  }
+  await descriptorLimit(transport);
+}
+
+function table(): string {
+  const lines = [
+    '| transport | scenario | load | outcome | probes (GET /hello, new connection every 200 ms) | lost | RSS MB before → peak → after | descriptors before → peak → after |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const row of rows) lines.push(`| ${row.transport} | ${row.scenario} | ${row.load} | ${row.outcome} | ${row.probes} | ${row.lost} | ${row.rss} | ${row.fds} |`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const chosen = process.argv.includes('--transport') ? [process.argv[process.argv.indexOf('--transport') + 1]] : ['uws', 'node'];
+  staticDir = mkdtempSync(path.join(os.tmpdir(), 'typhoon-stress-'));
+  writeFileSync(path.join(staticDir, 'big.bin'), Buffer.alloc(50 * 1000 * 1000, 7));
+  const started = Date.now();
+  try {
+    for (const transport of chosen) await run(transport);
+  } finally {
+    rmSync(staticDir, { recursive: true, force: true });
+  }
+  const output = table();
+  console.log(`\n${output}\n\nTook ${((Date.now() - started) / 1000).toFixed(0)} s on ${os.cpus().length} cores, Node.js ${process.version}.`);
+  const file = path.join(root, 'benchmarks', 'results', `stress-${new Date().toISOString().replace(/[:.]/g, '-')}.md`);
+  writeFileSync(file, `${output}\n`);
+  console.log(`Written to ${path.relative(root, file)}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+
