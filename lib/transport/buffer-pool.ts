@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 
 /** Bytes of a streamed response body read and offered at a time. */
-export const STREAM_CHUNK = 256 * 1024;
+export const STREAM_CHUNK = 128 * 1024;
 
 /** Free buffers kept for reuse (8 MiB): enough for a burst of downloads, little when idle. */
 const KEPT = 32;

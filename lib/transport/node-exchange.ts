@@ -177,7 +177,7 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
     void this.remoteAddress; // node reads it from the socket, cheaply, while the socket is there
   }
 
-  readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
+  readBody(onChunk: (chunk: Uint8Array, last: boolean) => void): void {
     this.bodyPending = true;
     this.req.on('data', (chunk: Buffer) => onChunk(chunk, false));
     this.req.once('end', () => {

@@ -66,10 +66,10 @@ export interface ServerExchange {
   /** Called once if the client goes away before the response is complete. */
   onAbort(listener: AbortListener): void;
   /**
-   * Starts reading the body. Must be called before the route callback returns. Each chunk is
-   * the caller's to keep; `last` marks the end.
+   * Starts reading the body. Must be called before the route callback returns. A chunk is valid
+   * only during the call (uWS reuses its memory): copy what you keep. `last` marks the end.
    */
-  readBody(onChunk: (chunk: Buffer, last: boolean) => void): void;
+  readBody(onChunk: (chunk: Uint8Array, last: boolean) => void): void;
   /** Stops / restarts the flow of body chunks (flow control, and a body waiting for memory). */
   pauseBody(): void;
   resumeBody(): void;

@@ -67,7 +67,7 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   /** Read the address just before the response ends: it is wanted afterwards. */
   private keepAddress = false;
   private inCallback = true;
-  private bodyReader: ((chunk: Buffer, last: boolean) => void) | null = null;
+  private bodyReader: ((chunk: Uint8Array, last: boolean) => void) | null = null;
   /**
    * A body is being read and its last chunk has not come. An answer now says `Connection:
    * close` but leaves the connection to uWS, whose parser reads the rest of the body and
@@ -208,15 +208,15 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
     return new CopiedExchange(this.method, this.protocol, this.version, this.url ?? '', this.search ?? '', headers, this.remote ?? '');
   }
 
-  readBody(onChunk: (chunk: Buffer, last: boolean) => void): void {
+  readBody(onChunk: (chunk: Uint8Array, last: boolean) => void): void {
     this.bodyReader = onChunk;
     this.bodyPending = true;
     this.res.onData((chunk, isLast) => {
       if (isLast) this.bodyPending = false;
       if (this.lingering) return this.discard(chunk.byteLength, isLast);
       if (!this.bodyReader) return;
-      // uWS neuters the ArrayBuffer when this callback returns: copy it.
-      this.bodyReader(Buffer.copyBytesFrom(new Uint8Array(chunk)), isLast);
+      // uWS neuters the ArrayBuffer when this callback returns: the reader copies what it keeps.
+      this.bodyReader(new Uint8Array(chunk), isLast);
     });
   }
 

@@ -82,6 +82,8 @@ export class StaticFiles {
 
   /** Entries being checked against the disk right now. */
   private readonly revalidating = new Set<string>();
+  /** Descriptions being made, by path, size and mtime: requests arriving together share one. */
+  private readonly describing = new Map<string, Promise<StaticEntry>>();
   /** Hashes computed for `staticUrl` of files not served yet. */
   private readonly versions = new Map<string, string>();
   private rootReal: string | undefined;
@@ -132,7 +134,16 @@ export class StaticFiles {
       cached.checkedAt = performance.now();
       return cached;
     }
-    const entry = await this.describe(real, stats, candidate);
+    // Requests that arrive together for a file not described yet share one description: each
+    // would otherwise hash the whole file (200 downloads of a 50 MB file hashed it 200 times
+    // at once, and the C allocator kept the memory that took).
+    const key = `${candidate}\0${stats.size}\0${stats.mtimeMs}`;
+    let describing = this.describing.get(key);
+    if (!describing) {
+      describing = this.describe(real, stats, candidate).finally(() => this.describing.delete(key));
+      this.describing.set(key, describing);
+    }
+    const entry = await describing;
     if (this.cache) this.entries.set(candidate, entry);
     return entry;
   }
