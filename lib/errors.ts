@@ -61,6 +61,47 @@ export class HTTPError extends TyphoonError {
   }
 }
 
+/** One way the input failed a schema: where (`a.b.0`, `''` for the whole value) and why. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * Input that does not satisfy its schema: a 400 whose page is `application/problem+json`
+ * (RFC 9457) listing each issue (`errors: [{ path, message }]`), whatever `debug` says, since
+ * the issues describe the client's own input.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * const Item = z.object({ name: z.string().min(1), price: z.number().positive() });
+ * class Items extends RequestHandler {
+ *   async post() {
+ *     const item = await this.request.json(Item); // { name: string; price: number }, or 400
+ *     this.write(item);
+ *   }
+ * }
+ * ```
+ */
+export class ValidationError extends HTTPError {
+  readonly issues: ValidationIssue[];
+  /** What was validated: `'body'`, `'arguments'`, `'path'`, `'message'`, or another name given. */
+  readonly in: string;
+
+  constructor(issues: ValidationIssue[] = [], where = 'input') {
+    super(400, `invalid ${where}: ${issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ')}`);
+    (this as { code: string }).code = 'ERR_VALIDATION';
+    this.issues = issues;
+    this.in = where;
+  }
+
+  /** The RFC 9457 problem details this error is answered with. */
+  problem(): { type: string; title: string; status: number; detail: string; errors: ValidationIssue[] } {
+    return { type: 'about:blank', title: 'Bad Request', status: 400, detail: `The ${this.in} does not match its schema`, errors: this.issues };
+  }
+}
+
 /**
  * A required argument was not given: answered with 400 "Missing argument NAME".
  *

@@ -8,6 +8,7 @@ import * as typhoon from '../lib';
 const CODES: Record<string, string> = {
   HTTPError: 'ERR_HTTP',
   MissingArgumentError: 'ERR_MISSING_ARGUMENT',
+  ValidationError: 'ERR_VALIDATION',
   Finish: 'ERR_FINISH',
   StreamClosedError: 'ERR_STREAM_CLOSED',
   WebSocketClosedError: 'ERR_WEBSOCKET_CLOSED',

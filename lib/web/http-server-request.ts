@@ -6,6 +6,7 @@ import type { ServerExchange } from '../transport/types';
 import { parseCookies } from './cookies';
 import { parseQueryString, type ArgumentMap, type FileMap } from './form-data';
 import { HTTPHeaders } from './http-headers';
+import { argumentObject, validate, type SchemaOutput, type StandardSchemaV1 } from './validation';
 
 /** Proxy settings the request needs to find the real client. */
 export interface ProxyTrust {
@@ -152,13 +153,41 @@ export class HTTPServerRequest {
     cache.all = undefined;
   }
 
-  /** The body parsed as JSON; a malformed body is HTTPError 400 with the parser's reason. */
-  json<T = unknown>(): T {
+  /**
+   * The body parsed as JSON; a malformed body is HTTPError 400 with the parser's reason. Without
+   * a schema the result is only cast to `T`.
+   */
+  json<T = unknown>(): T;
+  /**
+   * The body parsed as JSON and checked against a Standard Schema (zod, valibot, arktype, ...):
+   * resolves with the schema's typed output.
+   *
+   * @throws ValidationError (400, answered as `application/problem+json`, RFC 9457) listing
+   * each issue's path and message; HTTPError 400 for malformed JSON
+   */
+  json<S extends StandardSchemaV1>(schema: S): Promise<SchemaOutput<S>>;
+  json(schema?: StandardSchemaV1): unknown {
+    let parsed: unknown;
     try {
-      return JSON.parse(this.body.toString()) as T;
+      parsed = JSON.parse(this.body.toString());
     } catch (error) {
-      throw new HTTPError(400, `Malformed JSON body: ${(error as Error).message}`, { reason: 'Malformed JSON body' });
+      const malformed = new HTTPError(400, `Malformed JSON body: ${(error as Error).message}`, { reason: 'Malformed JSON body' });
+      if (schema) return Promise.reject(malformed);
+      throw malformed;
     }
+    return schema ? validate(schema, parsed, 'body') : parsed;
+  }
+
+  /**
+   * Query and body arguments (`from`: `'query'`, `'body'` or both, `'all'`) as an object for a
+   * Standard Schema — a name given once is a string, one given several times an array — checked
+   * against it. Use the schema's coercions for numbers (`z.coerce.number()`).
+   *
+   * @throws ValidationError (400, problem details) when they fail the schema
+   */
+  validateArguments<S extends StandardSchemaV1>(schema: S, from: 'query' | 'body' | 'all' = 'all'): Promise<SchemaOutput<S>> {
+    const args = from === 'query' ? this.queryArguments : from === 'body' ? this.bodyArguments : this.arguments;
+    return validate(schema, argumentObject(args), 'arguments');
   }
 
   /** `protocol://host/uri`. */

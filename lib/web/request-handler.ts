@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
-import { ConfigurationError, HTTPError, MissingArgumentError, ResponseStateError, StreamClosedError } from '../errors';
+import { ConfigurationError, HTTPError, MissingArgumentError, ResponseStateError, StreamClosedError, ValidationError } from '../errors';
 import { appLog, genLog, isLogEnabled } from '../log';
 import { CONNECTION_CLOSED, type ServerExchange } from '../transport/types';
 import type { Application } from './application';
@@ -14,6 +14,7 @@ import { bodiless, ResponseOutput, SEALED_OUTPUT, type Compression, type HeaderV
 import type { ResolvedSettings } from './settings';
 import { createSignedValue, decodeSignedValue } from './signed-value';
 import { decodeXsrfToken, maskXsrfToken, newXsrfToken, sameXsrfSecret, type RawXsrfToken } from './xsrf';
+import { validate, type SchemaOutput, type StandardSchemaV1 } from './validation';
 
 /** Options of {@link RequestHandler.sendError}. */
 export interface SendErrorOptions {
@@ -92,6 +93,27 @@ export class RequestHandler {
     this._exchange = exchange;
     this._out = new ResponseOutput(exchange);
     this.applyDefaultHeaders();
+  }
+
+  /**
+   * The path arguments checked against a Standard Schema: the named ones as an object (`:id`
+   * parameters, named RegExp groups), or else the positional ones as an array.
+   *
+   * @example
+   * ```ts
+   * @Route('/items/:id')
+   * class ItemHandler extends RequestHandler {
+   *   async get() {
+   *     const { id } = await this.validatePathArguments(z.object({ id: z.coerce.number().int() }));
+   *     this.write({ id }); // id: number
+   *   }
+   * }
+   * ```
+   * @throws ValidationError (400, problem details) when they fail the schema
+   */
+  validatePathArguments<S extends StandardSchemaV1>(schema: S): Promise<SchemaOutput<S>> {
+    const named = this.pathKwargs;
+    return validate(schema, Object.keys(named).length ? named : this.pathArgs, 'path');
   }
 
   /** Named path arguments (`:id` parameters, named RegExp groups), URL-decoded. */
@@ -521,6 +543,11 @@ export class RequestHandler {
 
   /** Writes the error page (override for custom pages). The stack reaches the client only with `serveTraceback`. */
   writeError(status: number, { error }: { error?: unknown } = {}): void | Promise<void> {
+    // What failed validation is the client's own input: its issues are the answer (RFC 9457).
+    if (error instanceof ValidationError && status === 400) {
+      this.setHeader('Content-Type', 'application/problem+json');
+      return this.finish(JSON.stringify(error.problem()));
+    }
     if (this.settings.serveTraceback && error instanceof Error) {
       this.setHeader('Content-Type', 'text/plain; charset=UTF-8');
       return this.finish(error.stack ?? String(error));

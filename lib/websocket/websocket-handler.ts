@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { UnsafeValueError, WebSocketClosedError } from '../errors';
+import { UnsafeValueError, ValidationError, WebSocketClosedError } from '../errors';
 import { appLog } from '../log';
 import { messageData, wellFormed } from './message-data';
 import type { TransportSocket } from '../transport/types';
 import { RequestHandler } from '../web/request-handler';
+import { validate, type StandardSchemaV1 } from '../web/validation';
 import type { ResolvedWebSocketOptions } from './websocket-options';
 import type { WebSocketRoute } from './websocket-route';
 
@@ -82,8 +83,12 @@ export class WebSocketHandler extends RequestHandler {
   /** The connection is open; receives the path arguments. May be async: messages wait. */
   open(..._args: string[]): void | Promise<void> {}
 
-  /** A message arrived: text as string, binary as Buffer. May be async: the next one waits. */
-  onMessage(_message: string | Buffer): void | Promise<void> {}
+  /**
+   * A message arrived: text as `string`, binary as `Buffer` (declare it `string | Buffer`), or,
+   * with the route's `messageSchema`, the schema's output (declare that type). May be async:
+   * the next one waits.
+   */
+  onMessage(_message: unknown): void | Promise<void> {}
 
   /** The connection closed (`closeCode`, `closeReason` are set). */
   onClose(): void {}
@@ -279,13 +284,28 @@ export class WebSocketHandler extends RequestHandler {
 
   /** Hands one message to `onMessage`; an async one holds the queue until it settles. */
   private dispatch(message: string | Buffer): void {
-    const pending = this.call(() => this.onMessage(message));
+    const schema = this._route.options.messageSchema;
+    const pending = this.call(schema ? () => this.dispatchValid(message, schema) : () => this.onMessage(message));
     if (!pending) return;
     this._busy = true;
     pending.then(() => {
       this._busy = false;
       this.pump();
     }, (error) => this.fail(error));
+  }
+
+  /** Parses and checks a message against the route's `messageSchema`; `onMessage` gets the output. */
+  private async dispatchValid(message: string | Buffer, schema: StandardSchemaV1): Promise<void> {
+    let value: unknown;
+    try {
+      value = await validate(schema, parseJson(message), 'message');
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      if (this._route.options.invalidMessage === 'reply') return this.writeMessage(error.problem());
+      this.close(1007, 'Invalid message');
+      return;
+    }
+    await this.onMessage(value);
   }
 
   /** Calls a hook; returns its promise if it is async. A sync exception closes the connection. */
@@ -313,5 +333,14 @@ export class WebSocketHandler extends RequestHandler {
 
   private closeForBackpressure(): void {
     if (this._socket && !this._socket.closed) this._socket.end(1008, 'Backpressure limit exceeded');
+  }
+}
+
+/** A message as JSON for a schema; malformed JSON is a validation failure of its own. */
+function parseJson(message: string | Buffer): unknown {
+  try {
+    return JSON.parse(typeof message === 'string' ? message : message.toString('utf8'));
+  } catch (error) {
+    throw new ValidationError([{ path: '', message: `Malformed JSON: ${(error as Error).message}` }], 'message');
   }
 }

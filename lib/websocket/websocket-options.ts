@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors';
 import type { SocketRouteOptions } from '../transport/types';
+import type { StandardSchemaV1 } from '../web/validation';
 
 /** Options of `@WebSocket(pattern, options)`; application settings give the defaults. */
 export interface WebSocketOptions {
@@ -37,6 +38,20 @@ export interface WebSocketOptions {
   maxQueuedMessages?: number;
   /** Bytes those waiting messages may total (default the larger of `maxMessageSize` and 1 MiB); more closes with 1008. */
   maxQueuedBytes?: number;
+  /**
+   * A Standard Schema (zod, valibot, arktype, ...) every message must satisfy: each is parsed
+   * as JSON and checked, and `onMessage` receives the schema's output instead of the text.
+   */
+  messageSchema?: StandardSchemaV1;
+  /**
+   * What a message that is not JSON or fails `messageSchema` gets: `'close'` (1007, RFC 6455
+   * §7.4.1: data inconsistent with the message's type) or `'reply'` (an error message, the
+   * problem details of RFC 9457 as JSON: `{ type, title, status, detail, errors: [{ path,
+   * message }] }`, and the connection goes on).
+   *
+   * @defaultValue 'close'
+   */
+  invalidMessage?: 'close' | 'reply';
 }
 
 /** Options after defaults and validation. */
@@ -52,6 +67,8 @@ export interface ResolvedWebSocketOptions {
   maxQueuedBytes: number;
   /** `writeMessage` resolves at once while less than this is buffered. */
   lowWaterMark: number;
+  messageSchema?: StandardSchemaV1;
+  invalidMessage: 'close' | 'reply';
 }
 
 /** Application settings WebSocket routes default to. */
@@ -88,7 +105,12 @@ export function resolveWebSocketOptions(route: string, options: WebSocketOptions
   check(Number.isInteger(maxQueuedMessages) && maxQueuedMessages >= 1, route, `maxQueuedMessages must be a positive integer, got ${maxQueuedMessages}`);
   const maxQueuedBytes = options.maxQueuedBytes ?? Math.max(maxMessageSize, 1024 * 1024);
   check(Number.isInteger(maxQueuedBytes) && maxQueuedBytes >= maxMessageSize, route, `maxQueuedBytes must be an integer of at least maxMessageSize (${maxMessageSize}), got ${maxQueuedBytes}`);
+  const { messageSchema } = options;
+  check(messageSchema === undefined || typeof messageSchema['~standard']?.validate === 'function', route, 'messageSchema must be a Standard Schema (zod 3.24+, valibot 1+, arktype 2+, ...)');
+  const invalidMessage = options.invalidMessage ?? 'close';
+  check(invalidMessage === 'close' || invalidMessage === 'reply', route, `invalidMessage must be 'close' or 'reply', got ${String(invalidMessage)}`);
   return {
+    messageSchema, invalidMessage,
     maxMessageSize, compression: compression as ResolvedWebSocketOptions['compression'], idleTimeout, maxBackpressure, backpressure,
     pingInterval, pingTimeout, maxQueuedMessages, maxQueuedBytes, lowWaterMark: Math.min(64 * 1024, maxBackpressure / 2),
   };

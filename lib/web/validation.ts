@@ -1,0 +1,42 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { ValidationError, type ValidationIssue } from '../errors';
+
+export type { StandardSchemaV1 };
+export { ValidationError, type ValidationIssue };
+
+/** The value a Standard Schema produces when the input satisfies it. */
+export type SchemaOutput<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>;
+
+/**
+ * Checks `value` against any Standard Schema (zod, valibot, arktype, ...) and resolves with the
+ * schema's output (parsed, with its defaults and transforms applied).
+ *
+ * @param where what the value is, for the error (`'body'`, `'arguments'`, ...)
+ * @throws ValidationError (a 400 answered with problem details) when the value fails the schema
+ * @throws TypeError when `schema` is not a Standard Schema
+ */
+export async function validate<S extends StandardSchemaV1>(schema: S, value: unknown, where = 'input'): Promise<SchemaOutput<S>> {
+  const standard = (schema as Partial<StandardSchemaV1> | null)?.['~standard'];
+  if (!standard || typeof standard.validate !== 'function') {
+    throw new TypeError('Expected a Standard Schema (zod 3.24+, valibot 1+, arktype 2+, ...): an object with a "~standard" property');
+  }
+  let result = standard.validate(value);
+  if (result instanceof Promise) result = await result;
+  if (result.issues) throw new ValidationError(result.issues.map(toIssue), where);
+  return result.value as SchemaOutput<S>;
+}
+
+function toIssue(issue: StandardSchemaV1.Issue): ValidationIssue {
+  const path = (issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment)).join('.');
+  return { path, message: issue.message };
+}
+
+/**
+ * An argument map as a plain object for a schema: a name given once is a string, one given
+ * several times an array of strings (as forms and query strings send them).
+ */
+export function argumentObject(args: Record<string, string[]>): Record<string, string | string[]> {
+  const object: Record<string, string | string[]> = {};
+  for (const [name, values] of Object.entries(args)) object[name] = values.length === 1 ? values[0] : values;
+  return object;
+}
