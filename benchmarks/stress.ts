@@ -191,13 +191,17 @@ async function abortedDownloads(port: number, server: RunningServer): Promise<{ 
         }),
       ),
     );
+  const after = async () => {
+    await sleep(2000);
+    const rss = sample(server.pid).rss;
+    await collect(port);
+    return `${(rss / MB).toFixed(0)} MB (${(sample(server.pid).rss / MB).toFixed(0)} MB once collected)`;
+  };
   await storm();
-  await sleep(2000);
-  const first = sample(server.pid).rss;
+  const first = await after();
   await storm();
-  await sleep(2000);
-  const second = sample(server.pid).rss;
-  return { outcome: `RSS after the 1st storm ${(first / MB).toFixed(0)} MB, after the 2nd ${(second / MB).toFixed(0)} MB` };
+  const second = await after();
+  return { outcome: `RSS after the 1st storm ${first}, after the 2nd ${second}` };
 }
 
 /** Asks the server for a full garbage collection (it runs with --expose-gc). */
@@ -259,9 +263,13 @@ async function slowUploads(port: number): Promise<{ outcome: string; lost: strin
 async function slowloris(port: number): Promise<{ outcome: string }> {
   const sockets: net.Socket[] = [];
   let closedByServer = 0;
+  let answered408 = 0;
   for (let i = 0; i < 2000; i++) {
     const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /hello HTTP/1.1\r\nHost: x\r\n'));
     socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      if (chunk.toString('latin1').startsWith('HTTP/1.1 408')) answered408++;
+    });
     socket.on('close', () => closedByServer++);
     sockets.push(socket);
   }
@@ -273,7 +281,7 @@ async function slowloris(port: number): Promise<{ outcome: string }> {
   const seconds = ((performance.now() - start) / 1000).toFixed(0);
   const held = sockets.filter((socket) => !socket.destroyed).length;
   for (const socket of sockets) socket.destroy();
-  return { outcome: `within ${seconds} s: ${closedByServer} of 2,000 closed by the server, ${held} still open` };
+  return { outcome: `within ${seconds} s: ${closedByServer} of 2,000 closed by the server (${answered408} with a 408), ${held} still open` };
 }
 
 async function idleKeepAlive(port: number, server: RunningServer): Promise<{ outcome: string }> {

@@ -23,6 +23,7 @@ export { Route, type RouteOptions } from './web/route';
 export { RequestHandler, type SendErrorOptions, type StaticUrlOptions } from './web/request-handler';
 export { HTTPServerRequest } from './web/http-server-request';
 export { validate, type SchemaOutput, type StandardSchemaV1 } from './web/validation';
+export { EventStream, type EventStreamOptions, type ServerSentEvent } from './web/event-stream';
 export { HTTPHeaders } from './web/http-headers';
 export type { HTTPFile, ArgumentMap, FileMap } from './web/form-data';
 export type { CookieOptions } from './web/cookies';

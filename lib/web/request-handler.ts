@@ -15,6 +15,7 @@ import type { ResolvedSettings } from './settings';
 import { createSignedValue, decodeSignedValue } from './signed-value';
 import { decodeXsrfToken, maskXsrfToken, newXsrfToken, sameXsrfSecret, type RawXsrfToken } from './xsrf';
 import { validate, type SchemaOutput, type StandardSchemaV1 } from './validation';
+import { EventStream, type EventStreamOptions } from './event-stream';
 
 /** Options of {@link RequestHandler.sendError}. */
 export interface SendErrorOptions {
@@ -359,6 +360,30 @@ export class RequestHandler {
       return DONE;
     }
     return this.trackOutput(this._out.flush(this.request.method === 'HEAD', this._compression));
+  }
+
+  /**
+   * Starts a server-sent event stream (`text/event-stream`, not compressed, `Cache-Control:
+   * no-cache`): the headers go out now, and the returned stream sends events, with heartbeats
+   * while it is quiet. Await `stream.closed` in the verb method to keep the response open until
+   * the client goes. `stream.lastEventId` is the browser's `Last-Event-ID`.
+   *
+   * @example
+   * ```ts
+   * const stream = await this.startEventStream({ heartbeat: 5 });
+   * await stream.send({ event: 'greeting', data: { text: 'hello' } });
+   * await stream.closed;
+   * ```
+   * @throws ResponseStateError when something was flushed already
+   */
+  async startEventStream(options: EventStreamOptions = {}): Promise<EventStream> {
+    this.setHeader('Content-Type', 'text/event-stream; charset=UTF-8');
+    this.setHeader('Cache-Control', 'no-cache');
+    this.setHeader('X-Accel-Buffering', 'no'); // nginx: pass events on at once
+    this._compression = 'off'; // a compressor would hold events back
+    const stream = new EventStream(this, this.request.headers.get('last-event-id') ?? null, options.heartbeat ?? 5);
+    await stream.open(options.retry);
+    return stream;
   }
 
   /**

@@ -1,0 +1,150 @@
+import { UnsafeValueError } from '../errors';
+
+/** One server-sent event (HTML Living Standard §9.2, "Server-sent events"). */
+export interface ServerSentEvent {
+  /** The payload: a string as it is (several lines become several `data:` lines), anything else as JSON. */
+  data: unknown;
+  /** The event type the page listens for (`addEventListener(event, ...)`); default `message`. */
+  event?: string;
+  /** The id the browser sends back as `Last-Event-ID` when it reconnects. */
+  id?: string | number;
+  /** Milliseconds the browser waits before reconnecting. */
+  retry?: number;
+}
+
+/** Options of `RequestHandler.startEventStream()`. */
+export interface EventStreamOptions {
+  /**
+   * Seconds between heartbeats (a comment line) while nothing else is sent, so that proxies
+   * and idle timers (uWS's 10 s) never cut a quiet stream.
+   *
+   * @defaultValue 5
+   */
+  heartbeat?: number;
+  /** Milliseconds the browser should wait before reconnecting (sent once, at the start). */
+  retry?: number;
+}
+
+/** What an event stream needs of its handler (the handler's own output methods). */
+export interface EventStreamOutput {
+  write(chunk: string): void;
+  flush(): Promise<void>;
+  finish(): Promise<void>;
+  readonly finished: boolean;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A server-sent event stream (`text/event-stream`), made by `RequestHandler.startEventStream()`:
+ * the other real-time channel, for live dashboards and notifications. Each `send` resolves once
+ * the client's socket took the event (a slow client slows the producer); the stream ends when
+ * the client goes away (`closed` resolves) or when `close()` ends the response.
+ *
+ * @example
+ * ```ts
+ * @Route('/figures')
+ * class Figures extends RequestHandler {
+ *   async get() {
+ *     const stream = await this.startEventStream();
+ *     let id = Number(stream.lastEventId ?? 0);
+ *     const timer = setInterval(() => void stream.send({ event: 'figures', id: ++id, data: { rss: process.memoryUsage().rss } }), 1000);
+ *     await stream.closed; // until the client goes
+ *     clearInterval(timer);
+ *   }
+ * }
+ * ```
+ */
+export class EventStream {
+  /** Resolves when the stream is over: the client went away, or `close()` was called. */
+  readonly closed: Promise<void>;
+  private ended = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private endStream!: () => void;
+
+  /**
+   * @param lastEventId the `Last-Event-ID` the browser sent when it reconnected, or null
+   */
+  constructor(private readonly output: EventStreamOutput, readonly lastEventId: string | null, private readonly heartbeatSeconds: number) {
+    this.closed = new Promise((resolve) => (this.endStream = resolve));
+    if (output.signal.aborted) this.over();
+    else output.signal.addEventListener('abort', () => this.over(), { once: true });
+  }
+
+  /** True once the client went away or `close()` was called; `send` then does nothing. */
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
+  /**
+   * Sends one event. Resolves when the client's socket took it; after the stream ended it
+   * does nothing (a timer need not check first).
+   *
+   * @throws UnsafeValueError for an `event` or `id` with a line break (or NUL, in an id)
+   */
+  send(event: ServerSentEvent): Promise<void> {
+    return this.emit(formatEvent(event));
+  }
+
+  /** Sends a comment line (ignored by the browser): what heartbeats are. */
+  comment(text = ''): Promise<void> {
+    return this.emit(`:${text.replace(/[\r\n]+/g, ' ')}\n\n`);
+  }
+
+  /** Ends the stream and the response; the browser reconnects after `retry` unless the page closes its EventSource. */
+  async close(): Promise<void> {
+    if (this.ended) return;
+    this.over();
+    if (!this.output.finished) await this.output.finish();
+  }
+
+  /** @internal Writes the opening lines and sends the headers. */
+  async open(retry: number | undefined): Promise<void> {
+    this.output.write(retry === undefined ? ':\n\n' : `retry: ${Math.max(0, Math.floor(retry))}\n\n`);
+    await this.output.flush();
+    this.beat();
+  }
+
+  private async emit(text: string): Promise<void> {
+    if (this.ended || this.output.finished) return;
+    this.output.write(text);
+    this.beat();
+    try {
+      await this.output.flush();
+    } catch {
+      this.over(); // the client went away while the event was on its way
+    }
+  }
+
+  /** (Re)starts the heartbeat: the next one comes a full interval after the last thing sent. */
+  private beat(): void {
+    clearTimeout(this.heartbeat);
+    if (this.ended || !(this.heartbeatSeconds > 0)) return;
+    this.heartbeat = setTimeout(() => void this.comment(), this.heartbeatSeconds * 1000);
+  }
+
+  private over(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.heartbeat);
+    this.endStream();
+  }
+}
+
+/** One event in the wire format: `event:`, `id:`, `retry:`, one `data:` line per line, a blank line. */
+export function formatEvent(event: ServerSentEvent): string {
+  let text = '';
+  if (event.event !== undefined) text += `event: ${field('event', event.event)}\n`;
+  if (event.id !== undefined) text += `id: ${field('id', String(event.id))}\n`;
+  if (event.retry !== undefined) text += `retry: ${Math.max(0, Math.floor(event.retry))}\n`;
+  const data = typeof event.data === 'string' ? event.data : JSON.stringify(event.data ?? null);
+  for (const line of data.split(/\r\n|\r|\n/)) text += `data: ${line}\n`;
+  return `${text}\n`;
+}
+
+function field(name: string, value: string): string {
+  // A line break would end the field early; NUL makes the browser ignore an id.
+  if (/[\r\n]/.test(value) || (name === 'id' && value.includes('\0'))) {
+    throw new UnsafeValueError(`Server-sent event ${name} ${JSON.stringify(value)} contains a line break${name === 'id' ? ' or NUL' : ''}`);
+  }
+  return value;
+}
