@@ -148,6 +148,10 @@ export class NodeServer implements TransportServer {
     return this.topics.publish(topic, data, binary, compress, null);
   }
 
+  numSubscribers(topic: string): number {
+    return this.topics.count(topic);
+  }
+
   listen(host: string, port: number): Promise<number> {
     if (this.listening) return Promise.reject(new ConfigurationError('This server is already listening'));
     return new Promise((resolve, reject) => {

@@ -19,6 +19,11 @@ export class Topics {
     return true;
   }
 
+  /** Subscribers of `topic`. */
+  count(topic: string): number {
+    return this.subscribers.get(topic)?.size ?? 0;
+  }
+
   remove(topic: string, socket: NodeSocket): boolean {
     const set = this.subscribers.get(topic);
     if (!set?.delete(socket)) return false;

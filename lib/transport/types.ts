@@ -197,6 +197,8 @@ export interface TransportServer {
   websocket(pattern: string, paramCount: number, options: SocketRouteOptions, callbacks: SocketRouteCallbacks): void;
   /** Publishes to every subscriber of a topic on this server (this thread). */
   publish(topic: string, data: string | Buffer, binary: boolean, compress: boolean): boolean;
+  /** WebSockets subscribed to `topic` on this server (this thread). */
+  numSubscribers(topic: string): number;
   /** Listens on `host:port` (port 0: any free port); resolves with the bound port. */
   listen(host: string, port: number): Promise<number>;
   /** Stops accepting connections; open connections go on. */

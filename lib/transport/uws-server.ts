@@ -131,6 +131,10 @@ export class UwsServer implements TransportServer {
     return this.app.publish(topic, data, binary, compress);
   }
 
+  numSubscribers(topic: string): number {
+    return this.app.numSubscribers(topic);
+  }
+
   /** Listens on `host:port` (port 0: any free port); resolves with the bound port. */
   async listen(host: string, port: number): Promise<number> {
     if (this.listenSocket) throw new ConfigurationError('This server is already listening');

@@ -241,7 +241,7 @@ export class Application {
    * ```
    * @throws ConfigurationError once the application is serving; whatever the extension throws
    */
-  async register<O>(extension: (app: Application, options: O) => void | Promise<void>, options?: O): Promise<this> {
+  async register<O>(extension: (app: Application, options: O) => unknown, options?: O): Promise<this> {
     this.beforeServing('register()');
     if (typeof extension !== 'function') throw new ConfigurationError(`register() takes a function (app, options) => ..., got ${typeof extension}`);
     await extension(this, options as O);
@@ -383,6 +383,26 @@ export class Application {
     if (!this.pubsub) return false;
     this.pubsub.publish(topic, messageData(message), binary);
     return true;
+  }
+
+  /** WebSockets subscribed to `topic` in this thread (0 when not listening): for metrics. */
+  numSubscribers(topic: string): number {
+    return this.server?.numSubscribers(topic) ?? 0;
+  }
+
+  /** Open WebSocket connections of this application in this thread: for metrics. */
+  get webSocketCount(): number {
+    let count = 0;
+    for (const route of this.webSocketRoutes) count += route.sockets.size;
+    return count;
+  }
+
+  /**
+   * True from the moment `close()` begins (a signal, a rolling deploy): a readiness check
+   * answers "not ready" then, so the load balancer stops sending before the server goes.
+   */
+  get isClosing(): boolean {
+    return this.closing !== null && this.server === null;
   }
 
   /** @internal A handler published to its own thread's subscribers: carry it everywhere else. */
