@@ -14,7 +14,7 @@ import { serveUnderWatch, shouldAutoreload } from './autoreload';
 import { acceptsGzip } from './negotiation';
 import { Hooks, runResponseHooks, type HookFunctions, type HookName } from './hooks';
 import { ErrorHandler } from './error-handler';
-import { execute, handleException, type RouteMatch } from './execute';
+import { execute, handleException, type PathMatch, type RouteMatch } from './execute';
 import type { HandlerRoute } from './handler-route';
 import { HTTPServerRequest } from './http-server-request';
 import { RequestHandler } from './request-handler';
@@ -125,6 +125,8 @@ export class Application {
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
   private closing: Promise<void> | null = null;
+  /** The path prefix of the extension being registered: its hooks are scoped to it. */
+  private hookPrefix: string | undefined;
 
   constructor(options: ApplicationOptions | HandlerSpec[] = {}, settings: ApplicationSettings = {}) {
     const { handlers, ...rest } = Array.isArray(options) ? { ...settings, handlers: options } : options;
@@ -215,23 +217,27 @@ export class Application {
    * request (`finish()`, `redirect()`, `sendError()`, or throwing `HTTPError`) stops the hooks
    * after it and the verb method. Fastify's hooks; Tornado has none (a shared base class).
    *
+   * With `prefix` (or inside an extension registered with one) the hook runs only for paths
+   * under it: `/admin` covers `/admin` and `/admin/...`, not `/administrator`.
+   *
    * @example
    * ```ts
    * app.addHook('onRequest', (handler) => {
    *   if (!handler.request.headers.get('x-api-key')) throw new HTTPError(401);
-   * });
+   * }, { prefix: '/api' });
    * ```
-   * @throws ConfigurationError for an unknown name, or once the application is serving
+   * @throws ConfigurationError for an unknown name, a prefix not starting with `/`, or once the application is serving
    */
-  addHook<N extends HookName>(name: N, hook: HookFunctions[N]): this {
+  addHook<N extends HookName>(name: N, hook: HookFunctions[N], options: { prefix?: string } = {}): this {
     this.beforeServing('addHook()');
-    this.hooks.add(name, hook);
+    this.hooks.add(name, hook, options.prefix ?? this.hookPrefix);
     return this;
   }
 
   /**
    * Runs an extension: a function of the application and `options` that adds handlers, hooks
-   * and services (`app.container`). Awaited, in order (Fastify's `register`).
+   * and services (`app.container`). Awaited, in order (Fastify's `register`). With
+   * `options.prefix` (a path), the hooks the extension adds run only under that prefix.
    *
    * @example
    * ```ts
@@ -244,7 +250,14 @@ export class Application {
   async register<O>(extension: (app: Application, options: O) => unknown, options?: O): Promise<this> {
     this.beforeServing('register()');
     if (typeof extension !== 'function') throw new ConfigurationError(`register() takes a function (app, options) => ..., got ${typeof extension}`);
-    await extension(this, options as O);
+    const outer = this.hookPrefix;
+    const prefix = (options as { prefix?: unknown } | undefined)?.prefix;
+    if (typeof prefix === 'string') this.hookPrefix = (outer ?? '') + prefix;
+    try {
+      await extension(this, options as O);
+    } finally {
+      this.hookPrefix = outer;
+    }
     return this;
   }
 
@@ -532,12 +545,12 @@ export class Application {
   }
 
   /** One WebSocket handshake: make the handler, then run it through `handshake()`. */
-  private upgrade(route: WebSocketRoute, exchange: UpgradeExchange, match: Omit<RouteMatch, 'route'>): void {
+  private upgrade(route: WebSocketRoute, exchange: UpgradeExchange, match: PathMatch): void {
     const handler = this.makeHandler(route.create, new HTTPServerRequest(exchange, this.settings), exchange);
     if (!handler) return;
     handler._route = route;
     exchange.onAbort(handler);
-    this.track(handshake(this, handler, route, exchange, match));
+    this.track(handshake(this, handler, route, match));
   }
 
   /** Counts a request as in flight until its lifecycle settles. */

@@ -10,47 +10,74 @@ import type { ResolvedSettings } from './settings';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** What the router found for one request. */
-export interface RouteMatch {
-  route: HandlerRoute;
+/** The path arguments the router found for one request. */
+export interface PathMatch {
   /** Raw (percent-encoded) positional path arguments. */
   args: string[];
   /** Raw named path arguments. */
   named: Record<string, string> | null;
 }
 
+/** What the router found for one request. */
+export interface RouteMatch extends PathMatch {
+  route: HandlerRoute;
+}
+
 /** A step's way of saying the request is over (answered early). */
-const STOP = Symbol('stop');
+export const STOP = Symbol('stop');
 
 /** One step of the lifecycle; a promise is awaited, `STOP` ends the request there. */
-export type Step = (handler: RequestHandler, match: RouteMatch, body: BodyReader | null) => unknown;
+export type Step = (handler: RequestHandler, match: PathMatch, body: BodyReader | null) => unknown;
+
+/**
+ * What one kind of route brings to the lifecycle: an HTTP route its method check, body and verb;
+ * a WebSocket route its handshake checks, origin check and upgrade.
+ */
+export interface LifecycleShape {
+  /** Named parameters of the route's pattern. */
+  paramNames: readonly string[];
+  /** Whether the pattern has parameters at all. */
+  hasArgs: boolean;
+  initArgs: Record<string, unknown>;
+  /** Before any user code runs (a handshake's RFC 6455 header checks). */
+  first?: Step;
+  /** After the onRequest hooks, before the path arguments (the method check, CORS preflights). */
+  admit?: Step;
+  /** After the path arguments (a handshake's origin check). */
+  guard?: Step;
+  /** The body: read whole before prepare(), streamed to `dataReceived` after the preHandler hooks, or none. */
+  body: 'buffered' | 'streamed' | 'none';
+  /** The XSRF check of unsafe methods applies (`xsrfCookies`). */
+  xsrf: boolean;
+  /** The end: the verb method and the automatic finish, or the upgrade. */
+  end: Step[];
+}
 
 const base = RequestHandler.prototype;
 const overrides = (proto: RequestHandler, name: 'initialize' | 'prepare' | 'getCurrentUser') => proto[name] !== base[name];
 
 /**
- * The request lifecycle, as Tornado's `RequestHandler._execute`, one step each: initialize →
- * CORS preflight / method check → path args → body → XSRF → current user → prepare →
- * (streamed body) → verb → auto-finish. Any exception becomes an error page. Built once per
- * route and handler class, leaving out the steps that cannot do anything for them (hooks the
- * class does not override, settings that are off), so a plain handler runs only a few.
+ * The lifecycle of a request or a WebSocket handshake, as Tornado's `RequestHandler._execute`,
+ * one step each: (handshake checks) → initialize → onRequest hooks → (method check) → path
+ * args → (origin check) → body → XSRF → current user → prepare → preHandler hooks → (streamed
+ * body) → the verb and auto-finish, or the upgrade. Any exception becomes an error page. Built
+ * once per route and handler class, leaving out the steps that cannot do anything for them
+ * (hooks the class does not override, settings that are off), so a plain handler runs only a few.
  */
-export function lifecycleSteps(route: HandlerRoute, handlerClass: Function, settings: ResolvedSettings, hooks: Hooks): Step[] {
+export function lifecycleSteps(handlerClass: Function, settings: ResolvedSettings, hooks: Hooks, shape: LifecycleShape): Step[] {
   const proto = handlerClass.prototype as RequestHandler;
   const steps: Step[] = [];
   const initialize = overrides(proto, 'initialize');
   const loadsUser = overrides(proto, 'getCurrentUser');
   const prepare = overrides(proto, 'prepare');
-  if (initialize) steps.push((handler, match) => handler.initialize(match.route.initArgs));
+  if (shape.first) steps.push(shape.first);
+  if (initialize) steps.push((handler) => handler.initialize(shape.initArgs));
   if (hooks.onRequest.length) steps.push(hookStep(hooks.onRequest));
-  steps.push((handler, match) => {
-    const cors = handler.settings.cors;
-    if (cors && isPreflight(handler)) return answerPreflight(handler, cors, [...match.route.verbs.keys()]).then(() => STOP);
-    if (!match.route.verbs.has(handler.request.method)) throw new HTTPError(405, undefined, { headers: { Allow: match.route.allowHeader } });
-  });
-  if (!route.pattern.fixed) steps.push((handler, match) => decodePathArgs(handler, match, match.route.pattern.paramNames));
-  if (!route.streamBody) steps.push((handler, _match, body) => (body ? readBody(handler, body) : undefined));
-  if (settings.xsrfCookies) {
+  if (shape.admit) steps.push(shape.admit);
+  if (shape.hasArgs) steps.push((handler, match) => decodePathArgs(handler, match, shape.paramNames));
+  if (shape.guard) steps.push(shape.guard);
+  if (shape.body === 'buffered') steps.push((handler, _match, body) => (body ? readBody(handler, body) : undefined));
+  if (shape.xsrf && settings.xsrfCookies) {
     steps.push((handler) => {
       if (!SAFE_METHODS.has(handler.request.method)) handler.checkXsrfCookie();
     });
@@ -60,11 +87,27 @@ export function lifecycleSteps(route: HandlerRoute, handlerClass: Function, sett
   // Only these hooks can finish the request before the verb runs.
   if (initialize || loadsUser || prepare) steps.push((handler) => (handler.finished ? STOP : undefined));
   if (hooks.preHandler.length) steps.push(hookStep(hooks.preHandler));
-  if (route.streamBody) steps.push((handler, _match, body) => (body ? streamBody(handler, body) : undefined));
-  steps.push(callVerb);
-  steps.push((handler) => (handler.finished ? undefined : handler._autoFinish()));
-  steps.push(lifecycleDone);
+  if (shape.body === 'streamed') steps.push((handler, _match, body) => (body ? streamBody(handler, body) : undefined));
+  steps.push(...shape.end);
   return steps;
+}
+
+/** The shape of an HTTP route: method check (with CORS preflights), body, XSRF, the verb. */
+export function httpShape(route: HandlerRoute): LifecycleShape {
+  const verbs = route.verbs;
+  return {
+    paramNames: route.pattern.paramNames,
+    hasArgs: !route.pattern.fixed,
+    initArgs: route.initArgs,
+    admit: (handler) => {
+      const cors = handler.settings.cors;
+      if (cors && isPreflight(handler)) return answerPreflight(handler, cors, [...verbs.keys()]).then(() => STOP);
+      if (!verbs.has(handler.request.method)) throw new HTTPError(405, undefined, { headers: { Allow: route.allowHeader } });
+    },
+    body: route.streamBody ? 'streamed' : 'buffered',
+    xsrf: true,
+    end: [(handler) => callVerb(handler, verbs), (handler) => (handler.finished ? undefined : handler._autoFinish()), lifecycleDone],
+  };
 }
 
 /** A step running request hooks; the request ends there when one of them finished it. */
@@ -83,8 +126,8 @@ function lifecycleDone(handler: RequestHandler): void {
 }
 
 /** Calls the handler method of the request's method with the path arguments. */
-function callVerb(handler: RequestHandler, match: RouteMatch): unknown {
-  const verb = (handler as unknown as Record<string, (...args: string[]) => unknown>)[match.route.verbs.get(handler.request.method)!];
+function callVerb(handler: RequestHandler, verbs: ReadonlyMap<string, string>): unknown {
+  const verb = (handler as unknown as Record<string, (...args: string[]) => unknown>)[verbs.get(handler.request.method)!];
   const args = handler.pathArgs;
   switch (args.length) {
     case 0:
@@ -107,7 +150,8 @@ export function execute(handler: RequestHandler, match: RouteMatch, body: BodyRe
   return runSteps(handler, match, body, match.route.lifecycle(handler), 0);
 }
 
-function runSteps(handler: RequestHandler, match: RouteMatch, body: BodyReader | null, steps: Step[], from: number): Promise<void> | undefined {
+/** Runs `steps` (a lifecycle from lifecycleSteps) for a handler; see `execute`. */
+export function runSteps(handler: RequestHandler, match: PathMatch, body: BodyReader | null, steps: Step[], from = 0): Promise<void> | undefined {
   for (let i = from; i < steps.length; i++) {
     let result: unknown;
     try {
@@ -130,7 +174,7 @@ function runSteps(handler: RequestHandler, match: RouteMatch, body: BodyReader |
  * Decodes the path arguments onto the handler. Named arguments of native patterns are not
  * copied per request: the handler derives `pathKwargs` from `names` when asked.
  */
-export function decodePathArgs(handler: RequestHandler, match: Pick<RouteMatch, 'args' | 'named'>, names: readonly string[]): void {
+export function decodePathArgs(handler: RequestHandler, match: PathMatch, names: readonly string[]): void {
   if (match.args.length) {
     // Most arguments have nothing to decode: keep the transport's array then.
     handler.pathArgs = anyEncoded(match.args) ? match.args.map((arg) => decodeComponent(arg, false, 'path')) : match.args;

@@ -1,7 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { handlerFactory } from '../di/handler-factory';
 import { isStreamRequestBody, type Constructor } from '../di/reflection';
-import { lifecycleSteps, type Step } from './execute';
+import { httpShape, lifecycleSteps, type Step } from './execute';
 import { RequestHandler } from './request-handler';
 import { UrlPattern } from './url-pattern';
 
@@ -46,7 +46,7 @@ export class HandlerRoute {
   lifecycle(handler: RequestHandler): Step[] {
     // The container may make a subclass of handlerClass: the steps follow the instance's class.
     if (handler.constructor !== this.stepsFor) {
-      this.steps = lifecycleSteps(this, handler.constructor, handler.settings, handler.application.hooks);
+      this.steps = lifecycleSteps(handler.constructor, handler.settings, handler.application.hooks, httpShape(this));
       this.stepsFor = handler.constructor;
     }
     return this.steps;

@@ -2,55 +2,65 @@ import { HTTPError } from '../errors';
 import type { UpgradeExchange } from '../transport/types';
 import type { Application } from '../web/application';
 import { SEALED_OUTPUT } from '../web/output';
-import { decodePathArgs, handleException, type RouteMatch } from '../web/execute';
-import { runRequestHooks } from '../web/hooks';
+import { lifecycleSteps, runSteps, type LifecycleShape, type PathMatch } from '../web/execute';
 import type { WebSocketHandler } from './websocket-handler';
 import type { WebSocketRoute } from './websocket-route';
 
 /**
- * The WebSocket handshake, as Tornado's `WebSocketHandler.get`: initialize → onRequest hooks →
- * path args → origin check (403) → current user → prepare (may refuse) → preHandler hooks →
- * subprotocol → upgrade (then onResponse hooks, with the access log). Until the
- * upgrade the handler is an ordinary RequestHandler answering over HTTP. uWS hands over any GET
- * with a 24-character `Sec-WebSocket-Key`; the rest of RFC 6455 §4.2.1 is checked before any
- * hook (the handler's constructor has run: it is how the route was reached).
+ * The WebSocket handshake, as Tornado's `WebSocketHandler.get`: the request lifecycle every HTTP
+ * request runs (`lifecycleSteps`), shaped for a handshake: RFC 6455 header checks before any
+ * user code → initialize → onRequest hooks → path args → origin check (403) → current user →
+ * prepare (may refuse) → preHandler hooks → subprotocol → upgrade (then onResponse hooks, with
+ * the access log). Until the upgrade the handler is an ordinary RequestHandler answering over
+ * HTTP. uWS hands over any GET with a 24-character `Sec-WebSocket-Key`.
  */
-export async function handshake(application: Application, handler: WebSocketHandler, route: WebSocketRoute, exchange: UpgradeExchange, match: Omit<RouteMatch, 'route'>): Promise<void> {
-  const request = handler.request;
-  try {
-    checkHandshakeHeaders(exchange, (name) => request._header(name) ?? '');
-    const init = handler.initialize(route.initArgs);
-    if (init instanceof Promise) await init;
-    const hooks = application.hooks;
-    if (hooks.onRequest.length && (await runRequestHooks(hooks.onRequest, handler))) return;
-    decodePathArgs(handler, match, route.pattern.paramNames);
-    const origin = request._header('origin') ?? '';
-    if (origin && !handler.checkOrigin(origin)) throw new HTTPError(403, `Cross origin WebSocket refused (Origin: ${origin})`);
-    const user = handler._loadCurrentUser();
-    if (user) await user;
-    const prepared = handler.prepare();
-    if (prepared instanceof Promise) await prepared;
-    if (handler.finished) return;
-    if (hooks.preHandler.length && (await runRequestHooks(hooks.preHandler, handler))) return;
-    const offered = (request._header('sec-websocket-protocol') ?? '').split(',').map((part) => part.trim()).filter(Boolean);
-    const chosen = offered.length ? handler.selectSubprotocol(offered) : null;
-    if (chosen !== null && !offered.includes(chosen)) {
-      throw new Error(`selectSubprotocol() returned ${JSON.stringify(chosen)}, which the client did not offer (${offered.join(', ')})`);
-    }
-    handler.selectedSubprotocol = chosen;
-    // close() already sent 1001 to the open sockets: a connection opened now would be cut.
-    if (application._shuttingDown) throw new HTTPError(503, 'WebSocket handshake finished while the server was shutting down');
-    handler.setStatus(101);
-    if (!exchange.upgrade(handler, chosen ?? '', route.options.compression !== 'none')) return;
-    // Keep the copied request data, not the transport's exchange, for the connection's life.
-    const copy = exchange.upgradedCopy();
-    handler._exchange = copy;
-    request._rebind(copy);
-    application._requestFinished(handler);
-    handler._out = SEALED_OUTPUT;
-  } catch (error) {
-    await handleException(handler, error);
+export function handshake(application: Application, handler: WebSocketHandler, route: WebSocketRoute, match: PathMatch): Promise<void> {
+  // The steps follow the instance's class (the container may make a subclass), built once.
+  let steps = route.lifecycle;
+  if (!steps || route.lifecycleFor !== handler.constructor) {
+    steps = route.lifecycle = lifecycleSteps(handler.constructor, application.settings, application.hooks, handshakeShape(application, route));
+    route.lifecycleFor = handler.constructor;
   }
+  return runSteps(handler, match, null, steps) ?? Promise.resolve();
+}
+
+/** A handshake's part of the lifecycle: its header checks, origin check and the upgrade. */
+function handshakeShape(application: Application, route: WebSocketRoute): LifecycleShape {
+  return {
+    paramNames: route.pattern.paramNames,
+    hasArgs: true,
+    initArgs: route.initArgs,
+    first: (handler) => checkHandshakeHeaders(handler._exchange as UpgradeExchange, (name) => handler.request._header(name) ?? ''),
+    guard: (handler) => {
+      const origin = handler.request._header('origin') ?? '';
+      if (origin && !(handler as WebSocketHandler).checkOrigin(origin)) throw new HTTPError(403, `Cross origin WebSocket refused (Origin: ${origin})`);
+    },
+    body: 'none',
+    xsrf: false,
+    end: [(handler) => upgrade(application, handler as WebSocketHandler, route)],
+  };
+}
+
+/** Chooses the subprotocol and completes the upgrade; the handler then lives on as the connection. */
+function upgrade(application: Application, handler: WebSocketHandler, route: WebSocketRoute): void {
+  const request = handler.request;
+  const exchange = handler._exchange as UpgradeExchange;
+  const offered = (request._header('sec-websocket-protocol') ?? '').split(',').map((part) => part.trim()).filter(Boolean);
+  const chosen = offered.length ? handler.selectSubprotocol(offered) : null;
+  if (chosen !== null && !offered.includes(chosen)) {
+    throw new Error(`selectSubprotocol() returned ${JSON.stringify(chosen)}, which the client did not offer (${offered.join(', ')})`);
+  }
+  handler.selectedSubprotocol = chosen;
+  // close() already sent 1001 to the open sockets: a connection opened now would be cut.
+  if (application._shuttingDown) throw new HTTPError(503, 'WebSocket handshake finished while the server was shutting down');
+  handler.setStatus(101);
+  if (!exchange.upgrade(handler, chosen ?? '', route.options.compression !== 'none')) return;
+  // Keep the copied request data, not the transport's exchange, for the connection's life.
+  const copy = exchange.upgradedCopy();
+  handler._exchange = copy;
+  request._rebind(copy);
+  application._requestFinished(handler);
+  handler._out = SEALED_OUTPUT;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Constructor } from '../di/reflection';
 import { genLog } from '../log';
 import type { SocketRouteCallbacks, TransportSocket, UpgradeExchange } from '../transport/types';
 import type { WebSocketRouteSpec } from '../web/router';
+import type { Step } from '../web/execute';
 import { UrlPattern } from '../web/url-pattern';
 import type { WebSocketHandler } from './websocket-handler';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketDefaults } from './websocket-options';
@@ -24,6 +25,10 @@ export class WebSocketRoute {
    * more backpressure: uWS then enforces the larger limit, and `writeMessage` this route's.
    */
   checksBackpressure = false;
+  /** @internal The handshake's lifecycle steps, built on the first handshake, for this handler class. */
+  lifecycle: Step[] | null = null;
+  /** @internal The class `lifecycle` was built for. */
+  lifecycleFor: unknown = null;
   private pinger: NodeJS.Timeout | undefined;
 
   constructor(spec: WebSocketRouteSpec, container: DependencyContainer, defaults: WebSocketDefaults) {

@@ -111,3 +111,35 @@ describe('application hooks and extensions', function () {
     expect(() => new Application({ handlers: [] }).addHook('onSend' as never, (() => undefined) as never)).to.throw(ConfigurationError, /Unknown hook 'onSend'/);
   });
 });
+
+describe('hooks scoped to a path prefix', () => {
+  it('runs a prefixed hook only under its prefix, and scopes the hooks of an extension registered with one', async () => {
+    const seen: string[] = [];
+    class Echo extends RequestHandler {
+      get() {
+        this.write(this.request.path);
+      }
+    }
+    const app = new Application({ handlers: [['/admin', Echo], ['/admin/users', Echo], ['/administrator', Echo], ['/api/items', Echo], ['/apiary', Echo], ['/open', Echo]] });
+    app.addHook('preHandler', (handler) => {
+      if (handler.request.headers.get('x-admin') !== 'yes') throw new HTTPError(401, 'not an admin');
+    }, { prefix: '/admin' });
+    await app.register((app) => {
+      app.addHook('onRequest', (handler) => void seen.push(handler.request.path));
+    }, { prefix: '/api' });
+    const server = await TestServer.start(app);
+    try {
+      const status = async (path: string, headers: Record<string, string> = {}) => (await server.fetch(path, { headers })).status;
+      expect(await status('/admin')).to.equal(401);
+      expect(await status('/admin/users')).to.equal(401);
+      expect(await status('/admin/users', { 'x-admin': 'yes' })).to.equal(200);
+      expect(await status('/administrator')).to.equal(200);
+      expect(await status('/open')).to.equal(200);
+      for (const path of ['/api/items', '/apiary', '/open']) expect(await status(path)).to.equal(200);
+      expect(seen).to.deep.equal(['/api/items']);
+      expect(() => new Application().addHook('onRequest', () => undefined, { prefix: 'admin' })).to.throw(ConfigurationError, /starting with '\/'/);
+    } finally {
+      await server.close();
+    }
+  });
+});
