@@ -15,6 +15,8 @@ export interface LogRecord {
   logger: LoggerName;
   message: string;
   error?: unknown;
+  /** Structured data: an access record's `req`/`res`/`responseTime`, a handler's `reqId`. */
+  fields?: Record<string, unknown>;
 }
 
 /** Options of {@link configureLogging}. */
@@ -34,7 +36,8 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 function defaultSink(record: LogRecord): void {
   const stamp = new Date().toISOString();
-  const line = `[${record.level.toUpperCase()[0]} ${stamp} ${record.logger}] ${record.message}`;
+  const id = record.fields?.reqId;
+  const line = `[${record.level.toUpperCase()[0]} ${stamp} ${record.logger}] ${record.message}${id ? ` [${String(id)}]` : ''}`;
   const detail = record.error instanceof Error ? `\n${record.error.stack ?? record.error.message}` : '';
   if (RANK[record.level] >= RANK.warn) process.stderr.write(line + detail + '\n');
   else process.stdout.write(line + detail + '\n');
@@ -76,10 +79,11 @@ export function isLogEnabled(level: Exclude<LogLevel, 'silent'>, logger: LoggerN
   return RANK[level] >= threshold(logger);
 }
 
-function emit(logger: LoggerName, level: LogRecord['level'], message: string, error?: unknown): void {
+/** Writes one record if `logger` writes `level` (for structured callers; the loggers below wrap it). */
+export function emit(logger: LoggerName, level: LogRecord['level'], message: string, error?: unknown, fields?: Record<string, unknown>): void {
   if (RANK[level] < threshold(logger)) return;
   try {
-    config.sink({ level, logger, message, error });
+    config.sink(fields ? { level, logger, message, error, fields } : { level, logger, message, error });
   } catch {
     // A broken sink must never take a request down with it.
   }
@@ -101,13 +105,36 @@ export const appLog = loggerFor('app');
 /** Everything else: start-up, shutdown, transport events. */
 export const genLog = loggerFor('general');
 
+/** What an access record says about one finished request. */
+export interface AccessEntry {
+  status: number;
+  method: string;
+  uri: string;
+  path: string;
+  remoteIp: string;
+  /** Seconds from the request to the end of the response. */
+  seconds: number;
+  /** Body bytes sent. */
+  bytes: number;
+  /** The request id (with the `logger` setting), or undefined. */
+  requestId?: string;
+}
+
 /**
- * One access-log line (Tornado's `log_request`): `status METHOD uri (ip) 1.23ms`, at info
- * below 400, warning below 500, error above.
+ * One access record (Tornado's `log_request`): the line `status METHOD uri (ip) 1.23ms`, at
+ * info below 400, warning below 500, error above; structured sinks (pino) also get `req` (id,
+ * method, url, remoteAddress), `res` (statusCode, bytes) and `responseTime` in milliseconds,
+ * as pino-http names them.
  */
-export function logAccess(status: number, method: string, uri: string, remoteIp: string, seconds: number): void {
-  const line = `${status} ${method} ${uri} (${remoteIp}) ${(seconds * 1000).toFixed(2)}ms`;
-  if (status < 400) accessLog.info(line);
-  else if (status < 500) accessLog.warn(line);
-  else accessLog.error(line);
+export function logAccess(entry: AccessEntry): void {
+  const { status } = entry;
+  const milliseconds = entry.seconds * 1000;
+  const line = `${status} ${entry.method} ${entry.uri} (${entry.remoteIp}) ${milliseconds.toFixed(2)}ms`;
+  const fields = {
+    ...(entry.requestId ? { reqId: entry.requestId } : {}),
+    req: { id: entry.requestId, method: entry.method, url: entry.uri, path: entry.path, remoteAddress: entry.remoteIp },
+    res: { statusCode: status, bytes: entry.bytes },
+    responseTime: Math.round(milliseconds * 1000) / 1000,
+  };
+  emit('access', status < 400 ? 'info' : status < 500 ? 'warn' : 'error', line, undefined, fields);
 }

@@ -1,7 +1,9 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { ConfigurationError, HTTPError } from '../errors';
 import { AsyncHTTPClient } from '../httpclient/async-http-client';
+import type { Logger } from 'pino';
 import { genLog, isLogEnabled, logAccess } from '../log';
+import { makeLogger, useLogger } from '../pino-logging';
 import { checkTransportOptions, createInProcessTransport, createTransport, resolveTransport, type InProcessTransport } from '../transport/create-transport';
 import { injectRequest } from '../transport/inject';
 import type { ServerExchange, TransportKind, TransportOptions, TransportServer, UpgradeExchange } from '../transport/types';
@@ -108,6 +110,8 @@ export class Application {
   private readonly staticCaches = new Map<string, StaticFiles>();
   /** The limits request bodies are read under, with the budget they share. */
   private readonly bodyLimits: BodyLimits;
+  /** The pino logger of the `logger` setting; requests get ids when there is one. */
+  readonly logger: Logger | null = null;
   private readonly webSocketRoutes: WebSocketRoute[] = [];
   /** Set once routes were mounted (listen or inject): hooks and handlers are fixed from then on. */
   private mounted = false;
@@ -133,6 +137,10 @@ export class Application {
     this.settings = resolveSettings(rest);
     const { maxBodySize, requestTimeout, idleConnectionTimeout, maxBufferedBodySize } = this.settings;
     this.bodyLimits = { maxBodySize, requestTimeout, idleTimeout: idleConnectionTimeout ?? 10, budget: new BodyBudget(maxBufferedBodySize) };
+    if (this.settings.logger) {
+      this.logger = makeLogger(this.settings.logger, this.settings.debug);
+      useLogger(this.logger);
+    }
     if (this.settings.allowUwsFallback !== undefined) {
       genLog.warn("The allowUwsFallback setting is no longer needed and does nothing: without uWebSockets.js's native build Typhoon serves through its Node transport (transport: 'auto')");
     }
@@ -289,7 +297,9 @@ export class Application {
       const pattern = route.pattern;
       // A route without parameters matches the same way every time: one match object for all.
       const fixed: RouteMatch | null = pattern.fixed ? { route, args: Object.freeze([]) as unknown as string[], named: null } : null;
-      const files = fastStaticRoute(route, this.settings, this.container.isRegistered(StaticFileHandler, true)) ? this.staticFileCache(String(route.initArgs.path)) : null;
+      // Requests with ids go through the handler (the id header is theirs alone).
+      const fast = !this.logger && fastStaticRoute(route, this.settings, this.container.isRegistered(StaticFileHandler, true));
+      const files = fast ? this.staticFileCache(String(route.initArgs.path)) : null;
       server.route(pattern.source, pattern.paramNames.length, (exchange, params) => {
         if (files && exchange.method === 'GET' && serveFromMemory(exchange, files, exchange.path.slice(pattern.wildcardAt))) return;
         this.dispatch(exchange, fixed ?? { route, args: nativeArgs(pattern, exchange, params), named: null });
@@ -593,17 +603,21 @@ export class Application {
       }
     } else if (isLogEnabled(handler.getStatus() < 400 ? 'info' : 'warn', 'access')) {
       const request = handler.request;
-      logAccess(handler.getStatus(), request.method, request.uri, request.remoteIp, request.requestTime());
+      logAccess({
+        status: handler.getStatus(),
+        method: request.method,
+        uri: request.uri,
+        path: request.path,
+        remoteIp: request.remoteIp,
+        seconds: request.requestTime(),
+        bytes: handler._out.bytesSent,
+        requestId: handler.requestId,
+      });
     }
     if (this.hooks.onResponse.length) runResponseHooks(this.hooks.onResponse, handler);
   }
 }
 
-/**
- * Requests whose framing cannot be trusted (request-smuggling shapes) or whose head is over
- * `maxHeaderSize`. Checked only when a body is announced, a body method comes without one, or
- * a header limit is set, so plain GETs pay nothing.
- */
 let descriptorsChecked = false;
 
 /** Says once per process when the descriptor limit caps the connections low (a container's default 1024, say). */
@@ -618,6 +632,11 @@ function warnOfFewDescriptors(maxConnections: number | undefined): void {
   );
 }
 
+/**
+ * Requests whose framing cannot be trusted (request-smuggling shapes) or whose head is over
+ * `maxHeaderSize`. Checked only when a body is announced, a body method comes without one, or
+ * a header limit is set, so plain GETs pay nothing.
+ */
 function refuseRequest(exchange: ServerExchange, length: string, encoding: string, settings: ResolvedSettings): HTTPError | null {
   // uWS reads an empty framing header as an absent one, so a body method that seems to come
   // without a body (rare) has its header list looked at too.

@@ -60,6 +60,8 @@ export class ResponseOutput {
   private body: string | Buffer | Array<string | Buffer> | null = null;
   /** A HEAD response was flushed: its GET would be chunked, so the end sends no length. */
   streamedHead = false;
+  /** Body bytes handed to the transport (for the access record). */
+  bytesSent = 0;
   private gzip: Gzip | null = null;
 
   constructor(private readonly exchange: ServerExchange) {}
@@ -175,7 +177,9 @@ export class ResponseOutput {
     }
     const body = this.takeBody();
     if (body.length === 0) return;
-    const ok = this.gzip ? exchange.write(await this.deflate(body)) : exchange.write(body);
+    const chunk = this.gzip ? await this.deflate(body) : body;
+    this.bytesSent += chunk.length;
+    const ok = exchange.write(chunk);
     if (!ok) await exchange.drained();
     if ((exchange.state as string) === 'aborted') throw new StreamClosedError('The client closed the connection while data was being sent');
   }
@@ -190,7 +194,13 @@ export class ResponseOutput {
     if (this.state === 'streaming') {
       this.state = 'finished';
       const body = this.takeBody();
-      if (this.gzip) return this.deflate(body, true).then((last) => exchange.endChunked(last));
+      if (this.gzip) {
+        return this.deflate(body, true).then((last) => {
+          this.bytesSent += last.length;
+          exchange.endChunked(last);
+        });
+      }
+      this.bytesSent += body.length;
       exchange.endChunked(body.length ? body : undefined);
       return;
     }
@@ -224,6 +234,7 @@ export class ResponseOutput {
     }
     // uWS writes Content-Length itself from the body it is given.
     if (this.find('content-length') >= 0) this.clearHeader('content-length');
+    this.bytesSent = Buffer.byteLength(body);
     exchange.end(this.statusLine(), this.fields, body);
   }
 

@@ -16,6 +16,7 @@ import { createSignedValue, decodeSignedValue } from './signed-value';
 import { decodeXsrfToken, maskXsrfToken, newXsrfToken, sameXsrfSecret, type RawXsrfToken } from './xsrf';
 import { validate, type SchemaOutput, type StandardSchemaV1 } from './validation';
 import { EventStream, type EventStreamOptions } from './event-stream';
+import { handlerLog, requestIdFor, type HandlerLog } from '../pino-logging';
 
 /** Options of {@link RequestHandler.sendError}. */
 export interface SendErrorOptions {
@@ -44,6 +45,8 @@ interface RareState {
   timedOutAfter: number | undefined;
   /** A `render()` or `flush()` still running, which the automatic finish waits for. */
   pendingOutput?: Promise<unknown>;
+  /** `log`, made on first use. */
+  log?: HandlerLog;
 }
 const NO_ARGS = Object.freeze([]) as unknown as string[];
 const NO_KWARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -93,7 +96,28 @@ export class RequestHandler {
     this.request = request;
     this._exchange = exchange;
     this._out = new ResponseOutput(exchange);
+    if (application.logger) this.requestId = requestIdFor(request._header('x-request-id'));
     this.applyDefaultHeaders();
+  }
+
+  /**
+   * This request's id, with the `logger` setting: its `X-Request-Id` when well-formed, else a
+   * new UUID; sent back in `X-Request-Id`. Undefined without a logger.
+   */
+  requestId: string | undefined = undefined;
+
+  /**
+   * A logger for this request, carrying its id (`reqId`): with the `logger` setting a pino
+   * child logger, else Typhoon's `app` logger with pino's call forms.
+   *
+   * @example
+   * ```ts
+   * this.log.info({ itemId }, 'item created');
+   * ```
+   */
+  get log(): HandlerLog {
+    const rare = this.rare();
+    return (rare.log ??= this.application.logger ? this.application.logger.child({ logger: 'app', reqId: this.requestId }) : handlerLog(this.requestId));
   }
 
   /**
@@ -521,6 +545,7 @@ export class RequestHandler {
 
   /** CORS headers (with the `cors` setting) and `setDefaultHeaders()`, on top of Content-Type. */
   private applyDefaultHeaders(): void {
+    if (this.requestId) this.setHeader('X-Request-Id', this.requestId);
     if (this.settings.cors) decorateCors(this, this.settings.cors);
     this.setDefaultHeaders();
   }

@@ -7,6 +7,7 @@ import type { CorsOptions } from './cors';
 import type { PubSubOptions } from '../scale/pubsub';
 import { transportSetting, type TransportSetting } from '../transport/create-transport';
 import { connectionsFor, descriptorLimit } from '../transport/descriptors';
+import type { LoggerSetting } from '../pino-logging';
 
 /** Access-log hook: called once per finished request with the handler that served it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any handler subclass
@@ -164,6 +165,14 @@ export interface ApplicationSettings {
   trustedDownstream?: string[];
   /** Replaces the access log line. */
   logFunction?: LogFunction;
+  /**
+   * Structured logging on pino: a pino logger, or pino options to make one with (readable
+   * lines through pino-pretty in `debug`). Every Typhoon record then goes to it (process-wide,
+   * as `configureLogging`), access records carry `req`, `res` and `responseTime`, each request
+   * gets an id (its `X-Request-Id` when well-formed, else a new UUID) that is sent back in
+   * `X-Request-Id` and carried by `handler.log`. Unset: Typhoon's own lines, no request ids.
+   */
+  logger?: LoggerSetting;
   /** Serve HTTPS/WSS with these PEM files. */
   ssl?: { keyFile: string; certFile: string; passphrase?: string };
   /**
@@ -203,7 +212,7 @@ const KNOWN = new Set<string>([
   'xsrfCookieName', 'xsrfCookieOptions', 'staticPath', 'staticUrlPrefix', 'staticHandlerClass', 'staticHandlerArgs',
   'templatePath', 'autoescape', 'uiMethods', 'defaultHandlerClass', 'defaultHandlerArgs', 'websocketPingInterval',
   'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxBufferedBodySize', 'maxHeaderSize', 'maxConnections', 'idleConnectionTimeout',
-  'xheaders', 'trustedDownstream', 'logFunction', 'ssl', 'allowUwsFallback', 'transport', 'requestTimeout', 'handlerTimeout', 'cors', 'pubsub',
+  'xheaders', 'trustedDownstream', 'logFunction', 'logger', 'ssl', 'allowUwsFallback', 'transport', 'requestTimeout', 'handlerTimeout', 'cors', 'pubsub',
 ]);
 
 /** Applies defaults and refuses unknown or impossible values, naming the fix. */

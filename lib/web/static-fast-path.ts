@@ -40,6 +40,6 @@ export function serveFromMemory(exchange: ServerExchange, files: StaticFiles, re
   const started = performance.now();
   const remote = exchange.remoteAddress;
   exchange.end('200 OK', entry.responseHeaders, entry.content);
-  logAccess(200, 'GET', exchange.path, remote, (performance.now() - started) / 1000);
+  logAccess({ status: 200, method: 'GET', uri: exchange.path, path: exchange.path, remoteIp: remote, seconds: (performance.now() - started) / 1000, bytes: entry.content.length });
   return true;
 }

@@ -155,6 +155,7 @@ export class StaticFileHandler extends RequestHandler {
     });
     this.request.markFinished();
     out.state = 'finished';
+    out.bytesSent = length;
     await this._exchange.endStream(out.statusLine(), out.headerList(), source);
     this._afterFinish();
   }
