@@ -74,6 +74,8 @@ describe('doc comments', function () {
     try {
       mkdirSync(path.join(work, 'node_modules'));
       symlinkSync(root, path.join(work, 'node_modules', 'typhoon'));
+      // Examples of validation use a schema library, as users do.
+      for (const library of ['zod', 'valibot']) symlinkSync(path.join(root, 'node_modules', library), path.join(work, 'node_modules', library));
       writeFileSync(path.join(work, 'package.json'), JSON.stringify({ type: 'module' }));
       const names = Object.keys(pkg).join(', ');
       const files: string[] = [];

@@ -137,7 +137,7 @@ describe('hooks scoped to a path prefix', () => {
       expect(await status('/open')).to.equal(200);
       for (const path of ['/api/items', '/apiary', '/open']) expect(await status(path)).to.equal(200);
       expect(seen).to.deep.equal(['/api/items']);
-      expect(() => new Application().addHook('onRequest', () => undefined, { prefix: 'admin' })).to.throw(ConfigurationError, /starting with '\/'/);
+      expect(() => new Application({ handlers: [] }).addHook('onRequest', () => undefined, { prefix: 'admin' })).to.throw(ConfigurationError, /starting with '\/'/);
     } finally {
       await server.close();
     }
