@@ -24,6 +24,7 @@ export { RequestHandler, type SendErrorOptions, type StaticUrlOptions } from './
 export { HTTPServerRequest } from './web/http-server-request';
 export { validate, type SchemaOutput, type StandardSchemaV1 } from './web/validation';
 export { EventStream, type EventStreamOptions, type ServerSentEvent } from './web/event-stream';
+export { OutputTransform, type OutputTransformClass } from './web/output-transform';
 export { HTTPHeaders } from './web/http-headers';
 export type { HTTPFile, ArgumentMap, FileMap } from './web/form-data';
 export type { CookieOptions } from './web/cookies';

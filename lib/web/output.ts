@@ -62,6 +62,11 @@ export class ResponseOutput {
   streamedHead = false;
   /** Body bytes handed to the transport (for the access record). */
   bytesSent = 0;
+  /**
+   * The handler's output transforms (the `transforms` setting), applied to each chunk before
+   * compression: `first` is the chunk sent with the headers (they may still change then).
+   */
+  transform: ((chunk: Buffer, first: boolean, finishing: boolean) => Buffer) | null = null;
   private gzip: Gzip | null = null;
 
   constructor(private readonly exchange: ServerExchange) {}
@@ -170,12 +175,13 @@ export class ResponseOutput {
       this.streamedHead = true;
       return;
     }
+    let body = this.takeBody();
+    if (this.transform) body = this.transform(toBuffer(body), this.state === 'buffering', false);
     if (this.state === 'buffering') {
       this.state = 'streaming';
       if (this.streamingHeaders(compression)) this.gzip = createGzip();
       exchange.writeHead(this.statusLine(), this.fields);
     }
-    const body = this.takeBody();
     if (body.length === 0) return;
     const chunk = this.gzip ? await this.deflate(body) : body;
     this.bytesSent += chunk.length;
@@ -193,7 +199,8 @@ export class ResponseOutput {
     const exchange = this.exchange;
     if (this.state === 'streaming') {
       this.state = 'finished';
-      const body = this.takeBody();
+      let body = this.takeBody();
+      if (this.transform) body = this.transform(toBuffer(body), false, true);
       if (this.gzip) {
         return this.deflate(body, true).then((last) => {
           this.bytesSent += last.length;
@@ -223,6 +230,7 @@ export class ResponseOutput {
       return;
     }
     let body = this.takeBody();
+    if (this.transform) body = this.transform(toBuffer(body), true, true);
     if (this.compressible(compression) && body.length >= MIN_COMPRESS_LENGTH) {
       body = gzipSync(body);
       this.setHeader('Content-Encoding', 'gzip');
@@ -383,4 +391,8 @@ export const SEALED_OUTPUT: ResponseOutput = new SealedOutput();
 /** Statuses whose responses never carry a body (RFC 9110 §15.2, §15.3.5, §15.4.5). */
 export function bodiless(status: number): boolean {
   return status < 200 || status === 204 || status === 304;
+}
+
+function toBuffer(chunk: string | Buffer): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
 }

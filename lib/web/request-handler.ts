@@ -16,6 +16,7 @@ import { createSignedValue, decodeSignedValue } from './signed-value';
 import { decodeXsrfToken, maskXsrfToken, newXsrfToken, sameXsrfSecret, type RawXsrfToken } from './xsrf';
 import { validate, type SchemaOutput, type StandardSchemaV1 } from './validation';
 import { EventStream, type EventStreamOptions } from './event-stream';
+import { transformFor } from './output-transform';
 import { handlerLog, requestIdFor, type HandlerLog } from '../pino-logging';
 
 /** Options of {@link RequestHandler.sendError}. */
@@ -97,6 +98,8 @@ export class RequestHandler {
     this._exchange = exchange;
     this._out = new ResponseOutput(exchange);
     if (application.logger) this.requestId = requestIdFor(request._header('x-request-id'));
+    const transforms = application.settings.transforms;
+    if (transforms?.length) this._out.transform = transformFor(this, transforms);
     this.applyDefaultHeaders();
   }
 

@@ -8,6 +8,7 @@ import type { PubSubOptions } from '../scale/pubsub';
 import { transportSetting, type TransportSetting } from '../transport/create-transport';
 import { connectionsFor, descriptorLimit } from '../transport/descriptors';
 import type { LoggerSetting } from '../pino-logging';
+import type { OutputTransformClass } from './output-transform';
 
 /** Access-log hook: called once per finished request with the handler that served it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any handler subclass
@@ -173,6 +174,8 @@ export interface ApplicationSettings {
    * `X-Request-Id` and carried by `handler.log`. Unset: Typhoon's own lines, no request ids.
    */
   logger?: LoggerSetting;
+  /** Tornado's output transforms: classes that rewrite every response body on its way out, in order. */
+  transforms?: OutputTransformClass[];
   /** Serve HTTPS/WSS with these PEM files. */
   ssl?: { keyFile: string; certFile: string; passphrase?: string };
   /**
@@ -212,7 +215,7 @@ const KNOWN = new Set<string>([
   'xsrfCookieName', 'xsrfCookieOptions', 'staticPath', 'staticUrlPrefix', 'staticHandlerClass', 'staticHandlerArgs',
   'templatePath', 'autoescape', 'uiMethods', 'defaultHandlerClass', 'defaultHandlerArgs', 'websocketPingInterval',
   'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxBufferedBodySize', 'maxHeaderSize', 'maxConnections', 'idleConnectionTimeout',
-  'xheaders', 'trustedDownstream', 'logFunction', 'logger', 'ssl', 'allowUwsFallback', 'transport', 'requestTimeout', 'handlerTimeout', 'cors', 'pubsub',
+  'xheaders', 'trustedDownstream', 'logFunction', 'logger', 'transforms', 'ssl', 'allowUwsFallback', 'transport', 'requestTimeout', 'handlerTimeout', 'cors', 'pubsub',
 ]);
 
 /** Applies defaults and refuses unknown or impossible values, naming the fix. */
@@ -248,6 +251,9 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
   };
   positive('maxBodySize', settings.maxBodySize);
   positive('maxBufferedBodySize', settings.maxBufferedBodySize);
+  if (settings.transforms !== undefined && !(Array.isArray(settings.transforms) && settings.transforms.every((transform) => typeof transform === 'function'))) {
+    throw new ConfigurationError('transforms must be a list of OutputTransform classes');
+  }
   if (settings.maxConnections !== undefined && !(Number.isInteger(settings.maxConnections) && settings.maxConnections > 0)) {
     throw new ConfigurationError(`maxConnections must be a positive whole number, got ${settings.maxConnections}`);
   }
