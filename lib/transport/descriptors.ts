@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { genLog } from '../log';
 
 /**
  * The process's limit on open file descriptors (`ulimit -n`; Node.js raises the soft limit to
@@ -40,3 +41,17 @@ export function connectionsFor(limit: number | null): number | undefined {
 
 /** Below this many descriptors a server is warned about at start-up. */
 export const LOW_DESCRIPTOR_LIMIT = 4096;
+
+let descriptorsChecked = false;
+
+/** Says once per process when the descriptor limit caps the connections low (a container's default 1024, say). */
+export function warnIfFewDescriptors(maxConnections: number | undefined): void {
+  if (descriptorsChecked) return;
+  descriptorsChecked = true;
+  const limit = descriptorLimit();
+  if (limit === null || limit >= LOW_DESCRIPTOR_LIMIT) return;
+  genLog.warn(
+    `This process may open only ${limit} files (ulimit -n), so it holds at most ${maxConnections ?? limit} connections; ` +
+      'for production raise the limit (systemd: LimitNOFILE=65536; Docker: --ulimit nofile=65536:65536; a shell: ulimit -n 65536)',
+  );
+}

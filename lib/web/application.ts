@@ -1,5 +1,5 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { ConfigurationError, HTTPError } from '../errors';
+import { ConfigurationError } from '../errors';
 import { AsyncHTTPClient } from '../httpclient/async-http-client';
 import type { Logger } from 'pino';
 import { genLog, isLogEnabled, logAccess } from '../log';
@@ -9,7 +9,8 @@ import { injectRequest } from '../transport/inject';
 import type { ServerExchange, TransportKind, TransportOptions, TransportServer, UpgradeExchange } from '../transport/types';
 import { TemplateEngine } from '../template/template-engine';
 import { testRequestPayload, testResponse, type TestBody, type TestResponse } from './test-response';
-import { descriptorLimit, LOW_DESCRIPTOR_LIMIT } from '../transport/descriptors';
+import { warnIfFewDescriptors } from '../transport/descriptors';
+import { refuseRequest } from './request-framing';
 import { BodyBudget } from './body-budget';
 import { BodyReader, type BodyLimits } from './body-reader';
 import { serveUnderWatch, shouldAutoreload } from './autoreload';
@@ -174,7 +175,7 @@ export class Application {
     const role = workerRole(this.index);
     if (this.settings.autoreload && !role && shouldAutoreload()) return serveUnderWatch();
     const workers = role ? 1 : workerCount(options.workers);
-    if (!role) warnOfFewDescriptors(this.settings.maxConnections);
+    if (!role) warnIfFewDescriptors(this.settings.maxConnections);
     if (workers > 1) {
       checkTransportOptions(resolveTransport(this.settings.transport), this.transportOptions(true));
       return this.supervise(port, host, workers);
@@ -616,55 +617,6 @@ export class Application {
     }
     if (this.hooks.onResponse.length) runResponseHooks(this.hooks.onResponse, handler);
   }
-}
-
-let descriptorsChecked = false;
-
-/** Says once per process when the descriptor limit caps the connections low (a container's default 1024, say). */
-function warnOfFewDescriptors(maxConnections: number | undefined): void {
-  if (descriptorsChecked) return;
-  descriptorsChecked = true;
-  const limit = descriptorLimit();
-  if (limit === null || limit >= LOW_DESCRIPTOR_LIMIT) return;
-  genLog.warn(
-    `This process may open only ${limit} files (ulimit -n), so it holds at most ${maxConnections ?? limit} connections; ` +
-      'for production raise the limit (systemd: LimitNOFILE=65536; Docker: --ulimit nofile=65536:65536; a shell: ulimit -n 65536)',
-  );
-}
-
-/**
- * Requests whose framing cannot be trusted (request-smuggling shapes) or whose head is over
- * `maxHeaderSize`. Checked only when a body is announced, a body method comes without one, or
- * a header limit is set, so plain GETs pay nothing.
- */
-function refuseRequest(exchange: ServerExchange, length: string, encoding: string, settings: ResolvedSettings): HTTPError | null {
-  // uWS reads an empty framing header as an absent one, so a body method that seems to come
-  // without a body (rare) has its header list looked at too.
-  const method = exchange.method;
-  if (length !== '' || encoding !== '' || method === 'POST' || method === 'PUT' || method === 'PATCH') {
-    let lengths = 0;
-    let encodings = 0;
-    const headers = exchange.headerList();
-    for (let i = 0; i < headers.length; i += 2) {
-      if (headers[i] === 'content-length') lengths++;
-      else if (headers[i] === 'transfer-encoding') encodings++;
-    }
-    if (lengths > 1) return new HTTPError(400, 'several Content-Length headers', { reason: 'Duplicate Content-Length' });
-    if (encodings > 1) return new HTTPError(400, 'several Transfer-Encoding headers', { reason: 'Duplicate Transfer-Encoding' });
-    if (lengths && encodings) return new HTTPError(400, 'Transfer-Encoding together with Content-Length', { reason: 'Ambiguous Message Length' });
-    if (lengths && !length) return new HTTPError(400, 'empty Content-Length', { reason: 'Invalid Content-Length' });
-    if (encodings && !encoding) return new HTTPError(400, 'empty Transfer-Encoding', { reason: 'Unsupported Transfer-Encoding' });
-    if (encoding && encoding.trim().toLowerCase() !== 'chunked') return new HTTPError(400, `Transfer-Encoding ${JSON.stringify(encoding)}`, { reason: 'Unsupported Transfer-Encoding' });
-    if (length && !/^\d{1,15}$/.test(length)) return new HTTPError(400, `Content-Length ${JSON.stringify(length)}`, { reason: 'Invalid Content-Length' });
-    if (length && Number(length) > settings.maxBodySize) return new HTTPError(413, `Content-Length ${length} exceeds the limit of ${settings.maxBodySize} bytes`);
-  }
-  const headLimit = settings.maxHeaderSize;
-  if (headLimit !== undefined) {
-    let size = exchange.method.length + exchange.path.length + exchange.query.length + 12;
-    for (const field of exchange.headerList()) size += field.length + 2;
-    if (size > headLimit) return new HTTPError(431, `request head of ${size} bytes exceeds maxHeaderSize ${headLimit}`);
-  }
-  return null;
 }
 
 function nativeArgs(pattern: UrlPattern, exchange: ServerExchange, params: string[]): string[] {
