@@ -45,7 +45,7 @@ const UPPER_METHODS: Record<string, string> = {
 
 /**
  * A {@link ServerExchange} (and {@link UpgradeExchange}) over one uWS `HttpResponse`. Enforces the native rules in one place:
- * the `HttpRequest` is read only while the route callback runs (`detach()` copies what is left
+ * the `HttpRequest` is read only while the route callback runs (`copyRequestAndWatchAbort()` copies what is left
  * when it returns), `onAborted` is attached before the callback returns, writes made after it
  * returned are corked, and nothing touches `res` once it is aborted or ended.
  */
@@ -54,7 +54,7 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   readonly protocol: string;
   /** This uWS build answers HTTP/1.1 requests only (docs/transports.md). */
   readonly version = 'HTTP/1.1';
-  /** Read from the native request on first use (most handlers never look): see `detach()`. */
+  /** Read from the native request on first use (most handlers never look): see `copyRequestAndWatchAbort()`. */
   private url: string | null = null;
   private search: string | null = null;
 
@@ -140,7 +140,7 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
    * everything the request holds and register for abort: from now on the native request is
    * gone and every write must be corked.
    */
-  detach(): void {
+  copyRequestAndWatchAbort(): void {
     this.inCallback = false;
     if (this.state !== 'open') {
       // Answered inside the callback; code that runs later (an async onFinish) may still read

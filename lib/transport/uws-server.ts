@@ -218,7 +218,7 @@ export class UwsServer implements TransportServer {
     } catch (error) {
       answerFailure('in a WebSocket upgrade', error, res, exchange);
     }
-    detach(res, exchange);
+    leaveCallback(res, exchange);
   }
 
   private serve(res: HttpResponse, req: HttpRequest, paramCount: number, callback: RouteCallback, method?: string): void {
@@ -232,14 +232,14 @@ export class UwsServer implements TransportServer {
     } catch (error) {
       answerFailure('in a route callback', error, res, exchange);
     }
-    detach(res, exchange);
+    leaveCallback(res, exchange);
   }
 }
 
 /** Ends the native callback's hold on the request; a failure there is answered, never thrown into uWS. */
-function detach(res: HttpResponse, exchange: UwsExchange | undefined): void {
+function leaveCallback(res: HttpResponse, exchange: UwsExchange | undefined): void {
   try {
-    exchange?.detach();
+    exchange?.copyRequestAndWatchAbort();
   } catch (error) {
     answerFailure('while copying a request', error, res, exchange);
   }

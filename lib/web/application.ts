@@ -17,7 +17,7 @@ import { serveUnderWatch, shouldAutoreload } from './autoreload';
 import { acceptsGzip } from './negotiation';
 import { Hooks, runResponseHooks, type HookFunctions, type HookName } from './hooks';
 import { ErrorHandler } from './error-handler';
-import { execute, handleException, type PathMatch, type RouteMatch } from './execute';
+import { execute, handleException, type PathMatch, type RouteMatch } from './lifecycle';
 import type { HandlerRoute } from './handler-route';
 import { HTTPServerRequest } from './http-server-request';
 import { RequestHandler } from './request-handler';
@@ -28,7 +28,7 @@ import { fastStaticRoute, serveFromMemory } from './static-fast-path';
 import { StaticFileHandler } from './static-file-handler';
 import { PubSub } from '../scale/pubsub';
 import { serveAsWorker, workerCount, workerRole, WorkerPool } from '../scale/worker-pool';
-import { inMatchOrder, type UrlPattern } from './url-pattern';
+import { insertInMatchOrder, type UrlPattern } from './url-pattern';
 import { handshake } from '../websocket/handshake';
 import { messageData } from '../websocket/message-data';
 import type { WebSocketHandler } from '../websocket/websocket-handler';
@@ -417,7 +417,7 @@ export class Application {
   /** Open WebSocket connections of this application in this thread: for metrics. */
   get webSocketCount(): number {
     let count = 0;
-    for (const route of this.webSocketRoutes) count += route.sockets.size;
+    for (const route of this.webSocketRoutes) count += route.handlers.size;
     return count;
   }
 
@@ -527,7 +527,7 @@ export class Application {
       this.compressTopics ||= route.options.compression !== 'none';
       route.startPings();
       if (!route.pattern.native) {
-        inMatchOrder(regex, route);
+        insertInMatchOrder(regex, route);
         continue;
       }
       const native = socketCallbacks((exchange, params) =>

@@ -1,7 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { handlerFactory } from '../di/handler-factory';
 import { isStreamRequestBody, type Constructor } from '../di/reflection';
-import { httpShape, lifecycleSteps, type Step } from './execute';
+import { httpShape, lifecycleSteps, type Step } from './lifecycle';
 import { RequestHandler } from './request-handler';
 import { UrlPattern } from './url-pattern';
 

@@ -10,7 +10,7 @@ import type { ArgumentMap } from './form-data';
 import type { HTTPServerRequest } from './http-server-request';
 import { escapeHtml } from './html';
 import { weakMatch } from './conditional';
-import { bodiless, ResponseOutput, SEALED_OUTPUT, type Compression, type HeaderValue } from './output';
+import { bodiless, ResponseOutput, SEALED_OUTPUT, type Compression, type HeaderValue } from './response-output';
 import type { ResolvedSettings } from './settings';
 import { createSignedValue, decodeSignedValue } from './signed-value';
 import { decodeXsrfToken, maskXsrfToken, newXsrfToken, sameXsrfSecret, type RawXsrfToken } from './xsrf';

@@ -1,11 +1,11 @@
 import type { DependencyContainer } from 'tsyringe';
 import { ConfigurationError } from '../errors';
 import { decoratedClasses, getRouteMetadata, type Constructor, type RouteMetadata } from '../di/reflection';
-import type { RouteMatch } from './execute';
+import type { RouteMatch } from './lifecycle';
 import { HandlerRoute } from './handler-route';
 import type { RequestHandler } from './request-handler';
-import { inMatchOrder, UrlPattern } from './url-pattern';
-import { UpgradeRequiredHandler } from '../websocket/upgrade-required-handler';
+import { insertInMatchOrder, UrlPattern } from './url-pattern';
+import { UpgradeRequiredHandler } from './upgrade-required-handler';
 
 /**
  * One entry of `handlers`: a decorated class, or Tornado's tuple
@@ -44,7 +44,7 @@ export class Router {
     this.claim(pattern, handlerClass);
     const route = new HandlerRoute(pattern, handlerClass as Constructor<RequestHandler>, initArgs, name, this.container);
     if (route.pattern.native) this.native.push(route);
-    else inMatchOrder(this.regex, route);
+    else insertInMatchOrder(this.regex, route);
     if (name) this.nameRoute(name, route.pattern, handlerClass);
     return route;
   }
@@ -114,7 +114,7 @@ export class Router {
       // Plain HTTP requests on the same path get 426 instead of a 404.
       const plain = new HandlerRoute(meta.pattern, UpgradeRequiredHandler, {}, undefined, this.container);
       if (plain.pattern.native) this.native.push(plain);
-      else inMatchOrder(this.regex, plain);
+      else insertInMatchOrder(this.regex, plain);
       return;
     }
     this.addHttp(meta.pattern, handlerClass, meta.initArgs ?? {}, meta.name);

@@ -26,7 +26,7 @@ export class UrlPattern {
     if (pattern === '/*') {
       // The application's own catch-all is uWS's '/*': registering it twice aborts the process.
       // Everything else falls through to there, so match it there, as `/(.*)`, after the other
-      // RegExp routes whatever the registration order (see `inMatchOrder`).
+      // RegExp routes whatever the registration order (see `insertInMatchOrder`).
       this.native = false;
       this.wildcardAt = 1;
       this.regex = /^\/(.*)$/;
@@ -139,7 +139,7 @@ export class UrlPattern {
 }
 
 /** Adds `route` to a list of RegExp routes tried in order: in registration order, `'/*'` ones last. */
-export function inMatchOrder<T extends { pattern: UrlPattern }>(list: T[], route: T): void {
+export function insertInMatchOrder<T extends { pattern: UrlPattern }>(list: T[], route: T): void {
   const firstCatchAll = route.pattern.catchAll ? -1 : list.findIndex((other) => other.pattern.catchAll);
   if (firstCatchAll < 0) list.push(route);
   else list.splice(firstCatchAll, 0, route);

@@ -1,8 +1,8 @@
 import { HTTPError } from '../errors';
 import type { UpgradeExchange } from '../transport/types';
 import type { Application } from '../web/application';
-import { SEALED_OUTPUT } from '../web/output';
-import { lifecycleSteps, runSteps, type LifecycleShape, type PathMatch } from '../web/execute';
+import { SEALED_OUTPUT } from '../web/response-output';
+import { lifecycleSteps, runSteps, type LifecycleShape, type PathMatch } from '../web/lifecycle';
 import type { WebSocketHandler } from './websocket-handler';
 import type { WebSocketRoute } from './websocket-route';
 

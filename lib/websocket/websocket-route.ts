@@ -5,7 +5,7 @@ import type { Constructor } from '../di/reflection';
 import { genLog } from '../log';
 import type { SocketRouteCallbacks, TransportSocket, UpgradeExchange } from '../transport/types';
 import type { WebSocketRouteSpec } from '../web/router';
-import type { Step } from '../web/execute';
+import type { Step } from '../web/lifecycle';
 import { UrlPattern } from '../web/url-pattern';
 import type { WebSocketHandler } from './websocket-handler';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketDefaults } from './websocket-options';
@@ -19,7 +19,7 @@ export class WebSocketRoute {
   readonly create: () => WebSocketHandler;
   readonly options: ResolvedWebSocketOptions;
   readonly initArgs: Record<string, unknown>;
-  readonly sockets = new Set<WebSocketHandler>();
+  readonly handlers = new Set<WebSocketHandler>();
   /**
    * @internal Set when the route shares its native registration with RegExp routes that allow
    * more backpressure: uWS then enforces the larger limit, and `writeMessage` this route's.
@@ -44,7 +44,7 @@ export class WebSocketRoute {
     if (!pingInterval || this.pinger) return;
     this.pinger = setInterval(() => {
       const now = Math.round(performance.now());
-      for (const handler of this.sockets) {
+      for (const handler of this.handlers) {
         if (handler._state !== 'open') continue;
         const sinceLastPing = now - handler._lastPing;
         const sinceLastPong = now - handler._lastPong;
@@ -66,7 +66,7 @@ export class WebSocketRoute {
 
   /** Closes every open socket with `code` (1001 on shutdown). */
   closeAll(code: number, reason: string): void {
-    for (const handler of [...this.sockets]) handler.close(code, reason);
+    for (const handler of [...this.handlers]) handler.close(code, reason);
   }
 }
 
@@ -80,14 +80,14 @@ export function socketCallbacks(upgrade: (exchange: UpgradeExchange, params: str
     upgrade,
     open: (session, socket: TransportSocket) => {
       const handler = handlerOf(session);
-      handler._route.sockets.add(handler);
+      handler._route.handlers.add(handler);
       handler._opened(socket);
     },
     message: (session, data, size) => handlerOf(session)._received(data, size),
     drain: (session) => handlerOf(session)._drained(),
     close: (session, code, reason) => {
       const handler = handlerOf(session);
-      handler._route.sockets.delete(handler);
+      handler._route.handlers.delete(handler);
       handler._closed(code, reason);
     },
     ping: (session, data) => safely(handlerOf(session), 'onPing', () => handlerOf(session).onPing(data)),

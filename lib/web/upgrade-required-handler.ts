@@ -1,5 +1,5 @@
 import { HTTPError } from '../errors';
-import { RequestHandler } from '../web/request-handler';
+import { RequestHandler } from './request-handler';
 
 /** Answers plain HTTP requests on a WebSocket route: 426, "Can 'Upgrade' only to 'WebSocket'". */
 export class UpgradeRequiredHandler extends RequestHandler {
