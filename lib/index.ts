@@ -4,6 +4,8 @@
  */
 import './di/ensure-metadata';
 
+// The WebSocket layer provides itself to applications (lib/web knows only the SocketLayer seam).
+import './websocket/websocket-layer';
 export { inject, scoped, Lifecycle, container, delay, injectAll, registry } from 'tsyringe';
 export { injectable } from './di/legacy-decorators';
 export { singleton } from './di/singleton';

@@ -11,6 +11,7 @@ import { TemplateEngine } from '../template/template-engine';
 import { testRequestPayload, testResponse, type TestBody, type TestResponse } from './test-response';
 import { warnIfFewDescriptors } from '../transport/descriptors';
 import { refuseRequest } from './request-framing';
+import { socketLayerFor, type ApplicationInternals, type SocketLayer } from './socket-layer';
 import { BodyBudget } from './body-budget';
 import { BodyReader, type BodyLimits } from './body-reader';
 import { serveUnderWatch, shouldAutoreload } from './autoreload';
@@ -29,11 +30,7 @@ import { StaticFileHandler } from './static-file-handler';
 import { PubSub } from '../scale/pubsub';
 import { serveAsWorker, workerCount, workerRole, WorkerPool } from '../scale/worker-pool';
 import { insertInMatchOrder, type UrlPattern } from './url-pattern';
-import { handshake } from '../websocket/handshake';
-import { messageData } from '../websocket/message-data';
-import type { WebSocketHandler } from '../websocket/websocket-handler';
-import { nativeSocketOptions, type ResolvedWebSocketOptions } from '../websocket/websocket-options';
-import { socketCallbacks, WebSocketRoute } from '../websocket/websocket-route';
+import { messageData } from './message-data';
 
 /** `new Application(options)`: the handlers and the settings. */
 export interface ApplicationOptions extends ApplicationSettings {
@@ -113,7 +110,8 @@ export class Application {
   private readonly bodyLimits: BodyLimits;
   /** The pino logger of the `logger` setting; requests get ids when there is one. */
   readonly logger: Logger | null = null;
-  private readonly webSocketRoutes: WebSocketRoute[] = [];
+  /** The WebSocket routes (lib/websocket/ provides them through the socket layer seam). */
+  private readonly sockets: SocketLayer;
   /** Set once routes were mounted (listen or inject): hooks and handlers are fixed from then on. */
   private mounted = false;
   private static created = 0;
@@ -125,7 +123,6 @@ export class Application {
   private client: AsyncHTTPClient | null = null;
   private pubsub: PubSub | null = null;
   private pool: WorkerPool | null = null;
-  private compressTopics = false;
   private defaultRoute: HandlerRoute;
   private inflight = 0;
   private idleWaiters: Array<() => void> = [];
@@ -153,6 +150,7 @@ export class Application {
     this.templates = new TemplateEngine(this.settings);
     this.router.addAll(handlers);
     if (this.settings.staticPath) this.staticFileCache(this.settings.staticPath).addRoutes(this.router, this.settings);
+    this.sockets = socketLayerFor(this.internals());
     this.addWebSocketRoutes();
     this.defaultRoute = this.router.addDefault(
       this.settings.defaultHandlerClass ?? ErrorHandler,
@@ -182,13 +180,13 @@ export class Application {
     }
     const server = createTransport(this.settings.transport, this.transportOptions(Boolean(role)));
     this.mount(server);
-    this.listenWebSockets(server);
+    this.sockets.mount(server);
     const bound = await server.listen(role?.host ?? host, role?.port ?? port);
     this.server = server;
     this.closing = null;
     // A worker leaves Redis to its supervisor; a single thread owns it.
     this.pubsub = new PubSub(role ? role.channel : null, this.settings.pubsub, !role);
-    this.pubsub.attach((topic, data, binary) => server.publish(topic, data, binary, this.compressTopics));
+    this.pubsub.attach((topic, data, binary) => server.publish(topic, data, binary, this.sockets.compressesTopics));
     if (role) serveAsWorker(bound, (timeout) => this.close({ timeout }));
     genLog.debug(`Listening on ${host}:${bound}`);
     return { port: bound, host, transport: server.kind, close: (closeOptions) => this.close(closeOptions) };
@@ -284,7 +282,26 @@ export class Application {
 
   /** WebSocket routes for the router's specs not made yet. */
   private addWebSocketRoutes(): void {
-    for (const spec of this.router.websocket.slice(this.webSocketRoutes.length)) this.webSocketRoutes.push(new WebSocketRoute(spec, this.container, this.settings));
+    this.sockets.addRoutes(this.router.websocket.slice(this.socketSpecs));
+    this.socketSpecs = this.router.websocket.length;
+  }
+
+  private socketSpecs = 0;
+
+  /** What the WebSocket layer may use of this application (see ApplicationInternals). */
+  private internals(): ApplicationInternals {
+    const app = this;
+    return {
+      settings: this.settings,
+      container: this.container,
+      hooks: this.hooks,
+      get shuttingDown() {
+        return app._shuttingDown;
+      },
+      makeHandler: (create, exchange) => this.makeHandler(create, new HTTPServerRequest(exchange, this.settings), exchange),
+      track: (lifecycle) => this.track(lifecycle),
+      requestFinished: (handler) => this._requestFinished(handler),
+    };
   }
 
   private beforeServing(what: string): void {
@@ -303,7 +320,7 @@ export class Application {
       const files = fast ? this.staticFileCache(String(route.initArgs.path)) : null;
       server.route(pattern.source, pattern.paramNames.length, (exchange, params) => {
         if (files && exchange.method === 'GET' && serveFromMemory(exchange, files, exchange.path.slice(pattern.wildcardAt))) return;
-        this.dispatch(exchange, fixed ?? { route, args: nativeArgs(pattern, exchange, params), named: null });
+        this.dispatch(exchange, fixed ?? { route, args: pattern.nativeArgs(exchange.path, params), named: null });
       }, [...route.verbs.keys()]);
     }
     server.fallback((exchange) => this.dispatch(exchange, this.router.matchRegex(exchange.path) ?? { route: this.defaultRoute, args: [], named: null }));
@@ -355,10 +372,8 @@ export class Application {
     this.server = null;
     this.closing = (async () => {
       server.stopListening();
-      for (const route of this.webSocketRoutes) {
-        route.stopPings();
-        route.closeAll(1001, 'Server shutting down');
-      }
+      this.sockets.stopPings();
+      this.sockets.closeAll(1001, 'Server shutting down');
       await this.drain(timeout);
       // Let the close frames reach the wire before every socket is cut.
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -416,9 +431,7 @@ export class Application {
 
   /** Open WebSocket connections of this application in this thread: for metrics. */
   get webSocketCount(): number {
-    let count = 0;
-    for (const route of this.webSocketRoutes) count += route.handlers.size;
-    return count;
+    return this.sockets.openCount;
   }
 
   /**
@@ -520,50 +533,6 @@ export class Application {
     }
   }
 
-  /** Registers WebSocket routes: native patterns directly, RegExp ones behind one catch-all. */
-  private listenWebSockets(server: TransportServer): void {
-    const regex: WebSocketRoute[] = [];
-    for (const route of this.webSocketRoutes) {
-      this.compressTopics ||= route.options.compression !== 'none';
-      route.startPings();
-      if (!route.pattern.native) {
-        insertInMatchOrder(regex, route);
-        continue;
-      }
-      const native = socketCallbacks((exchange, params) =>
-        this.upgrade(route, exchange, { args: nativeArgs(route.pattern, exchange, params), named: null }),
-      );
-      server.websocket(route.pattern.source, route.pattern.paramNames.length, nativeSocketOptions(route.options), native);
-    }
-    if (regex.length === 0) return;
-    this.regexWebSockets = regex;
-    // One native registration serves every RegExp route: it gets the most permissive limits,
-    // and each handler enforces its own route's message size, backpressure and compression in
-    // JavaScript (the idle timeout is the registration's: the longest of the routes').
-    const shared = mostPermissive(regex.map((route) => route.options));
-    for (const route of regex) route.checksBackpressure = route.options.maxBackpressure < shared.maxBackpressure;
-    server.websocket('/*', 0, nativeSocketOptions(shared), socketCallbacks((exchange) => this.upgradeByRegex(exchange)));
-  }
-
-  private regexWebSockets: WebSocketRoute[] = [];
-
-  private upgradeByRegex(exchange: UpgradeExchange): void {
-    for (const route of this.regexWebSockets) {
-      const found = route.pattern.match(exchange.path);
-      if (found) return this.upgrade(route, exchange, found);
-    }
-    exchange.end('404 Not Found', ['Content-Type', 'text/plain; charset=UTF-8'], '404: Not Found');
-  }
-
-  /** One WebSocket handshake: make the handler, then run it through `handshake()`. */
-  private upgrade(route: WebSocketRoute, exchange: UpgradeExchange, match: PathMatch): void {
-    const handler = this.makeHandler(route.create, new HTTPServerRequest(exchange, this.settings), exchange);
-    if (!handler) return;
-    handler._route = route;
-    exchange.onAbort(handler);
-    this.track(handshake(this, handler, route, match));
-  }
-
   /** Counts a request as in flight until its lifecycle settles. */
   private track(lifecycle: Promise<void>): void {
     this.inflight++;
@@ -617,21 +586,4 @@ export class Application {
     }
     if (this.hooks.onResponse.length) runResponseHooks(this.hooks.onResponse, handler);
   }
-}
-
-function nativeArgs(pattern: UrlPattern, exchange: ServerExchange, params: string[]): string[] {
-  if (pattern.wildcardAt < 0) return params;
-  return [...params, exchange.path.slice(pattern.wildcardAt)];
-}
-
-function mostPermissive(options: ResolvedWebSocketOptions[]): ResolvedWebSocketOptions {
-  return options.reduce((a, b) => ({
-    ...a,
-    maxMessageSize: Math.max(a.maxMessageSize, b.maxMessageSize),
-    idleTimeout: a.idleTimeout === 0 || b.idleTimeout === 0 ? 0 : Math.max(a.idleTimeout, b.idleTimeout),
-    maxBackpressure: Math.max(a.maxBackpressure, b.maxBackpressure),
-    compression: a.compression !== 'none' ? a.compression : b.compression,
-    // Routes asking to close slow clients are closed by their handlers (writeMessage).
-    backpressure: 'drop',
-  }));
 }

@@ -60,6 +60,12 @@ export class UrlPattern {
   }
 
   /** Matches a raw path against a RegExp pattern: the raw groups (named ones also by name, else null), or null. */
+  /** A native route's positional arguments: the transport's parameters, then what `*` matched in `path`. */
+  nativeArgs(path: string, params: string[]): string[] {
+    if (this.wildcardAt < 0) return params;
+    return [...params, path.slice(this.wildcardAt)];
+  }
+
   match(path: string): { args: string[]; named: Record<string, string> | null } | null {
     const found = this.regex!.exec(path);
     if (!found) return null;

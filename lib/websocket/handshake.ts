@@ -1,6 +1,6 @@
 import { HTTPError } from '../errors';
 import type { UpgradeExchange } from '../transport/types';
-import type { Application } from '../web/application';
+import type { ApplicationInternals } from '../web/socket-layer';
 import { SEALED_OUTPUT } from '../web/response-output';
 import { lifecycleSteps, runSteps, type LifecycleShape, type PathMatch } from '../web/lifecycle';
 import type { WebSocketHandler } from './websocket-handler';
@@ -14,7 +14,7 @@ import type { WebSocketRoute } from './websocket-route';
  * the access log). Until the upgrade the handler is an ordinary RequestHandler answering over
  * HTTP. uWS hands over any GET with a 24-character `Sec-WebSocket-Key`.
  */
-export function handshake(application: Application, handler: WebSocketHandler, route: WebSocketRoute, match: PathMatch): Promise<void> {
+export function handshake(application: ApplicationInternals, handler: WebSocketHandler, route: WebSocketRoute, match: PathMatch): Promise<void> {
   // The steps follow the instance's class (the container may make a subclass), built once.
   let steps = route.lifecycle;
   if (!steps || route.lifecycleFor !== handler.constructor) {
@@ -25,7 +25,7 @@ export function handshake(application: Application, handler: WebSocketHandler, r
 }
 
 /** A handshake's part of the lifecycle: its header checks, origin check and the upgrade. */
-function handshakeShape(application: Application, route: WebSocketRoute): LifecycleShape {
+function handshakeShape(application: ApplicationInternals, route: WebSocketRoute): LifecycleShape {
   return {
     paramNames: route.pattern.paramNames,
     hasArgs: true,
@@ -42,7 +42,7 @@ function handshakeShape(application: Application, route: WebSocketRoute): Lifecy
 }
 
 /** Chooses the subprotocol and completes the upgrade; the handler then lives on as the connection. */
-function upgrade(application: Application, handler: WebSocketHandler, route: WebSocketRoute): void {
+function upgrade(application: ApplicationInternals, handler: WebSocketHandler, route: WebSocketRoute): void {
   const request = handler.request;
   const exchange = handler._exchange as UpgradeExchange;
   const offered = (request._header('sec-websocket-protocol') ?? '').split(',').map((part) => part.trim()).filter(Boolean);
@@ -52,14 +52,14 @@ function upgrade(application: Application, handler: WebSocketHandler, route: Web
   }
   handler.selectedSubprotocol = chosen;
   // close() already sent 1001 to the open sockets: a connection opened now would be cut.
-  if (application._shuttingDown) throw new HTTPError(503, 'WebSocket handshake finished while the server was shutting down');
+  if (application.shuttingDown) throw new HTTPError(503, 'WebSocket handshake finished while the server was shutting down');
   handler.setStatus(101);
   if (!exchange.upgrade(handler, chosen ?? '', route.options.compression !== 'none')) return;
   // Keep the copied request data, not the transport's exchange, for the connection's life.
   const copy = exchange.upgradedCopy();
   handler._exchange = copy;
   request._rebind(copy);
-  application._requestFinished(handler);
+  application.requestFinished(handler);
   handler._out = SEALED_OUTPUT;
 }
 

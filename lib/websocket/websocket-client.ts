@@ -1,6 +1,6 @@
 import type WS from 'ws';
 import { HTTPClientError, WebSocketClosedError } from '../errors';
-import { messageData } from './message-data';
+import { messageData } from '../web/message-data';
 
 /** WebSocket readyState values (as in the standard and ws). */
 const CONNECTING = 0;

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { UnsafeValueError, ValidationError, WebSocketClosedError } from '../errors';
 import { appLog } from '../log';
-import { messageData, wellFormed } from './message-data';
+import { messageData, wellFormed } from '../web/message-data';
 import type { TransportSocket } from '../transport/types';
 import { RequestHandler } from '../web/request-handler';
 import { validate, type StandardSchemaV1 } from '../web/validation';
