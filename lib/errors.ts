@@ -61,7 +61,7 @@ export class HTTPError extends TyphoonError {
   }
 }
 
-/** One way the input failed a schema: where (`a.b.0`, `''` for the whole value) and why. */
+/** One way the input failed a schema: where (a JSON Pointer, `/tags/1`; `''` for the whole value) and why. */
 export interface ValidationIssue {
   path: string;
   message: string;
@@ -84,6 +84,14 @@ export interface ValidationIssue {
  * }
  * ```
  */
+/** How a problem's detail names what failed validation. */
+const DESCRIBED: Record<string, string> = {
+  body: 'The request body does not',
+  arguments: 'The query and body arguments do not',
+  path: 'The path arguments do not',
+  message: 'The message does not',
+};
+
 export class ValidationError extends HTTPError {
   readonly issues: ValidationIssue[];
   /** What was validated: `'body'`, `'arguments'`, `'path'`, `'message'`, or another name given. */
@@ -98,7 +106,8 @@ export class ValidationError extends HTTPError {
 
   /** The RFC 9457 problem details this error is answered with. */
   problem(): { type: string; title: string; status: number; detail: string; errors: ValidationIssue[] } {
-    return { type: 'about:blank', title: 'Bad Request', status: 400, detail: `The ${this.in} does not match its schema`, errors: this.issues };
+    const what = DESCRIBED[this.in] ?? `The ${this.in} does not`;
+    return { type: 'about:blank', title: 'Bad Request', status: 400, detail: `${what} match the schema`, errors: this.issues };
   }
 }
 

@@ -77,6 +77,8 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   private bodyPending = false;
   /** The request's framing cannot be trusted (`closeWhenDone`): the connection closes after the answer. */
   private closeAfter = false;
+  /** The body's flow is paused (flow control, a body waiting for memory). */
+  private bodyPaused = false;
   /**
    * Answered while the body still comes, on a request that said `Connection: close`: uWS closes
    * such a connection as soon as the response ends, resetting it under the client. So the
@@ -129,9 +131,17 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
     this.keepAddress = true;
   }
 
-  /** The response is about to end: the last moment the address can be read. */
+  /**
+   * The response is about to end: the last moment the address can be read, and to resume a
+   * paused body (uWS must read the rest of it, and the requests behind it; `res` cannot be
+   * touched once the response ended, and a paused socket would stay silent for good).
+   */
   private ending(): void {
     if (this.keepAddress && this.remote === null) void this.remoteAddress;
+    if (this.bodyPaused) {
+      this.bodyPaused = false;
+      this.res.resume();
+    }
     this.state = 'finished';
   }
 
@@ -221,11 +231,15 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   }
 
   pauseBody(): void {
-    if (this.state === 'open') this.res.pause();
+    if (this.state !== 'open') return;
+    this.res.pause();
+    this.bodyPaused = true;
   }
 
   resumeBody(): void {
-    if (this.state === 'open') this.res.resume();
+    if (this.state !== 'open') return;
+    this.res.resume();
+    this.bodyPaused = false;
   }
 
   /**

@@ -237,7 +237,8 @@ export class Application {
    */
   addHook<N extends HookName>(name: N, hook: HookFunctions[N], options: { prefix?: string } = {}): this {
     this.beforeServing('addHook()');
-    this.hooks.add(name, hook, options.prefix ?? this.hookPrefix);
+    // Inside an extension registered with a prefix, a hook's own prefix is under it.
+    this.hooks.add(name, hook, options.prefix === undefined ? this.hookPrefix : joinPrefix(this.hookPrefix, options.prefix));
     return this;
   }
 
@@ -259,7 +260,7 @@ export class Application {
     if (typeof extension !== 'function') throw new ConfigurationError(`register() takes a function (app, options) => ..., got ${typeof extension}`);
     const outer = this.hookPrefix;
     const prefix = (options as { prefix?: unknown } | undefined)?.prefix;
-    if (typeof prefix === 'string') this.hookPrefix = (outer ?? '') + prefix;
+    if (typeof prefix === 'string') this.hookPrefix = joinPrefix(outer, prefix);
     try {
       await extension(this, options as O);
     } finally {
@@ -586,4 +587,15 @@ export class Application {
     }
     if (this.hooks.onResponse.length) runResponseHooks(this.hooks.onResponse, handler);
   }
+}
+
+/**
+ * A path prefix under another: `/api` + `/v1` is `/api/v1` (trailing slashes dropped).
+ *
+ * @throws ConfigurationError for a prefix that does not start with `/`
+ */
+function joinPrefix(outer: string | undefined, inner: string): string {
+  if (!inner.startsWith('/')) throw new ConfigurationError(`A hook prefix is a path starting with '/', got ${JSON.stringify(inner)}`);
+  const trim = (path: string) => path.replace(/\/+$/, '');
+  return `${trim(outer ?? '')}${trim(inner)}` || '/';
 }

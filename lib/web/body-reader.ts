@@ -51,6 +51,8 @@ export class BodyReader {
   private reservation = 0;
   /** Bytes received while waiting for the reservation, counted by the budget as early. */
   private early = 0;
+  /** The request is over (released): later chunks are dropped. */
+  private over = false;
   private readonly granted = () => this.grant();
 
   /**
@@ -113,12 +115,13 @@ export class BodyReader {
 
   /** Takes a chunk that is valid only during this call: it is copied. */
   private push(chunk: Uint8Array, last: boolean): void {
-    if (this.failure) return;
+    if (this.failure || this.over) return;
     this.lastChunk = Date.now();
     if (this.done) return; // bytes after the end (never from a transport that frames bodies)
     const at = this.received;
     this.received += chunk.length;
     if (this.received > this.limits.maxBodySize) return this.fail(new HTTPError(413, `Request body exceeds the limit of ${this.limits.maxBodySize} bytes`));
+    if (this.declaredLength !== null && this.received > this.declaredLength) return this.fail(new HTTPError(400, 'more body than Content-Length declared'));
     if (chunk.length) this.keep(chunk, at);
     if (this.paused === 'budget') {
       this.early += chunk.length;
@@ -131,11 +134,23 @@ export class BodyReader {
     this.wake?.();
   }
 
+  /**
+   * Keeps a copy of a chunk. Only a body holding its reservation gets the one buffer of its
+   * declared length (allocated at its first byte then): a body still waiting for the budget,
+   * or one whose request is over, keeps no more than the bytes it actually received.
+   */
   private keep(chunk: Uint8Array, at: number): void {
     const declared = this.declaredLength;
-    if (declared !== null && this.received <= declared) {
-      // Small ones from node's shared pool; large ones on their own.
-      this.whole ??= declared < 4096 ? Buffer.allocUnsafe(declared) : Buffer.allocUnsafeSlow(declared);
+    if (declared !== null && this.reservation > 0 && this.paused !== 'budget') {
+      if (!this.whole) {
+        this.whole = declared < 4096 ? Buffer.allocUnsafe(declared) : Buffer.allocUnsafeSlow(declared);
+        let offset = 0;
+        for (const kept of this.chunks) {
+          this.whole.set(kept, offset);
+          offset += kept.length;
+        }
+        this.chunks = [];
+      }
       this.whole.set(chunk, at);
     } else {
       this.chunks.push(Buffer.copyBytesFrom(chunk));
@@ -147,6 +162,10 @@ export class BodyReader {
    * leaves the queue) and the timer stops. Safe to call more than once.
    */
   release(): void {
+    // What still arrives is read by the transport and dropped here (the answer is out).
+    this.over = true;
+    this.chunks = [];
+    this.whole = null;
     clearTimeout(this.timer);
     const budget = this.limits.budget;
     budget.dropEarly(this.early);

@@ -23,6 +23,13 @@ export interface EventStreamOptions {
   heartbeat?: number;
   /** Milliseconds the browser should wait before reconnecting (sent once, at the start). */
   retry?: number;
+  /**
+   * Bytes of events that may wait for a client that does not read (sends not awaited, as from a
+   * timer): past it the stream is closed, as a WebSocket past its backpressure limit.
+   *
+   * @defaultValue 1 MiB
+   */
+  maxBufferedBytes?: number;
 }
 
 /** What an event stream needs of its handler (the handler's own output methods). */
@@ -32,6 +39,8 @@ export interface EventStreamOutput {
   finish(): Promise<void>;
   readonly finished: boolean;
   readonly signal: AbortSignal;
+  /** Drops the connection (a client that stopped reading). */
+  readonly _exchange: { close(): void };
 }
 
 /**
@@ -60,11 +69,20 @@ export class EventStream {
   private ended = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private endStream!: () => void;
+  private readonly heartbeatSeconds: number;
+  private readonly retry: number | undefined;
+  private readonly maxBufferedBytes: number;
+  /** Bytes written whose flush has not completed (the client has not taken them yet). */
+  private buffered = 0;
 
   /**
    * @param lastEventId the `Last-Event-ID` the browser sent when it reconnected, or null
+   * @throws RangeError for options out of range
    */
-  constructor(private readonly output: EventStreamOutput, readonly lastEventId: string | null, private readonly heartbeatSeconds: number) {
+  constructor(private readonly output: EventStreamOutput, readonly lastEventId: string | null, options: EventStreamOptions = {}) {
+    this.heartbeatSeconds = inRange('heartbeat', options.heartbeat ?? 5, 0, 2_147_483);
+    this.retry = options.retry === undefined ? undefined : inRange('retry', options.retry, 0, 2 ** 31);
+    this.maxBufferedBytes = inRange('maxBufferedBytes', options.maxBufferedBytes ?? 1024 * 1024, 1, Number.MAX_SAFE_INTEGER);
     this.closed = new Promise((resolve) => (this.endStream = resolve));
     if (output.signal.aborted) this.over();
     else output.signal.addEventListener('abort', () => this.over(), { once: true });
@@ -98,20 +116,34 @@ export class EventStream {
   }
 
   /** @internal Writes the opening lines and sends the headers. */
-  async open(retry: number | undefined): Promise<void> {
-    this.output.write(retry === undefined ? ':\n\n' : `retry: ${Math.max(0, Math.floor(retry))}\n\n`);
+  async open(): Promise<void> {
+    this.output.write(this.retry === undefined ? ':\n\n' : `retry: ${Math.floor(this.retry)}\n\n`);
     await this.output.flush();
     this.beat();
   }
 
+  /** @internal The response ended (`finish()`, an error page): the stream is over. */
+  _ended(): void {
+    this.over();
+  }
+
   private async emit(text: string): Promise<void> {
     if (this.ended || this.output.finished) return;
+    if (this.buffered > this.maxBufferedBytes) {
+      // The client stopped reading while sends were not awaited: drop it rather than the memory.
+      this.over();
+      this.output._exchange.close();
+      return;
+    }
     this.output.write(text);
     this.beat();
+    this.buffered += text.length;
     try {
       await this.output.flush();
     } catch {
       this.over(); // the client went away while the event was on its way
+    } finally {
+      this.buffered -= text.length;
     }
   }
 
@@ -146,5 +178,10 @@ function field(name: string, value: string): string {
   if (/[\r\n]/.test(value) || (name === 'id' && value.includes('\0'))) {
     throw new UnsafeValueError(`Server-sent event ${name} ${JSON.stringify(value)} contains a line break${name === 'id' ? ' or NUL' : ''}`);
   }
+  return value;
+}
+
+function inRange(name: string, value: number, min: number, max: number): number {
+  if (typeof value !== 'number' || !(value >= min && value <= max)) throw new RangeError(`Event stream ${name} must be a number from ${min} to ${max}, got ${String(value)}`);
   return value;
 }

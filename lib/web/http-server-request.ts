@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { HTTPError } from '../errors';
+import { HTTPError, ValidationError } from '../errors';
 import type { ServerExchange } from '../transport/types';
 import { parseCookies } from './cookies';
 import { parseQueryString, type ArgumentMap, type FileMap } from './form-data';
@@ -167,15 +167,30 @@ export class HTTPServerRequest {
    */
   json<S extends StandardSchemaV1>(schema: S): Promise<SchemaOutput<S>>;
   json(schema?: StandardSchemaV1): unknown {
+    if (schema) return this.validJson(schema);
+    try {
+      return JSON.parse(this.body.toString());
+    } catch (error) {
+      throw new HTTPError(400, `Malformed JSON body: ${(error as Error).message}`, { reason: 'Malformed JSON body' });
+    }
+  }
+
+  /**
+   * `json(schema)`: a body that says it is something else than JSON is 415 (a cross-site form
+   * cannot post JSON as text/plain); malformed JSON is a validation failure like any other.
+   */
+  private async validJson(schema: StandardSchemaV1): Promise<unknown> {
+    const type = (this._header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if (type && type !== 'application/json' && !type.endsWith('+json')) {
+      throw new HTTPError(415, `Content-Type ${JSON.stringify(type)} where JSON was expected`, { reason: 'Unsupported Media Type' });
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(this.body.toString());
     } catch (error) {
-      const malformed = new HTTPError(400, `Malformed JSON body: ${(error as Error).message}`, { reason: 'Malformed JSON body' });
-      if (schema) return Promise.reject(malformed);
-      throw malformed;
+      throw new ValidationError([{ path: '', message: `Malformed JSON: ${(error as Error).message}` }], 'body');
     }
-    return schema ? validate(schema, parsed, 'body') : parsed;
+    return validate(schema, parsed, 'body');
   }
 
   /**

@@ -38,8 +38,21 @@ export type OutputTransformClass = new (handler: RequestHandler) => OutputTransf
 /** The output's transform function for one handler: its transforms' instances, in order. */
 export function transformFor(handler: RequestHandler, classes: readonly OutputTransformClass[]): (chunk: Buffer, first: boolean, finishing: boolean) => Buffer {
   const transforms = classes.map((Transform) => new Transform(handler));
+  let failed = false;
   return (chunk, first, finishing) => {
-    for (const transform of transforms) chunk = first ? transform.transformFirstChunk(chunk, finishing) : transform.transformChunk(chunk, finishing);
-    return chunk;
+    // After a transform failed, the rest of this response (its error page) goes out as written.
+    if (failed) return chunk;
+    try {
+      for (const transform of transforms) {
+        const result: unknown = first ? transform.transformFirstChunk(chunk, finishing) : transform.transformChunk(chunk, finishing);
+        if (typeof result === 'string') chunk = Buffer.from(result);
+        else if (Buffer.isBuffer(result)) chunk = result;
+        else throw new TypeError(`${transform.constructor.name}.${first ? 'transformFirstChunk' : 'transformChunk'}() must return a Buffer, got ${typeof result}`);
+      }
+      return chunk;
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
   };
 }

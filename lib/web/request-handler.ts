@@ -48,6 +48,8 @@ interface RareState {
   pendingOutput?: Promise<unknown>;
   /** `log`, made on first use. */
   log?: HandlerLog;
+  /** The event stream started on this response, told when the response ends. */
+  eventStream?: EventStream;
 }
 const NO_ARGS = Object.freeze([]) as unknown as string[];
 const NO_KWARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -97,7 +99,8 @@ export class RequestHandler {
     this.request = request;
     this._exchange = exchange;
     this._out = new ResponseOutput(exchange);
-    if (application.logger) this.requestId = requestIdFor(request._header('x-request-id'));
+    // Several X-Request-Id lines are no one id: a new one then, on both transports.
+    if (application.logger) this.requestId = requestIdFor(request.headers.getAll('x-request-id').length === 1 ? request._header('x-request-id') : undefined);
     const transforms = application.settings.transforms;
     if (transforms?.length) this._out.transform = transformFor(this, transforms);
     this.applyDefaultHeaders();
@@ -401,15 +404,19 @@ export class RequestHandler {
    * await stream.send({ event: 'greeting', data: { text: 'hello' } });
    * await stream.closed;
    * ```
-   * @throws ResponseStateError when something was flushed already
+   * @throws ResponseStateError when something was flushed already; RangeError for a `heartbeat`,
+   * `retry` or `maxBufferedBytes` that is not a number in range
    */
   async startEventStream(options: EventStreamOptions = {}): Promise<EventStream> {
     this.setHeader('Content-Type', 'text/event-stream; charset=UTF-8');
     this.setHeader('Cache-Control', 'no-cache');
     this.setHeader('X-Accel-Buffering', 'no'); // nginx: pass events on at once
     this._compression = 'off'; // a compressor would hold events back
-    const stream = new EventStream(this, this.request.headers.get('last-event-id') ?? null, options.heartbeat ?? 5);
-    await stream.open(options.retry);
+    const stream = new EventStream(this, this.request.headers.get('last-event-id') ?? null, options);
+    this.rare().eventStream = stream;
+    // HEAD: the headers a GET would get, and no stream.
+    if (this.request.method === 'HEAD') await stream.close();
+    else await stream.open();
     return stream;
   }
 
@@ -488,6 +495,7 @@ export class RequestHandler {
 
   /** @internal Access log and `onFinish()`, once the response is out. */
   _afterFinish(): void {
+    this._rare?.eventStream?._ended();
     this.application._requestFinished(this);
     if (this.onFinish === RequestHandler.prototype.onFinish) return;
     try {

@@ -198,9 +198,18 @@ export class ResponseOutput {
   finish(omitBody: boolean, compression: Compression): void | Promise<void> {
     const exchange = this.exchange;
     if (this.state === 'streaming') {
-      this.state = 'finished';
       let body = this.takeBody();
-      if (this.transform) body = this.transform(toBuffer(body), false, true);
+      if (this.transform) {
+        try {
+          body = this.transform(toBuffer(body), false, true);
+        } catch (error) {
+          // The head is out: a body that cannot be finished is cut.
+          this.state = 'finished';
+          exchange.close();
+          throw error;
+        }
+      }
+      this.state = 'finished';
       if (this.gzip) {
         return this.deflate(body, true).then((last) => {
           this.bytesSent += last.length;
@@ -214,6 +223,8 @@ export class ResponseOutput {
     const status = this.status;
     // Refused before the state changes, so the error page that follows can still be sent.
     if (bodiless(status) && this.pending().some((chunk) => chunk.length)) throw new ResponseStateError(`Cannot send a body with status ${status}`);
+    // Transformed before the state changes: a transform that throws leaves the error page possible.
+    const transformed = this.transform && !bodiless(status) && !(omitBody && this.streamedHead) ? this.transform(toBuffer(this.takeBody()), true, true) : null;
     this.state = 'finished';
     if (bodiless(status)) {
       this.clearRepresentationHeaders();
@@ -229,8 +240,7 @@ export class ResponseOutput {
       exchange.endWithoutBody(this.statusLine(), this.fields);
       return;
     }
-    let body = this.takeBody();
-    if (this.transform) body = this.transform(toBuffer(body), true, true);
+    let body = transformed ?? this.takeBody();
     if (this.compressible(compression) && body.length >= MIN_COMPRESS_LENGTH) {
       body = gzipSync(body);
       this.setHeader('Content-Encoding', 'gzip');

@@ -26,9 +26,10 @@ export async function validate<S extends StandardSchemaV1>(schema: S, value: unk
   return result.value as SchemaOutput<S>;
 }
 
+/** An issue with its path as a JSON Pointer (RFC 6901: `/tags/1`, `''` for the whole value), as RFC 9457 examples do. */
 function toIssue(issue: StandardSchemaV1.Issue): ValidationIssue {
-  const path = (issue.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment)).join('.');
-  return { path, message: issue.message };
+  const path = (issue.path ?? []).map((segment) => `/${String(typeof segment === 'object' ? segment.key : segment).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+  return { path, message: typeof issue.message === 'string' && issue.message ? issue.message : 'Invalid value' };
 }
 
 /**
@@ -37,6 +38,9 @@ function toIssue(issue: StandardSchemaV1.Issue): ValidationIssue {
  */
 export function argumentObject(args: Record<string, string[]>): Record<string, string | string[]> {
   const object: Record<string, string | string[]> = {};
-  for (const [name, values] of Object.entries(args)) object[name] = values.length === 1 ? values[0] : values;
+  // Defined, not assigned: an argument named __proto__ is a property like any other.
+  for (const [name, values] of Object.entries(args)) {
+    Object.defineProperty(object, name, { value: values.length === 1 ? values[0] : values, enumerable: true, writable: true, configurable: true });
+  }
   return object;
 }

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
-import { Application, RequestHandler, type ApplicationSettings } from '../../lib';
+import { Application, HTTPError, RequestHandler, streamRequestBody, type ApplicationSettings } from '../../lib';
 import { TestServer } from '../../lib/testing';
 import { waitFor } from '../helpers/promises';
 import { rawExchange, statusLines } from '../helpers/raw-http';
+import { specTransport } from '../helpers/requirements';
 
 /** A gate the test opens: requests to /hold wait on it with their body held. */
 let gate: { open: () => void; promise: Promise<void> };
@@ -188,6 +189,68 @@ describe('request bodies: the budget across connections and the deadlines', () =
       const chunked = await rawExchange(server.port, `POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}${chunk}0\r\n\r\n`, 1000);
       expect(statusLines(chunked.data)).to.deep.equal(['HTTP/1.1 413 Payload Too Large']);
       expect(chunked.data.toLowerCase()).to.contain('connection: close');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('request bodies: memory and connections after early answers', () => {
+  it('allocates nothing for a declared body whose request was answered before its body was read', async () => {
+    const app = new Application({ maxBodySize: 8 * 1024 * 1024, handlers: [['/echo', Echo]] });
+    app.addHook('onRequest', (handler) => {
+      if (handler.request.path === '/echo') throw new HTTPError(401, 'no token');
+    });
+    const server = await TestServer.start(app);
+    const sockets: net.Socket[] = [];
+    try {
+      const before = process.memoryUsage().arrayBuffers;
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const socket = await startUpload(server.port, '/echo', 8 * 1024 * 1024, 1);
+          sockets.push(socket);
+          const answer = readAll(socket);
+          return (await answer).split('\r\n')[0];
+        }),
+      );
+      expect(answers).to.deep.equal(Array(20).fill('HTTP/1.1 401 Unauthorized'));
+      // 20 bodies declaring 8 MiB each once held 160 MiB until their connections closed.
+      expect(process.memoryUsage().arrayBuffers - before).to.be.lessThan(40 * 1024 * 1024);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await server.close();
+    }
+  });
+
+  it('serves the next request on a connection whose streamed body was refused in prepare()', async () => {
+    @streamRequestBody
+    class Refusing extends RequestHandler {
+      override prepare() {
+        return this.sendError(401);
+      }
+      dataReceived() {}
+      post() {}
+    }
+    class Ping extends RequestHandler {
+      get() {
+        this.write('pong');
+      }
+    }
+    const server = await TestServer.start(new Application({ handlers: [['/upload', Refusing], ['/ping', Ping]] }));
+    try {
+      const socket = await startUpload(server.port, '/upload', 100_000, 10);
+      let data = '';
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      await waitFor(() => data.includes('</html>'), 10_000, 'the 401');
+      expect(statusLines(data)).to.deep.equal(['HTTP/1.1 401 Unauthorized']);
+      // The rest of the body, then the next request on the same connection (uWS reads on; the
+      // Node transport closes after the answer, as the 401 said: Connection: close).
+      socket.write('a'.repeat(100_000 - 10));
+      socket.write('GET /ping HTTP/1.1\r\nHost: x\r\n\r\n');
+      await waitFor(() => data.includes('pong') || socket.destroyed || socket.readableEnded, 10_000, 'the next answer or the close');
+      if (specTransport() === 'uws') expect(statusLines(data)).to.deep.equal(['HTTP/1.1 401 Unauthorized', 'HTTP/1.1 200 OK']);
+      socket.destroy();
     } finally {
       await server.close();
     }

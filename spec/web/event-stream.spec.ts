@@ -98,3 +98,70 @@ describe('server-sent events', () => {
     expect(formatEvent({ data: '' })).to.equal('data: \n\n');
   });
 });
+
+describe('server-sent events: what careless code and clients do', () => {
+  it('answers HEAD with the headers and no stream; ends the stream when the response is finished; refuses options out of range', async () => {
+    let afterFinish: boolean | null = null;
+    let refused: unknown = null;
+    @Route('/sse-misc')
+    class Misc extends RequestHandler {
+      async get() {
+        if (this.getArgument('bad', '')) {
+          refused = await this.startEventStream({ heartbeat: Infinity }).catch((error: unknown) => error);
+          this.write('refused');
+          return;
+        }
+        const stream = await this.startEventStream();
+        if (this.request.method === 'GET') {
+          await stream.send({ data: 'one' });
+          await this.finish();
+        }
+        await stream.closed;
+        afterFinish = stream.isClosed;
+      }
+    }
+    const server = await TestServer.start(new Application({ handlers: [Misc] }));
+    try {
+      const head = await server.fetch('/sse-misc', { method: 'HEAD' });
+      expect([head.status, head.headers.get('content-type')]).to.deep.equal([200, 'text/event-stream; charset=UTF-8']);
+      const get = await server.fetch('/sse-misc');
+      expect(get.text).to.equal(':\n\ndata: one\n\n');
+      await waitFor(() => afterFinish === true, 10_000, 'closed to resolve after finish()');
+      expect((await server.fetch('/sse-misc?bad=1')).text).to.equal('refused');
+      expect(refused).to.be.instanceOf(RangeError);
+      expect(String(refused)).to.match(/heartbeat must be a number from 0 to 2147483/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('closes a stream whose client stops reading while a timer sends without awaiting, instead of buffering without bound', async () => {
+    let sends = 0;
+    let closedBy: string | null = null;
+    @Route('/sse-flood')
+    class Flood extends RequestHandler {
+      async get() {
+        const stream = await this.startEventStream({ maxBufferedBytes: 256 * 1024 });
+        const big = 'x'.repeat(64 * 1024);
+        const timer = setInterval(() => {
+          sends++;
+          void stream.send({ data: big });
+        }, 1);
+        await stream.closed;
+        clearInterval(timer);
+        closedBy = 'closed';
+      }
+    }
+    const server = await TestServer.start(new Application({ handlers: [Flood] }));
+    try {
+      const socket = (await import('node:net')).connect(server.port, '127.0.0.1', () => socket.write('GET /sse-flood HTTP/1.1\r\nHost: x\r\n\r\n'));
+      socket.on('error', () => undefined);
+      socket.pause(); // never reads
+      await waitFor(() => closedBy === 'closed', 20_000, 'the stream to be closed');
+      expect(sends).to.be.lessThan(10_000);
+      socket.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+});

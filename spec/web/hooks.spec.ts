@@ -143,3 +143,31 @@ describe('hooks scoped to a path prefix', () => {
     }
   });
 });
+
+describe('hook prefixes of nested extensions', () => {
+  it('nests prefixes path-wise, and puts an explicit prefix under the extension\'s', async () => {
+    class Echo extends RequestHandler {
+      get() {
+        this.write('ok');
+      }
+    }
+    const app = new Application({ handlers: [['/api/v1/x', Echo], ['/api/admin/x', Echo], ['/admin/x', Echo], ['/apiv1/x', Echo]] });
+    const guard = (handler: RequestHandler) => {
+      throw new HTTPError(401, `guarded ${handler.request.path}`);
+    };
+    await app.register(async (outer) => {
+      await outer.register((inner) => void inner.addHook('preHandler', guard), { prefix: '/v1' });
+      outer.addHook('preHandler', guard, { prefix: '/admin' });
+    }, { prefix: '/api/' });
+    const server = await TestServer.start(app);
+    try {
+      const status = async (path: string) => (await server.fetch(path)).status;
+      expect(await status('/api/v1/x')).to.equal(401);
+      expect(await status('/api/admin/x')).to.equal(401);
+      expect(await status('/admin/x')).to.equal(200);
+      expect(await status('/apiv1/x')).to.equal(200);
+    } finally {
+      await server.close();
+    }
+  });
+});

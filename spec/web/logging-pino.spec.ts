@@ -5,6 +5,7 @@ import { Application, configureLogging, HTTPError, RequestHandler, Route, type L
 import { makeLogger } from '../../lib/pino-logging';
 import { TestServer } from '../../lib/testing';
 import { waitFor } from '../helpers/promises';
+import { rawExchange } from '../helpers/raw-http';
 
 @Route('/items/:id')
 class Items extends RequestHandler {
@@ -49,6 +50,9 @@ describe('structured logging on pino', () => {
       expect(access.res).to.deep.equal({ statusCode: 200, bytes: '{"id":"7"}'.length });
       expect(access.responseTime).to.be.a('number').and.at.least(0);
 
+      // Two X-Request-Id lines are no one id: a new one, on both transports.
+      const raw = await rawExchange(server.port, 'GET /items/9 HTTP/1.1\r\nHost: x\r\nX-Request-Id: first\r\nX-Request-Id: second\r\nConnection: close\r\n\r\n', 2000);
+      expect(raw.data).to.match(/\r\nX-Request-Id: [0-9a-f]{8}-[0-9a-f]{4}-4/i);
       const generated = await server.fetch('/items/8', { headers: { 'X-Request-Id': 'not a well-formed id, it has spaces' } });
       const id = generated.headers.get('x-request-id')!;
       expect(id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

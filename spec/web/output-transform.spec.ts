@@ -80,3 +80,34 @@ describe("output transforms (Tornado's OutputTransform)", () => {
     expect(() => new Application({ handlers: [], transforms: ['gzip'] as never })).to.throw(ConfigurationError, /OutputTransform classes/);
   });
 });
+
+describe('output transforms that fail', () => {
+  class Throws extends OutputTransform {
+    override transformFirstChunk(): Buffer {
+      throw new Error('transform broke');
+    }
+  }
+  class ReturnsNothing extends OutputTransform {
+    override transformFirstChunk(): Buffer {
+      return undefined as unknown as Buffer;
+    }
+  }
+  class Page extends RequestHandler {
+    get() {
+      this.write('body');
+    }
+  }
+
+  it('answer 500 with the untransformed error page, never a hanging request', async () => {
+    for (const Transform of [Throws, ReturnsNothing]) {
+      const server = await TestServer.start(new Application({ handlers: [['/', Page]], transforms: [Transform] }));
+      try {
+        const response = await server.fetch('/');
+        expect(response.status).to.equal(500);
+        expect(response.text).to.contain('500: Internal Server Error');
+      } finally {
+        await server.close();
+      }
+    }
+  });
+});

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { z } from 'zod';
 import { Application, RequestHandler, Route, ValidationError, WebSocket, WebSocketHandler, validate } from '../../lib';
 import { TestServer } from '../../lib/testing';
+import { argumentObject } from '../../lib/web/validation';
 
 const ZodItem = z.object({ name: z.string().min(1), price: z.number().positive(), tags: z.array(z.string()).default([]) });
 const ValibotItem = v.object({ name: v.pipe(v.string(), v.minLength(1)), price: v.pipe(v.number(), v.minValue(0.01)) });
@@ -75,8 +76,8 @@ describe('validation with Standard Schema (zod, valibot)', () => {
     expect(response.status).to.equal(400);
     expect(response.headers.get('content-type')).to.equal('application/problem+json');
     const problem = response.json() as { type: string; title: string; status: number; detail: string; errors: Array<{ path: string; message: string }> };
-    expect([problem.type, problem.title, problem.status, problem.detail]).to.deep.equal(['about:blank', 'Bad Request', 400, 'The body does not match its schema']);
-    expect(problem.errors.map((issue) => issue.path)).to.deep.equal(['name', 'price', 'tags.1']);
+    expect([problem.type, problem.title, problem.status, problem.detail]).to.deep.equal(['about:blank', 'Bad Request', 400, 'The request body does not match the schema']);
+    expect(problem.errors.map((issue) => issue.path)).to.deep.equal(['/name', '/price', '/tags/1']);
     for (const issue of problem.errors) expect(issue.message).to.be.a('string').and.not.equal('');
   });
 
@@ -84,20 +85,28 @@ describe('validation with Standard Schema (zod, valibot)', () => {
     const response = await post('/zod/items/abc', { name: 'tea', price: 1 });
     expect(response.status).to.equal(400);
     const problem = response.json() as { detail: string; errors: Array<{ path: string }> };
-    expect(problem.detail).to.equal('The path does not match its schema');
-    expect(problem.errors.map((issue) => issue.path)).to.deep.equal(['id']);
+    expect(problem.detail).to.equal('The path arguments do not match the schema');
+    expect(problem.errors.map((issue) => issue.path)).to.deep.equal(['/id']);
   });
 
   it('works the same with valibot', async () => {
     expect((await post('/valibot/items', { name: 'tea', price: 3 })).json()).to.deep.equal({ name: 'TEA', price: 3 });
     const refused = await post('/valibot/items', { name: 'tea' });
     expect(refused.status).to.equal(400);
-    expect((refused.json() as { errors: Array<{ path: string }> }).errors.map((issue) => issue.path)).to.deep.equal(['price']);
+    expect((refused.json() as { errors: Array<{ path: string }> }).errors.map((issue) => issue.path)).to.deep.equal(['/price']);
   });
 
-  it('answers malformed JSON with 400 before any schema runs', async () => {
+  it('answers malformed JSON with the same problem details, and a body that is not JSON with 415', async () => {
     const response = await post('/valibot/items', '{"name": ');
-    expect([response.status, response.reason]).to.deep.equal([400, 'Malformed JSON body']);
+    expect([response.status, response.headers.get('content-type')]).to.deep.equal([400, 'application/problem+json']);
+    const problem = response.json() as { errors: Array<{ path: string; message: string }> };
+    expect(problem.errors[0].path).to.equal('');
+    expect(problem.errors[0].message).to.match(/^Malformed JSON/);
+    // A cross-site form may post text/plain without a preflight: JSON must say it is JSON.
+    const plain = await server.fetch('/valibot/items', { method: 'POST', body: JSON.stringify({ name: 'tea', price: 3 }), headers: { 'Content-Type': 'text/plain' } });
+    expect([plain.status, plain.reason]).to.deep.equal([415, 'Unsupported Media Type']);
+    const vendor = await server.fetch('/valibot/items', { method: 'POST', body: JSON.stringify({ name: 'tea', price: 3 }), headers: { 'Content-Type': 'application/vnd.api+json; charset=utf-8' } });
+    expect(vendor.status).to.equal(200);
   });
 
   it('validates query arguments (repeated names as arrays) and form arguments', async () => {
@@ -105,9 +114,12 @@ describe('validation with Standard Schema (zod, valibot)', () => {
     expect((await server.fetch('/search?q=tea')).json()).to.deep.equal({ q: 'tea', page: 1 });
     const refused = await server.fetch('/search?q=t&page=0');
     expect(refused.status).to.equal(400);
-    expect((refused.json() as { errors: Array<{ path: string }> }).errors.map((issue) => issue.path)).to.deep.equal(['q', 'page']);
+    expect((refused.json() as { errors: Array<{ path: string }> }).errors.map((issue) => issue.path)).to.deep.equal(['/q', '/page']);
     const form = await server.fetch('/search', { method: 'POST', body: 'q=green+tea&page=2', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
     expect(form.json()).to.deep.equal({ q: 'green tea', page: '2' });
+    // An argument named __proto__ is an argument like any other, not the object's prototype.
+    const proto = await server.fetch('/search?q=tea&__proto__=admin&__proto__=x');
+    expect(proto.json()).to.deep.equal({ q: 'tea', page: 1 });
   });
 
   it('closes a WebSocket with 1007 on a message that fails its schema, after serving the valid ones', async () => {
@@ -123,13 +135,23 @@ describe('validation with Standard Schema (zod, valibot)', () => {
     const conn = await server.websocket('/chat-lenient');
     await conn.writeMessage('not json');
     const problem = JSON.parse(String(await conn.readMessage())) as { status: number; detail: string; errors: Array<{ path: string; message: string }> };
-    expect([problem.status, problem.detail]).to.deep.equal([400, 'The message does not match its schema']);
+    expect([problem.status, problem.detail]).to.deep.equal([400, 'The message does not match the schema']);
     expect(problem.errors[0].message).to.match(/^Malformed JSON/);
     await conn.writeMessage(JSON.stringify({ text: 7 }));
-    expect((JSON.parse(String(await conn.readMessage())) as { errors: Array<{ path: string }> }).errors.map((issue) => issue.path)).to.deep.equal(['text']);
+    expect((JSON.parse(String(await conn.readMessage())) as { errors: Array<{ path: string }> }).errors.map((issue) => issue.path)).to.deep.equal(['/text']);
     await conn.writeMessage(JSON.stringify({ text: 'still here' }));
     expect(await conn.readMessage()).to.equal('said: still here');
     conn.close();
+  });
+
+  it('makes arguments named __proto__ own properties, never the prototype', () => {
+    const args = Object.create(null) as Record<string, string[]>;
+    args.__proto__ = ['admin', 'x'];
+    args.q = ['tea'];
+    const object = argumentObject(args);
+    expect(Object.getPrototypeOf(object)).to.equal(Object.prototype);
+    expect(Object.keys(object)).to.deep.equal(['__proto__', 'q']);
+    expect((object as { length?: unknown }).length).to.equal(undefined);
   });
 
   it('validate() refuses what is not a Standard Schema, and ValidationError carries the issues', async () => {
