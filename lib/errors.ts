@@ -67,6 +67,14 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** How a problem's detail names what failed validation. */
+const DESCRIBED: Record<string, string> = {
+  body: 'The request body does not',
+  arguments: 'The query and body arguments do not',
+  path: 'The path arguments do not',
+  message: 'The message does not',
+};
+
 /**
  * Input that does not satisfy its schema: a 400 whose page is `application/problem+json`
  * (RFC 9457) listing each issue (`errors: [{ path, message }]`), whatever `debug` says, since
@@ -84,14 +92,6 @@ export interface ValidationIssue {
  * }
  * ```
  */
-/** How a problem's detail names what failed validation. */
-const DESCRIBED: Record<string, string> = {
-  body: 'The request body does not',
-  arguments: 'The query and body arguments do not',
-  path: 'The path arguments do not',
-  message: 'The message does not',
-};
-
 export class ValidationError extends HTTPError {
   readonly issues: ValidationIssue[];
   /** What was validated: `'body'`, `'arguments'`, `'path'`, `'message'`, or another name given. */
