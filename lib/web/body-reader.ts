@@ -16,6 +16,7 @@ export interface BodyLimits {
 
 /** How often a slow body's deadlines are checked, and the transport told it is still alive. */
 const CHECK_MS = 2000;
+const TIMER_SLACK_MS = 5;
 
 /**
  * Reads a request body from the transport, enforcing the size limit, the timeouts and the
@@ -225,7 +226,10 @@ export class BodyReader {
   private check(): void {
     if (this.failure || (this.done && this.paused !== 'budget')) return;
     const { requestTimeout, idleTimeout } = this.limits;
-    const now = Date.now();
+    // A timer armed for a deadline may fire a millisecond before Date.now() says it passed:
+    // counted as passed, or a timer of the same length armed after this one (handlerTimeout)
+    // would fire first.
+    const now = Date.now() + TIMER_SLACK_MS;
     const wait = Math.min(idleTimeout, requestTimeout);
     if (this.paused === 'budget' && now - this.started >= wait * 1000) return this.fail(this.noRoom());
     if (now - this.started >= requestTimeout * 1000) return this.fail(new HTTPError(408, `request body not received within ${requestTimeout} s (requestTimeout)`));
