@@ -54,6 +54,8 @@ export class BodyReader {
   private early = 0;
   /** The request is over (released): later chunks are dropped. */
   private over = false;
+  /** The body step is reading it (readAll): only then is the one buffer of its length allocated. */
+  private reading = false;
   private readonly granted = () => this.grant();
 
   /**
@@ -78,6 +80,7 @@ export class BodyReader {
 
   /** Resolves with the whole body; HTTPError 413 past the limit, 408 too slow, 400 if the client vanished, 503 no budget. */
   async readAll(): Promise<Buffer> {
+    this.reading = true;
     // Bytes that came before the reservation was granted (uWS may hand over what it had
     // buffered after a pause) wait with the rest: the handler runs only within the budget.
     while ((!this.done || this.paused === 'budget') && !this.failure) await this.next();
@@ -136,13 +139,14 @@ export class BodyReader {
   }
 
   /**
-   * Keeps a copy of a chunk. Only a body holding its reservation gets the one buffer of its
-   * declared length (allocated at its first byte then): a body still waiting for the budget,
-   * or one whose request is over, keeps no more than the bytes it actually received.
+   * Keeps a copy of a chunk. Only a body being read that holds its reservation gets the one
+   * buffer of its declared length: a body still waiting for the budget, one whose request was
+   * answered before its body step, or one whose request is over keeps no more than the bytes it
+   * actually received.
    */
   private keep(chunk: Uint8Array, at: number): void {
     const declared = this.declaredLength;
-    if (declared !== null && this.reservation > 0 && this.paused !== 'budget') {
+    if (declared !== null && this.reading && this.reservation > 0 && this.paused !== 'budget') {
       if (!this.whole) {
         this.whole = declared < 4096 ? Buffer.allocUnsafe(declared) : Buffer.allocUnsafeSlow(declared);
         let offset = 0;
