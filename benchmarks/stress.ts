@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { startServer, type RunningServer } from './lib/processes';
+import { rss, startServer, type RunningServer } from './lib/processes';
 
 const root = path.resolve(__dirname, '..', '..');
 const appScript = path.join(root, 'dist', 'benchmarks', 'servers', 'stress-app.js');
@@ -32,14 +32,13 @@ const rows: Row[] = [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function sample(pid: number): Sample {
-  let status: string;
+  let fds: number;
   try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    fds = readdirSync(`/proc/${pid}/fd`).length;
   } catch {
     throw new Error(`the server (pid ${pid}) is gone: it exited or crashed`);
   }
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-  return { rss, fds: readdirSync(`/proc/${pid}/fd`).length };
+  return { rss: rss(pid), fds };
 }
 
 function cpuSeconds(pid: number): number {

@@ -1,6 +1,13 @@
 import { notifyAbort, type AbortListener, type ExchangeState } from './types';
 
 /**
+ * How long, and how much more, a connection closing under a client that still sends is read
+ * and discarded after its answer (a lingering close, as nginx and Go do), on both transports.
+ */
+export const LINGER_MS = 2000;
+export const LINGER_BYTES = 1 << 20;
+
+/**
  * What every transport's exchange keeps the same way: its state, who is told when the client
  * goes away (most requests have one listener, the handler: no array for them), and who waits
  * for the socket to drain or the exchange to be over.

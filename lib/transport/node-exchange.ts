@@ -4,7 +4,7 @@ import { genLog } from '../log';
 import { STREAM_CHUNK, streamBuffers } from './buffer-pool';
 import { CopiedExchange } from './copied-exchange';
 import { internHeaderName, sharedHeaderValue } from './header-strings';
-import { ExchangeListeners } from './exchange-listeners';
+import { ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
 import type { HeaderList, PullSource, UpgradeExchange } from './types';
 
 /** Bytes of a streamed body read and written at a time. */
@@ -78,9 +78,6 @@ function withHeaders(headers: HeaderList, length: number | null, close: boolean)
   return list;
 }
 
-/** How long, and how much more, a closing connection is read (and discarded) after its answer. */
-const LINGER_MS = 2000;
-const LINGER_BYTES = 1 << 20;
 
 /**
  * Closes a connection whose client may still be sending (a body refused or left unread) the way

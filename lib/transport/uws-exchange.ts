@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { genLog } from '../log';
-import { ExchangeListeners } from './exchange-listeners';
+import { ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
 import { headerValue, type HeaderList, type PullSource, type ServerExchange, type UpgradeExchange } from './types';
 import { streamBuffers } from './buffer-pool';
 import { CopiedExchange } from './copied-exchange';
@@ -9,9 +9,6 @@ import { internHeaderName, sharedHeaderValue } from './header-strings';
 import { UwsSocket, type SocketUserData } from './uws-socket';
 
 const textDecoder = new TextDecoder();
-/** How long, and how much more, a refused body is read (and discarded) after its answer when uWS would close. */
-const LINGER_MS = 2000;
-const LINGER_BYTES = 1 << 20;
 
 /** Stands in for the native response once it has been upgraded (it must never be touched again). */
 const UPGRADED = new Proxy({}, { get: () => { throw new Error('uWS.HttpResponse used after the WebSocket upgrade'); } }) as HttpResponse;

@@ -297,7 +297,7 @@ export class Application {
       container: this.container,
       hooks: this.hooks,
       get shuttingDown() {
-        return app._shuttingDown;
+        return app.isClosing;
       },
       makeHandler: (create, exchange) => this.makeHandler(create, new HTTPServerRequest(exchange, this.settings), exchange),
       track: (lifecycle) => this.track(lifecycle),
@@ -347,11 +347,6 @@ export class Application {
       await pool.close(1);
       throw error;
     }
-  }
-
-  /** @internal True from `close()` on: a WebSocket handshake still in `prepare()` is refused, not opened. */
-  get _shuttingDown(): boolean {
-    return this.closing !== null;
   }
 
   /**
@@ -437,10 +432,11 @@ export class Application {
 
   /**
    * True from the moment `close()` begins (a signal, a rolling deploy): a readiness check
-   * answers "not ready" then, so the load balancer stops sending before the server goes.
+   * answers "not ready" then, so the load balancer stops sending before the server goes, and
+   * a WebSocket handshake still in `prepare()` is refused, not opened.
    */
   get isClosing(): boolean {
-    return this.closing !== null && this.server === null;
+    return this.closing !== null;
   }
 
   /** @internal A handler published to its own thread's subscribers: carry it everywhere else. */

@@ -29,8 +29,9 @@ export class Hooks {
   readonly onError: ErrorHook[] = [];
 
   /**
-   * @param prefix a path: the hook runs only for request paths under it
-   * @throws ConfigurationError for an unknown name, a hook that is not a function, or a prefix not starting with `/`
+   * @param prefix a path without a trailing slash, as the application joins and checks it: the
+   *   hook runs only for request paths under it
+   * @throws ConfigurationError for an unknown name or a hook that is not a function
    */
   add<N extends HookName>(name: N, hook: HookFunctions[N], prefix?: string): void {
     const list = (this as unknown as Record<string, unknown[] | undefined>)[name];
@@ -38,10 +39,8 @@ export class Hooks {
       throw new ConfigurationError(`Unknown hook '${String(name)}': use 'onRequest', 'preHandler', 'onResponse' or 'onError'`);
     }
     if (typeof hook !== 'function') throw new ConfigurationError(`The ${name} hook must be a function, got ${typeof hook}`);
-    if (prefix === undefined || prefix === '' || prefix === '/') return void list.push(hook);
-    if (!prefix.startsWith('/')) throw new ConfigurationError(`A hook prefix is a path starting with '/', got ${JSON.stringify(prefix)}`);
-    const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-    const under = (path: string) => path === base || path.startsWith(`${base}/`);
+    if (prefix === undefined || prefix === '/') return void list.push(hook);
+    const under = (path: string) => path === prefix || path.startsWith(`${prefix}/`);
     const scoped = (handler: RequestHandler, error?: unknown) => (under(handler.request.path) ? (hook as ErrorHook)(handler, error) : undefined);
     list.push(scoped);
   }
