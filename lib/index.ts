@@ -11,8 +11,8 @@ export { injectable } from './di/legacy-decorators';
 export { singleton } from './di/singleton';
 export type { DependencyContainer, InjectionToken } from 'tsyringe';
 
-export * from './errors';
-export { configureLogging, type LogLevel, type LogRecord, type LoggingOptions } from './log';
+export * from './common/errors';
+export { configureLogging, type LogLevel, type LogRecord, type LoggingOptions } from './common/log';
 
 export { Application, type ApplicationOptions, type CloseOptions, type HTTPServer, type InjectOptions, type ListenOptions } from './web/application';
 export type { TestResponse, TestBody } from './web/test-response';
@@ -27,7 +27,7 @@ export { HTTPServerRequest } from './web/http-server-request';
 export { validate, type SchemaOutput, type StandardSchemaV1 } from './web/validation';
 export { EventStream, type EventStreamOptions, type ServerSentEvent } from './web/event-stream';
 export { OutputTransform, type OutputTransformClass } from './web/output-transform';
-export { HTTPHeaders } from './web/http-headers';
+export { HTTPHeaders } from './common/http-headers';
 export type { HTTPFile, ArgumentMap, FileMap } from './web/form-data';
 export type { CookieOptions } from './web/cookies';
 export type { CookieSecret } from './web/signed-value';
@@ -48,6 +48,7 @@ export { sleep, moment, multi, withTimeout, coroutine, type QuietOptions } from 
 export { AsyncHTTPClient, type AsyncHTTPClientOptions } from './httpclient/async-http-client';
 export { HTTPRequest, type HTTPRequestOptions } from './httpclient/http-request';
 export { HTTPResponse } from './httpclient/http-response';
+export { HTTPClientError } from './httpclient/http-client-error';
 export { Condition, Event, Semaphore, BoundedSemaphore, Lock, type Releaser } from './ioloop/locks';
 export { Queue, PriorityQueue, LifoQueue, type Comparator } from './ioloop/queues';
 export type { PubSubOptions } from './scale/pubsub';

@@ -6,19 +6,21 @@ import * as typhoon from '../lib';
 
 /** Every error class and its stable code: a change here is a breaking change. */
 const CODES: Record<string, string> = {
-  HTTPError: 'ERR_HTTP',
-  MissingArgumentError: 'ERR_MISSING_ARGUMENT',
-  ValidationError: 'ERR_VALIDATION',
-  Finish: 'ERR_FINISH',
-  StreamClosedError: 'ERR_STREAM_CLOSED',
-  WebSocketClosedError: 'ERR_WEBSOCKET_CLOSED',
-  TimeoutError: 'ERR_TIMEOUT',
-  ConfigurationError: 'ERR_CONFIGURATION',
-  UnsafeValueError: 'ERR_UNSAFE_VALUE',
-  ResponseStateError: 'ERR_RESPONSE_STATE',
-  TemplateError: 'ERR_TEMPLATE',
-  QueueEmpty: 'ERR_QUEUE_EMPTY',
-  QueueFull: 'ERR_QUEUE_FULL',
+  HTTPError: 'TYPHOON_ERR_HTTP',
+  MissingArgumentError: 'TYPHOON_ERR_MISSING_ARGUMENT',
+  ValidationError: 'TYPHOON_ERR_VALIDATION',
+  Finish: 'TYPHOON_ERR_FINISH',
+  StreamClosedError: 'TYPHOON_ERR_STREAM_CLOSED',
+  WebSocketClosedError: 'TYPHOON_ERR_WEBSOCKET_CLOSED',
+  TimeoutError: 'TYPHOON_ERR_TIMEOUT',
+  ConfigurationError: 'TYPHOON_ERR_CONFIGURATION',
+  UnsafeValueError: 'TYPHOON_ERR_UNSAFE_VALUE',
+  ResponseStateError: 'TYPHOON_ERR_RESPONSE_STATE',
+  TemplateError: 'TYPHOON_ERR_TEMPLATE',
+  QueueEmpty: 'TYPHOON_ERR_QUEUE_EMPTY',
+  QueueFull: 'TYPHOON_ERR_QUEUE_FULL',
+  InvalidStateError: 'TYPHOON_ERR_INVALID_STATE',
+  InvalidArgumentError: 'TYPHOON_ERR_INVALID_ARGUMENT',
 };
 
 describe('errors', () => {
@@ -38,7 +40,7 @@ describe('errors', () => {
   it('keeps HTTPClientError.code numeric, as Tornado, in the TyphoonError family, printing briefly', () => {
     const error = new typhoon.HTTPClientError(599, 'Timeout', undefined, { cause: new Error('connect ECONNREFUSED') });
     expect(error.code).to.equal(599);
-    expect(error.errorCode).to.equal('ERR_HTTP_CLIENT');
+    expect(error.errorCode).to.equal('TYPHOON_ERR_HTTP_CLIENT');
     expect(error).to.be.instanceOf(typhoon.TyphoonError);
     expect(error.name).to.equal('HTTPClientError');
     const printed = inspect(error);
@@ -52,5 +54,15 @@ describe('errors', () => {
     const error = new typhoon.HTTPError(429, 'too many from %s', { reason: 'Slow Down', headers: { 'Retry-After': '5' } });
     expect([error.statusCode, error.logMessage, error.reason, error.headers]).to.deep.equal([429, 'too many from %s', 'Slow Down', { 'Retry-After': '5' }]);
     expect(new typhoon.MissingArgumentError('q')).to.be.instanceOf(typhoon.HTTPError).and.include({ statusCode: 400, argName: 'q' });
+  });
+
+  it('gives the errors thrown for misuse a code too: wrong state, and arguments of the wrong type or range', async () => {
+    const lock = new typhoon.Lock();
+    expect(() => lock.release()).to.throw(typhoon.InvalidStateError, /release only a lock you acquired/).with.property('code', 'TYPHOON_ERR_INVALID_STATE');
+    expect(() => new typhoon.Semaphore(-1)).to.throw(RangeError).with.property('code', 'TYPHOON_ERR_INVALID_ARGUMENT');
+    const client = new typhoon.AsyncHTTPClient();
+    client.close();
+    const refused = await client.fetch('http://127.0.0.1:1/').then(() => null, (error: unknown) => error);
+    expect(refused).to.be.instanceOf(typhoon.InvalidStateError).with.property('code', 'TYPHOON_ERR_INVALID_STATE');
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { InvalidArgumentError } from '../common/errors';
 
 /** Options of {@link writeStarter}. */
 export interface StarterOptions {
@@ -19,7 +20,7 @@ export interface StarterOptions {
  * @throws Error when `dir` exists and is not empty
  */
 export function writeStarter(dir: string, options: StarterOptions = {}): string[] {
-  if (existsSync(dir) && readdirSync(dir).length) throw new Error(`${dir} is not empty: choose a new folder`);
+  if (existsSync(dir) && readdirSync(dir).length) throw new InvalidArgumentError(`${dir} is not empty: choose a new folder`);
   const name = (options.name ?? path.basename(path.resolve(dir))).toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
   const version: string = require('../../../package.json').version;
   const files = starterFiles(name, options.typhoon ?? `^${version}`);

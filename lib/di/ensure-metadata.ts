@@ -1,3 +1,5 @@
+import { ConfigurationError } from '../common/errors';
+
 /**
  * Loads `reflect-metadata` once, before tsyringe, so users never import it themselves (two
  * copies would split the metadata store). Fails with a clear message if it cannot load.
@@ -5,7 +7,7 @@
 try {
   require('reflect-metadata');
 } catch (error) {
-  throw new Error(
+  throw new ConfigurationError(
     'Typhoon needs the "reflect-metadata" package for dependency injection: run `npm install reflect-metadata`. ' +
       `(${(error as Error).message})`,
   );

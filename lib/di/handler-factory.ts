@@ -1,5 +1,5 @@
 import { injectable, type DependencyContainer, type InjectionToken } from 'tsyringe';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../common/errors';
 import { constructorParamTypes, constructorTokens, type Constructor } from './reflection';
 
 /**

@@ -1,5 +1,5 @@
 import { injectable as tsyringeInjectable } from 'tsyringe';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../common/errors';
 import type { Constructor } from './reflection';
 
 /**

@@ -1,9 +1,10 @@
 import type { Agent, Dispatcher } from 'undici';
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { HTTPClientError } from '../errors';
+import { invalidArgument, InvalidArgumentError, InvalidStateError } from '../common/errors';
+import { HTTPClientError } from './http-client-error';
 import { Semaphore } from '../ioloop/semaphore';
-import { HTTPHeaders } from '../web/http-headers';
+import { HTTPHeaders } from '../common/http-headers';
 import { HTTPRequest, type HTTPRequestOptions } from './http-request';
 import { HTTPResponse } from './http-response';
 
@@ -53,7 +54,7 @@ export class AsyncHTTPClient {
 
   constructor(options: AsyncHTTPClientOptions = {}) {
     const { maxClients = 10, keepAliveTimeout = 4, ...defaults } = options;
-    if (!Number.isInteger(maxClients) || maxClients < 1) throw new RangeError(`maxClients must be a positive integer, got ${maxClients}`);
+    if (!Number.isInteger(maxClients) || maxClients < 1) throw invalidArgument(RangeError, `maxClients must be a positive integer, got ${maxClients}`);
     this.maxClients = maxClients;
     this.slots = new Semaphore(maxClients);
     this.keepAliveMs = keepAliveTimeout * 1000;
@@ -62,7 +63,7 @@ export class AsyncHTTPClient {
 
   /** Fetches a URL (or an HTTPRequest, whose fields win over `options` and the client defaults). */
   async fetch(request: string | HTTPRequest, options: HTTPRequestOptions = {}): Promise<HTTPResponse> {
-    if (this.closed) throw new Error('fetch() called on a closed AsyncHTTPClient');
+    if (this.closed) throw new InvalidStateError('fetch() called on a closed AsyncHTTPClient: make a new client, or fetch before close()');
     const prepared = typeof request === 'string'
       ? new HTTPRequest(request, { ...this.defaults, ...options, headers: { ...this.defaults.headers, ...options.headers } })
       : Object.assign(new HTTPRequest(request.url, { ...this.defaults, ...options }), request);
@@ -216,7 +217,7 @@ export class AsyncHTTPClient {
 function parseUrl(text: string): URL {
   try {
     const url = new URL(text);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported scheme ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`unsupported scheme ${url.protocol}`);
     return url;
   } catch (error) {
     throw new HTTPClientError(599, `Invalid URL ${JSON.stringify(text)}: ${(error as Error).message}`, undefined, { cause: error });

@@ -1,4 +1,4 @@
-import type { HTTPHeaders } from '../web/http-headers';
+import type { HTTPHeaders } from '../common/http-headers';
 import type { HTTPRequest } from './http-request';
 
 /**

@@ -1,4 +1,5 @@
 import { Semaphore } from './semaphore';
+import { InvalidStateError } from '../common/errors';
 
 /**
  * A Semaphore that refuses to be released above its initial value, as Tornado's
@@ -25,7 +26,7 @@ export class BoundedSemaphore extends Semaphore {
   /** As Semaphore's, but throws if the counter is already at its initial value. */
   override release(): void {
     if (this.value >= this.initialValue) {
-      throw new Error(
+      throw new InvalidStateError(
         `${this.displayName} released too many times: its value is already ${this.initialValue}, the initial value; call release() once per acquire()`,
       );
     }

@@ -1,4 +1,4 @@
-import { TimeoutError } from '../errors';
+import { TimeoutError } from '../common/errors';
 import { timeoutMs, WaiterQueue } from './waiter-queue';
 
 /**

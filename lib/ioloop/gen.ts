@@ -1,5 +1,5 @@
-import { TimeoutError } from '../errors';
-import { appLog } from '../log';
+import { invalidArgument, TimeoutError } from '../common/errors';
+import { appLog } from '../common/log';
 
 /** Resolves after `seconds`. */
 export function sleep(seconds: number): Promise<void> {
@@ -133,5 +133,5 @@ function toPromise(value: Yieldable): PromiseLike<unknown> {
   if (typeof (value as PromiseLike<unknown>).then === 'function') return value as PromiseLike<unknown>;
   if (Array.isArray(value)) return multi(value);
   if (typeof value === 'object') return multi(value as Record<string, unknown>);
-  return Promise.reject(new TypeError(`coroutine yielded ${String(value)}: yield a promise, an array or object of promises, or null`));
+  return Promise.reject(invalidArgument(TypeError, `coroutine yielded ${String(value)}: yield a promise, an array or object of promises, or null`));
 }

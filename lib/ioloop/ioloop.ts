@@ -1,5 +1,5 @@
-import { TimeoutError } from '../errors';
-import { appLog } from '../log';
+import { InvalidStateError, TimeoutError } from '../common/errors';
+import { appLog } from '../common/log';
 
 /**
  * What `callLater`/`callAt`/`addTimeout` return; give it to `removeTimeout`.
@@ -110,7 +110,7 @@ export class IOLoop {
 
   /** Keeps the process running until `stop()`; resolves then. */
   start(): Promise<void> {
-    if (this.stopped) throw new Error('IOLoop is already running');
+    if (this.stopped) throw new InvalidStateError('IOLoop is already running: start() it once, and stop() it before starting it again');
     this.keepAlive = setInterval(() => undefined, 2 ** 30);
     return new Promise((resolve) => (this.stopped = resolve));
   }

@@ -1,5 +1,6 @@
 import { BoundedSemaphore } from './bounded-semaphore';
 import type { Releaser } from './releaser';
+import { InvalidStateError } from '../common/errors';
 
 /** The BoundedSemaphore(1) behind a Lock, named so its timeouts and toString() say "Lock". */
 class LockSemaphore extends BoundedSemaphore {
@@ -34,7 +35,7 @@ export class Lock {
   /** Unlocks; the longest waiter, if any, gets the lock. Throws if the lock is not held. */
   release(): void {
     if (this.block.value > 0) {
-      throw new Error('Lock.release() called on an unlocked lock; release only a lock you acquired');
+      throw new InvalidStateError('Lock.release() called on an unlocked lock; release only a lock you acquired');
     }
     this.block.release();
   }

@@ -1,5 +1,6 @@
-import { appLog } from '../log';
+import { appLog } from '../common/log';
 import { IOLoop, type TimeoutHandle } from './ioloop';
+import { invalidArgument } from '../common/errors';
 
 /**
  * Calls `callback` every `periodMs` milliseconds, as Tornado's `PeriodicCallback`: the
@@ -20,8 +21,8 @@ export class PeriodicCallback {
   private readonly loop = IOLoop.current();
 
   constructor(private readonly callback: () => unknown, readonly periodMs: number, readonly jitter = 0) {
-    if (!(periodMs > 0)) throw new RangeError(`PeriodicCallback period must be a positive number of milliseconds, got ${periodMs}`);
-    if (!(jitter >= 0 && jitter <= 1)) throw new RangeError(`PeriodicCallback jitter must be between 0 and 1, got ${jitter}`);
+    if (!(periodMs > 0)) throw invalidArgument(RangeError, `PeriodicCallback period must be a positive number of milliseconds, got ${periodMs}`);
+    if (!(jitter >= 0 && jitter <= 1)) throw invalidArgument(RangeError, `PeriodicCallback jitter must be between 0 and 1, got ${jitter}`);
   }
 
   start(): void {

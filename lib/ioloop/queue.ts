@@ -1,7 +1,6 @@
-import { TimeoutError } from '../errors';
 import { Deque } from './deque';
 import type { ItemStore } from './item-store';
-import { QueueEmpty, QueueFull } from '../errors';
+import { invalidArgument, InvalidStateError, QueueEmpty, QueueFull, TimeoutError } from '../common/errors';
 import { timeoutMs, WaiterQueue } from './waiter-queue';
 
 /**
@@ -35,7 +34,7 @@ export class Queue<T> implements AsyncIterable<T> {
   /** `maxsize` (default 0, unbounded) is how many items `put()` accepts before it waits. */
   constructor(maxsize = 0) {
     if (!Number.isInteger(maxsize) || maxsize < 0) {
-      throw new RangeError(`Queue maxsize must be an integer >= 0 (0 for unbounded), got ${maxsize}`);
+      throw invalidArgument(RangeError, `Queue maxsize must be an integer >= 0 (0 for unbounded), got ${maxsize}`);
     }
     this.maxsize = maxsize;
   }
@@ -112,7 +111,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   taskDone(): void {
     if (this.unfinishedTasks <= 0) {
-      throw new Error(`${this.constructor.name}.taskDone() called more times than items were put; call it once per item taken`);
+      throw new InvalidStateError(`${this.constructor.name}.taskDone() called more times than items were put; call it once per item taken`);
     }
     this.unfinishedTasks--;
     if (this.unfinishedTasks === 0) for (const joiner of this.joiners.drain()) joiner.resolve();

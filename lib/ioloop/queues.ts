@@ -5,4 +5,4 @@
 export { Queue } from './queue';
 export { PriorityQueue, defaultCompare, type Comparator } from './priority-queue';
 export { LifoQueue } from './lifo-queue';
-export { QueueEmpty, QueueFull } from '../errors';
+export { QueueEmpty, QueueFull } from '../common/errors';

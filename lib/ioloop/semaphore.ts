@@ -1,4 +1,4 @@
-import { TimeoutError } from '../errors';
+import { invalidArgument, TimeoutError } from '../common/errors';
 import { createReleaser, type Releaser } from './releaser';
 import { timeoutMs, WaiterQueue } from './waiter-queue';
 
@@ -20,7 +20,7 @@ export class Semaphore {
   /** `value` is the initial counter: how many holders may run at once. */
   constructor(value = 1) {
     if (!Number.isInteger(value) || value < 0) {
-      throw new RangeError(`Semaphore initial value must be an integer >= 0, got ${value}`);
+      throw invalidArgument(RangeError, `Semaphore initial value must be an integer >= 0, got ${value}`);
     }
     this.counter = value;
   }

@@ -1,3 +1,4 @@
+import { invalidArgument } from '../common/errors';
 /**
  * The FIFO line of blocked calls behind every lock and queue: `Condition.wait`,
  * `Semaphore.acquire`, `Queue.get`/`put`... Internal to lib/ioloop.
@@ -14,7 +15,7 @@ export function timeoutMs(timeout: number | undefined): number | undefined {
   if (timeout === undefined) return undefined;
   const ms = timeout * 1000;
   if (typeof timeout !== 'number' || !(ms >= 0) || ms > MAX_TIMEOUT_MS) {
-    throw new RangeError(`timeout must be a number of seconds from 0 to ${MAX_TIMEOUT_MS / 1000} (or undefined to wait forever), got ${String(timeout)}`);
+    throw invalidArgument(RangeError, `timeout must be a number of seconds from 0 to ${MAX_TIMEOUT_MS / 1000} (or undefined to wait forever), got ${String(timeout)}`);
   }
   return ms;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
 import type RedisClient from 'ioredis';
-import { genLog } from '../log';
+import { genLog } from '../common/log';
 
 /** The `pubsub` setting: carry topics to every process sharing a Redis. */
 export interface PubSubOptions {

@@ -1,8 +1,8 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { ConfigurationError } from '../errors';
-import { genLog } from '../log';
+import { ConfigurationError } from '../common/errors';
+import { genLog } from '../common/log';
 
 /** What a worker thread is told by its supervisor. */
 export interface WorkerRole {

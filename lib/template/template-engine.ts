@@ -1,8 +1,8 @@
 import type Handlebars from 'handlebars';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigurationError, TemplateError } from '../errors';
-import { escapeHtml } from '../web/html';
+import { ConfigurationError, TemplateError } from '../common/errors';
+import { escapeHtml } from '../common/escape';
 
 /** What template helpers need from the handler rendering them. */
 export interface TemplateHost {

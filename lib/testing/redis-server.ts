@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { ConfigurationError, TimeoutError } from '../common/errors';
 
 /** A throw-away redis-server on a free loopback port (Debian's `redis-server`), for tests of `pubsub`. */
 export interface RedisServer {
@@ -33,7 +34,7 @@ export async function startRedis(): Promise<RedisServer> {
   const start = () => new Promise<void>((resolve, reject) => {
     child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
+    const timer = setTimeout(() => reject(new TimeoutError(`redis-server did not start in 10 s: ${output}`)), 10_000);
     child.stdout!.on('data', (chunk) => {
       output += chunk;
       if (output.includes('Ready to accept connections')) {
@@ -41,7 +42,7 @@ export async function startRedis(): Promise<RedisServer> {
         resolve();
       }
     });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+    child.once('exit', (code) => reject(new ConfigurationError(`redis-server exited with ${code}: ${output}`)));
   });
   const stop = () => new Promise<void>((resolve) => {
     if (!child || child.exitCode !== null) return resolve();

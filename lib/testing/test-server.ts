@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Application } from '../web/application';
 import { testRequestPayload, testResponse, type TestBody, type TestResponse } from '../web/test-response';
 import { websocketConnect, type WebSocketClientConnection, type WebSocketConnectOptions } from '../websocket/websocket-client';
+import { TimeoutError } from '../common/errors';
 
 /** Options of {@link TestServer.fetch}. */
 export interface TestFetchOptions {
@@ -103,7 +104,7 @@ export class TestServer {
           resolve(testResponse(response.statusCode ?? 0, response.statusMessage ?? '', pairs, data, url));
         });
       });
-      request.on('timeout', () => request.destroy(new Error(`Request to ${url} timed out`)));
+      request.on('timeout', () => request.destroy(new TimeoutError(`Request to ${url} timed out`)));
       request.on('error', reject);
       request.end(payload);
     });

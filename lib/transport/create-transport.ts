@@ -1,5 +1,5 @@
-import { ConfigurationError } from '../errors';
-import { genLog } from '../log';
+import { ConfigurationError } from '../common/errors';
+import { genLog } from '../common/log';
 import { NodeServer } from './node-server';
 import type { TransportKind, TransportOptions, TransportServer } from './types';
 import { uwsAvailability } from './uws';

@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { genLog } from '../log';
+import { genLog } from '../common/log';
 
 /**
  * The process's limit on open file descriptors (`ulimit -n`; Node.js raises the soft limit to

@@ -1,3 +1,4 @@
+import { TyphoonError } from '../common/errors';
 import { notifyAbort, type AbortListener, type ExchangeState } from './types';
 
 /**
@@ -60,4 +61,9 @@ export abstract class ExchangeListeners {
     this.drainWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** A file (or other pull source) gave fewer bytes than the Content-Length already sent: the response is cut. */
+export function bodySourceEnded(size: number): TyphoonError {
+  return new TyphoonError('TYPHOON_ERR_BODY_SOURCE_ENDED', `The body source ended before ${size} bytes were sent (did the file shrink while it was being sent?)`);
 }

@@ -1,10 +1,10 @@
 import { Buffer } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { genLog } from '../log';
+import { genLog } from '../common/log';
 import { STREAM_CHUNK, streamBuffers } from './buffer-pool';
 import { CopiedExchange } from './copied-exchange';
 import { internHeaderName, sharedHeaderValue } from './header-strings';
-import { ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
+import { bodySourceEnded, ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
 import type { HeaderList, PullSource, UpgradeExchange } from './types';
 
 /** Bytes of a streamed body read and written at a time. */
@@ -261,7 +261,7 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
         const count = await source.read(buffers[turn]);
         reading = false;
         if (this.state !== 'open') return;
-        if (count === 0) throw new Error(`The body source ended before ${size} bytes were sent`);
+        if (count === 0) throw bodySourceEnded(size);
         sent += count;
         let ok = true;
         written[turn] = new Promise((resolve) => (ok = res.write(buffers[turn].subarray(0, count), () => resolve())));

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { WebSocket as WsSocket } from 'ws';
-import { genLog } from '../log';
+import { genLog } from '../common/log';
 import type { SendResult, SocketRouteCallbacks, SocketRouteOptions, TransportSocket } from './types';
 
 /** Text messages keep a leading U+FEFF: it is the sender's text, not a byte-order mark to strip. */

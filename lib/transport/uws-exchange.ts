@@ -1,7 +1,8 @@
 import { Buffer } from 'node:buffer';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
-import { genLog } from '../log';
-import { ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
+import { ResponseStateError } from '../common/errors';
+import { genLog } from '../common/log';
+import { bodySourceEnded, ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
 import { headerValue, type HeaderList, type PullSource, type ServerExchange, type UpgradeExchange } from './types';
 import { streamBuffers } from './buffer-pool';
 import { CopiedExchange } from './copied-exchange';
@@ -11,7 +12,7 @@ import { UwsSocket, type SocketUserData } from './uws-socket';
 const textDecoder = new TextDecoder();
 
 /** Stands in for the native response once it has been upgraded (it must never be touched again). */
-const UPGRADED = new Proxy({}, { get: () => { throw new Error('uWS.HttpResponse used after the WebSocket upgrade'); } }) as HttpResponse;
+const UPGRADED = new Proxy({}, { get: () => { throw new ResponseStateError('uWS.HttpResponse used after the WebSocket upgrade'); } }) as HttpResponse;
 
 const encoder = new TextEncoder();
 const CONTENT_LENGTH = encoder.encode('content-length');
@@ -355,7 +356,7 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
             reading = false;
             if (stopped) streamBuffers.give(buffer);
             else if (this.state !== 'open') stop();
-            else if (count === 0) stop(sourceEnded(size));
+            else if (count === 0) stop(bodySourceEnded(size));
             else offer(buffer.subarray(0, count));
           })
           .catch((error: unknown) => {
@@ -493,8 +494,4 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
     this.bodyReader = null;
     this.markAborted();
   }
-}
-
-function sourceEnded(size: number): Error {
-  return new Error(`The body source ended before ${size} bytes were sent`);
 }

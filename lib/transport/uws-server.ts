@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
-import { ConfigurationError } from '../errors';
-import { genLog } from '../log';
+import { ConfigurationError } from '../common/errors';
+import { genLog } from '../common/log';
 import type { RouteCallback, SocketRouteCallbacks, SocketRouteOptions, TransportOptions, TransportServer } from './types';
 import { openDescriptors } from './descriptors';
 import { loadUws, type Uws } from './uws';

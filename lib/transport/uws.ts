@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../common/errors';
 
 /** The uWebSockets.js module, loaded on first use so importing Typhoon never fails. */
 export type Uws = typeof import('uWebSockets.js');

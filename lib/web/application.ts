@@ -1,9 +1,9 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../common/errors';
 import { AsyncHTTPClient } from '../httpclient/async-http-client';
 import type { Logger } from 'pino';
-import { genLog, isLogEnabled, logAccess } from '../log';
-import { makeLogger, useLogger } from '../pino-logging';
+import { genLog, isLogEnabled, logAccess } from '../common/log';
+import { makeLogger, useLogger } from '../common/pino-logging';
 import { checkTransportOptions, createInProcessTransport, createTransport, resolveTransport, type InProcessTransport } from '../transport/create-transport';
 import { injectRequest } from '../transport/inject';
 import type { ServerExchange, TransportKind, TransportOptions, TransportServer, UpgradeExchange } from '../transport/types';

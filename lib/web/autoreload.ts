@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { isMainThread } from 'node:worker_threads';
-import { genLog } from '../log';
+import { genLog } from '../common/log';
 
 /** Set in the process that serves under `node --watch`, so it does not supervise again. */
 const CHILD = 'TYPHOON_AUTORELOAD_CHILD';

@@ -1,5 +1,5 @@
 import { parse as parseCookieHeader, serialize } from 'cookie';
-import { UnsafeValueError } from '../errors';
+import { UnsafeValueError } from '../common/errors';
 
 /** Attributes of a cookie set with `setCookie`. */
 export interface CookieOptions {

@@ -1,4 +1,4 @@
-import { HTTPError } from '../errors';
+import { HTTPError } from '../common/errors';
 import { RequestHandler } from './request-handler';
 
 /**

@@ -1,4 +1,4 @@
-import { UnsafeValueError } from '../errors';
+import { invalidArgument, UnsafeValueError } from '../common/errors';
 
 /** One server-sent event (HTML Living Standard §9.2, "Server-sent events"). */
 export interface ServerSentEvent {
@@ -182,6 +182,6 @@ function field(name: string, value: string): string {
 }
 
 function inRange(name: string, value: number, min: number, max: number): number {
-  if (typeof value !== 'number' || !(value >= min && value <= max)) throw new RangeError(`Event stream ${name} must be a number from ${min} to ${max}, got ${String(value)}`);
+  if (typeof value !== 'number' || !(value >= min && value <= max)) throw invalidArgument(RangeError, `Event stream ${name} must be a number from ${min} to ${max}, got ${String(value)}`);
   return value;
 }

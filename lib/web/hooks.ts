@@ -1,5 +1,5 @@
-import { ConfigurationError } from '../errors';
-import { appLog } from '../log';
+import { ConfigurationError } from '../common/errors';
+import { appLog } from '../common/log';
 import type { RequestHandler } from './request-handler';
 
 /** The points of the lifecycle an application can hook into (Fastify's names). */

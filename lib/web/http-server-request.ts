@@ -1,11 +1,11 @@
 import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { HTTPError, ValidationError } from '../errors';
+import { HTTPError, ValidationError } from '../common/errors';
 import type { ServerExchange } from '../transport/types';
 import { parseCookies } from './cookies';
 import { parseQueryString, type ArgumentMap, type FileMap } from './form-data';
-import { HTTPHeaders } from './http-headers';
+import { HTTPHeaders } from '../common/http-headers';
 import { argumentObject, validate, type SchemaOutput, type StandardSchemaV1 } from './validation';
 
 /** Proxy settings the request needs to find the real client. */

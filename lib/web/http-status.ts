@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { UnsafeValueError } from '../errors';
+import { UnsafeValueError } from '../common/errors';
 
 /** Standard reason phrase of a status code, or `Unknown`. */
 export function reasonPhrase(code: number): string {

@@ -1,5 +1,5 @@
-import { Finish, HTTPError, StreamClosedError } from '../errors';
-import { appLog, genLog } from '../log';
+import { Finish, HTTPError, invalidArgument, StreamClosedError } from '../common/errors';
+import { appLog, genLog } from '../common/log';
 import type { BodyReader } from './body-reader';
 import { answerPreflight, isPreflight } from './cors';
 import { decodeComponent, parseMultipart } from './form-data';
@@ -207,7 +207,7 @@ async function readBody(handler: RequestHandler, body: BodyReader): Promise<void
 async function streamBody(handler: RequestHandler, body: BodyReader): Promise<void> {
   const receiver = handler as unknown as { dataReceived?: (chunk: Buffer) => void | Promise<void> };
   if (typeof receiver.dataReceived !== 'function') {
-    throw new TypeError(`${handler.constructor.name} is decorated with @streamRequestBody but has no dataReceived(chunk) method`);
+    throw invalidArgument(TypeError, `${handler.constructor.name} is decorated with @streamRequestBody but has no dataReceived(chunk) method`);
   }
   await body.pipeTo((chunk) => receiver.dataReceived!(chunk));
 }

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { invalidArgument } from '../common/errors';
 
 /**
  * What goes over a WebSocket or a topic: strings and Buffers as they are, byte arrays as
@@ -12,7 +13,7 @@ export function messageData(message: string | Buffer | Uint8Array | object): str
   if (message instanceof Uint8Array) return Buffer.from(message.buffer, message.byteOffset, message.byteLength);
   const json = JSON.stringify(message) as string | undefined;
   // undefined, functions and symbols have no JSON text: uWS would send an empty message.
-  if (json === undefined) throw new TypeError(`Cannot send ${String(message)} over a WebSocket: pass a string, a Buffer or a JSON-serializable value`);
+  if (json === undefined) throw invalidArgument(TypeError, `Cannot send ${String(message)} over a WebSocket: pass a string, a Buffer or a JSON-serializable value`);
   return json;
 }
 

@@ -1,4 +1,5 @@
 import type { RequestHandler } from './request-handler';
+import { invalidArgument } from '../common/errors';
 
 /**
  * Tornado's `OutputTransform`: rewrites a response's body on its way out, for every handler of
@@ -47,7 +48,7 @@ export function transformFor(handler: RequestHandler, classes: readonly OutputTr
         const result: unknown = first ? transform.transformFirstChunk(chunk, finishing) : transform.transformChunk(chunk, finishing);
         if (typeof result === 'string') chunk = Buffer.from(result);
         else if (Buffer.isBuffer(result)) chunk = result;
-        else throw new TypeError(`${transform.constructor.name}.${first ? 'transformFirstChunk' : 'transformChunk'}() must return a Buffer, got ${typeof result}`);
+        else throw invalidArgument(TypeError, `${transform.constructor.name}.${first ? 'transformFirstChunk' : 'transformChunk'}() must return a Buffer, got ${typeof result}`);
       }
       return chunk;
     } catch (error) {

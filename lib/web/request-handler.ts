@@ -1,14 +1,14 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
-import { ConfigurationError, HTTPError, MissingArgumentError, ResponseStateError, StreamClosedError, ValidationError } from '../errors';
-import { appLog, genLog, isLogEnabled } from '../log';
+import { ConfigurationError, HTTPError, MissingArgumentError, ResponseStateError, StreamClosedError, ValidationError } from '../common/errors';
+import { appLog, genLog, isLogEnabled } from '../common/log';
 import { CONNECTION_CLOSED, type ServerExchange } from '../transport/types';
 import type { Application } from './application';
 import { formatSetCookie, type CookieOptions } from './cookies';
 import { decorateCors } from './cors';
 import type { ArgumentMap } from './form-data';
 import type { HTTPServerRequest } from './http-server-request';
-import { escapeHtml } from './html';
+import { escapeHtml } from '../common/escape';
 import { weakMatch } from './conditional';
 import { bodiless, ResponseOutput, SEALED_OUTPUT, type Compression, type HeaderValue } from './response-output';
 import type { ResolvedSettings } from './settings';
@@ -17,7 +17,7 @@ import { decodeXsrfToken, maskXsrfToken, newXsrfToken, sameXsrfSecret, type RawX
 import { validate, type SchemaOutput, type StandardSchemaV1 } from './validation';
 import { EventStream, type EventStreamOptions } from './event-stream';
 import { transformFor } from './output-transform';
-import { handlerLog, requestIdFor, type HandlerLog } from '../pino-logging';
+import { handlerLog, requestIdFor, type HandlerLog } from '../common/pino-logging';
 
 /** Options of {@link RequestHandler.sendError}. */
 export interface SendErrorOptions {

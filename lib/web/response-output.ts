@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { gzipSync, createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
-import { ResponseStateError, StreamClosedError, UnsafeValueError } from '../errors';
+import { ResponseStateError, StreamClosedError, UnsafeValueError } from '../common/errors';
 import type { HeaderList, ServerExchange } from '../transport/types';
 import { checkHeaderName, checkHeaderValue, checkReason, reasonPhrase } from './http-status';
 

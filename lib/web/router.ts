@@ -1,5 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../common/errors';
 import { decoratedClasses, getRouteMetadata, type Constructor, type RouteMetadata } from '../di/reflection';
 import type { RouteMatch } from './lifecycle';
 import { HandlerRoute } from './handler-route';

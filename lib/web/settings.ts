@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../common/errors';
 import type { Constructor } from '../di/reflection';
 import type { CookieSecret } from './signed-value';
 import type { CookieOptions } from './cookies';
@@ -7,7 +7,7 @@ import type { CorsOptions } from './cors';
 import type { PubSubOptions } from '../scale/pubsub';
 import { transportSetting, type TransportSetting } from '../transport/create-transport';
 import { connectionsFor, descriptorLimit } from '../transport/descriptors';
-import type { LoggerSetting } from '../pino-logging';
+import type { LoggerSetting } from '../common/pino-logging';
 import type { OutputTransformClass } from './output-transform';
 
 /** Access-log hook: called once per finished request with the handler that served it. */

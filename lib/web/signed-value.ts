@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../common/errors';
 
 /** `cookieSecret`: one key, or keys by version for rotation (used with `keyVersion`). */
 export type CookieSecret = string | Record<string | number, string>;

@@ -4,6 +4,7 @@ import type { Hooks } from './hooks';
 import type { RequestHandler } from './request-handler';
 import type { WebSocketRouteSpec } from './router';
 import type { ResolvedSettings } from './settings';
+import { ConfigurationError } from '../common/errors';
 
 /**
  * What the WebSocket layer may use of its application: one object handed over, instead of
@@ -43,7 +44,7 @@ export interface SocketLayer {
 /** An application without WebSocket support (nothing provided one): its specs are refused. */
 const NO_SOCKETS: SocketLayer = {
   addRoutes(specs) {
-    if (specs.length) throw new Error("WebSocket routes need Typhoon's WebSocket layer: import Application from 'typhoon'");
+    if (specs.length) throw new ConfigurationError("WebSocket routes need Typhoon's WebSocket layer: import Application from 'typhoon'");
   },
   mount() {},
   compressesTopics: false,

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { isLogEnabled, logAccess } from '../log';
+import { isLogEnabled, logAccess } from '../common/log';
 import type { ServerExchange } from '../transport/types';
 import type { HandlerRoute } from './handler-route';
 import type { ResolvedSettings } from './settings';

@@ -1,6 +1,6 @@
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import parseRange from 'range-parser';
-import { HTTPError } from '../errors';
+import { HTTPError } from '../common/errors';
 import type { PullSource } from '../transport/types';
 import { evaluatePreconditions, ifRangeHolds } from './conditional';
 import { preferredEncoding } from './negotiation';

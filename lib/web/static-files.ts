@@ -3,7 +3,7 @@ import { createReadStream, readFileSync, realpathSync, statSync, type Stats } fr
 import { stat, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type mime from 'mime-types';
-import { appLog } from '../log';
+import { appLog } from '../common/log';
 import type { Router } from './router';
 import type { ResolvedSettings } from './settings';
 

@@ -1,4 +1,4 @@
-import { HTTPHeaders } from './http-headers';
+import { HTTPHeaders } from '../common/http-headers';
 
 /** A complete response, read whole: what `TestServer.fetch` and `app.inject` return. */
 export interface TestResponse {

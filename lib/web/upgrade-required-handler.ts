@@ -1,4 +1,4 @@
-import { HTTPError } from '../errors';
+import { HTTPError } from '../common/errors';
 import { RequestHandler } from './request-handler';
 
 /** Answers plain HTTP requests on a WebSocket route: 426, "Can 'Upgrade' only to 'WebSocket'". */

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../common/errors';
 
 const NATIVE = /^(?:\/(?:[^/:*()[\]{}?+^$|\\]*|:[A-Za-z_$][\w$]*))*(?:\/\*)?$/;
 

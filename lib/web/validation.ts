@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { ValidationError, type ValidationIssue } from '../errors';
+import { invalidArgument, ValidationError, type ValidationIssue } from '../common/errors';
 
 export type { StandardSchemaV1 };
 export { ValidationError, type ValidationIssue };
@@ -18,7 +18,7 @@ export type SchemaOutput<S extends StandardSchemaV1> = StandardSchemaV1.InferOut
 export async function validate<S extends StandardSchemaV1>(schema: S, value: unknown, where = 'input'): Promise<SchemaOutput<S>> {
   const standard = (schema as Partial<StandardSchemaV1> | null)?.['~standard'];
   if (!standard || typeof standard.validate !== 'function') {
-    throw new TypeError('Expected a Standard Schema (zod 3.24+, valibot 1+, arktype 2+, ...): an object with a "~standard" property');
+    throw invalidArgument(TypeError, 'Expected a Standard Schema (zod 3.24+, valibot 1+, arktype 2+, ...): an object with a "~standard" property');
   }
   let result = standard.validate(value);
   if (result instanceof Promise) result = await result;

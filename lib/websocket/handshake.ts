@@ -1,4 +1,4 @@
-import { HTTPError } from '../errors';
+import { HTTPError, InvalidArgumentError } from '../common/errors';
 import type { UpgradeExchange } from '../transport/types';
 import type { ApplicationInternals } from '../web/socket-layer';
 import { SEALED_OUTPUT } from '../web/response-output';
@@ -48,7 +48,7 @@ function upgrade(application: ApplicationInternals, handler: WebSocketHandler, r
   const offered = (request._header('sec-websocket-protocol') ?? '').split(',').map((part) => part.trim()).filter(Boolean);
   const chosen = offered.length ? handler.selectSubprotocol(offered) : null;
   if (chosen !== null && !offered.includes(chosen)) {
-    throw new Error(`selectSubprotocol() returned ${JSON.stringify(chosen)}, which the client did not offer (${offered.join(', ')})`);
+    throw new InvalidArgumentError(`selectSubprotocol() returned ${JSON.stringify(chosen)}, which the client did not offer (${offered.join(', ')})`);
   }
   handler.selectedSubprotocol = chosen;
   // close() already sent 1001 to the open sockets: a connection opened now would be cut.

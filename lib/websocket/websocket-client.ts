@@ -1,5 +1,6 @@
 import type WS from 'ws';
-import { HTTPClientError, WebSocketClosedError } from '../errors';
+import { WebSocketClosedError } from '../common/errors';
+import { HTTPClientError } from '../httpclient/http-client-error';
 import { messageData } from '../web/message-data';
 
 /** WebSocket readyState values (as in the standard and ws). */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { UnsafeValueError, ValidationError, WebSocketClosedError } from '../errors';
-import { appLog } from '../log';
+import { UnsafeValueError, ValidationError, WebSocketClosedError } from '../common/errors';
+import { appLog } from '../common/log';
 import { messageData, wellFormed } from '../web/message-data';
 import type { TransportSocket } from '../transport/types';
 import { RequestHandler } from '../web/request-handler';

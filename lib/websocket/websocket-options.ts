@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../common/errors';
 import type { SocketRouteOptions } from '../transport/types';
 import type { StandardSchemaV1 } from '../web/validation';
 

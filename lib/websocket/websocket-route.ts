@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { DependencyContainer } from 'tsyringe';
 import { handlerFactory } from '../di/handler-factory';
 import type { Constructor } from '../di/reflection';
-import { genLog } from '../log';
+import { genLog } from '../common/log';
 import type { SocketRouteCallbacks, TransportSocket, UpgradeExchange } from '../transport/types';
 import type { WebSocketRouteSpec } from '../web/router';
 import type { Step } from '../web/lifecycle';

@@ -1,6 +1,6 @@
 // Mirrors Tornado's tornado/test/locks_test.py, with relative timeouts in seconds.
 import { expect } from 'chai';
-import { TimeoutError, TyphoonError } from '../../lib/errors';
+import { TimeoutError, TyphoonError } from '../../lib/common/errors';
 import { BoundedSemaphore, Condition, Event, Lock, Semaphore } from '../../lib/ioloop/locks';
 import { activeTimers, rejectionOf, settle, track, waitFor } from '../helpers/promises';
 
@@ -19,7 +19,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 function expectTimeout(error: unknown, what: string): void {
   expect(error).to.be.instanceOf(TimeoutError).and.instanceOf(TyphoonError);
-  expect((error as TimeoutError).code).to.equal('ERR_TIMEOUT');
+  expect((error as TimeoutError).code).to.equal('TYPHOON_ERR_TIMEOUT');
   expect((error as Error).message).to.contain(what);
 }
 

@@ -1,6 +1,6 @@
 // Mirrors Tornado's tornado/test/queues_test.py, with relative timeouts in seconds.
 import { expect } from 'chai';
-import { TimeoutError, TyphoonError } from '../../lib/errors';
+import { TimeoutError, TyphoonError } from '../../lib/common/errors';
 import { defaultCompare, LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull } from '../../lib/ioloop/queues';
 import { activeTimers, rejectionOf, settle, track, waitFor } from '../helpers/promises';
 
@@ -8,7 +8,7 @@ const sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(res
 
 function expectTimeout(error: unknown, message: string): void {
   expect(error).to.be.instanceOf(TimeoutError);
-  expect((error as TimeoutError).code).to.equal('ERR_TIMEOUT');
+  expect((error as TimeoutError).code).to.equal('TYPHOON_ERR_TIMEOUT');
   expect((error as Error).message).to.equal(message);
 }
 
@@ -81,7 +81,7 @@ describe('ioloop/queues', () => {
       try {
         queue.getNowait();
       } catch (error) {
-        expect(error).to.be.instanceOf(TyphoonError).with.property('code', 'ERR_QUEUE_EMPTY');
+        expect(error).to.be.instanceOf(TyphoonError).with.property('code', 'TYPHOON_ERR_QUEUE_EMPTY');
         expect(error).to.have.property('name', 'QueueEmpty');
       }
     });
@@ -165,7 +165,7 @@ describe('ioloop/queues', () => {
       const queue = new Queue<number>(1);
       queue.putNowait(0);
       expect(() => queue.putNowait(1)).to.throw(QueueFull, 'Queue is full (maxsize 1); await put() to wait for room');
-      expect(new QueueFull()).to.be.instanceOf(TyphoonError).with.property('code', 'ERR_QUEUE_FULL');
+      expect(new QueueFull()).to.be.instanceOf(TyphoonError).with.property('code', 'TYPHOON_ERR_QUEUE_FULL');
       expect(drain(queue)).to.deep.equal([0]);
     });
 

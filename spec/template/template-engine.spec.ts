@@ -112,7 +112,7 @@ describe('templates', () => {
 
   it('reports a syntax error with the file and line', async () => {
     const error = await errorLogged(async () => expect((await server.fetch('/page/broken')).status).to.equal(500));
-    expect(error.code).to.equal('ERR_TEMPLATE');
+    expect(error.code).to.equal('TYPHOON_ERR_TEMPLATE');
     expect(error.message).to.contain(`"broken.html" (${path.join(folder, 'broken.html')}, line `).and.contain('does not compile');
     // Handlebars' own explanation stays: the spot, and what it expected there.
     expect(error.message).to.match(/\n-*\^\n/).and.match(/Expecting .*, got /);

@@ -76,16 +76,16 @@ describe('transports: choosing one', function () {
   it("'uws' refuses to start without the native build, naming the cause and the fix", async () => {
     const { code, stdout } = await start({ UWS_USE_FALLBACK: '1' }, { transport: 'uws' });
     expect(code).to.equal(3);
-    expect(stdout).to.contain('REFUSED ERR_CONFIGURATION').and.contain('UWS_USE_FALLBACK=1').and.contain("transport: 'node'");
+    expect(stdout).to.contain('REFUSED TYPHOON_ERR_CONFIGURATION').and.contain('UWS_USE_FALLBACK=1').and.contain("transport: 'node'");
   });
 
   it("TYPHOON_TRANSPORT chooses when the setting is not given; the setting wins over it; a wrong value is refused", async () => {
     expect((await start({ TYPHOON_TRANSPORT: 'node' })).stdout).to.contain('TRANSPORT node').and.contain('WEBSOCKET echo hi');
     const bogus = await start({ TYPHOON_TRANSPORT: 'fast' });
     expect(bogus.code).to.equal(3);
-    expect(bogus.stdout).to.contain("REFUSED ERR_CONFIGURATION TYPHOON_TRANSPORT must be 'auto', 'uws' or 'node', got \"fast\"");
+    expect(bogus.stdout).to.contain("REFUSED TYPHOON_ERR_CONFIGURATION TYPHOON_TRANSPORT must be 'auto', 'uws' or 'node', got \"fast\"");
     const wrongSetting = await start({}, { transport: 'native' });
-    expect(wrongSetting.stdout).to.contain("REFUSED ERR_CONFIGURATION transport must be 'auto', 'uws' or 'node'");
+    expect(wrongSetting.stdout).to.contain("REFUSED TYPHOON_ERR_CONFIGURATION transport must be 'auto', 'uws' or 'node'");
     if (uwsAvailability().uws) expect((await start({ TYPHOON_TRANSPORT: 'node' }, { transport: 'uws' })).stdout).to.contain('TRANSPORT uws');
   });
 

@@ -62,7 +62,7 @@ describe('Application', () => {
         new Application({ handlers: [['/', H]] }).listen(${server.port}, '127.0.0.1')
           .then(() => { console.log('LISTENING'); process.exit(0); }, (e) => { console.log('REFUSED ' + e.code); process.exit(0); });`;
       const { stdout } = await run(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..', '..', '..'), env: { ...process.env, TYPHOON_LOG_LEVEL: 'silent' } });
-      expect(stdout.trim()).to.equal('REFUSED ERR_CONFIGURATION');
+      expect(stdout.trim()).to.equal('REFUSED TYPHOON_ERR_CONFIGURATION');
       // Every request still reaches the first server.
       for (let i = 0; i < 5; i++) expect(await (await fetch(`http://127.0.0.1:${server.port}/`)).text()).to.equal('hello');
     } finally {

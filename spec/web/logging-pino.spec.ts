@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Application, configureLogging, HTTPError, RequestHandler, Route, type LogRecord } from '../../lib';
-import { makeLogger } from '../../lib/pino-logging';
+import { makeLogger } from '../../lib/common/pino-logging';
 import { TestServer } from '../../lib/testing';
 import { waitFor } from '../helpers/promises';
 import { rawExchange } from '../helpers/raw-http';

@@ -1,5 +1,5 @@
 import { requireLegacyDecorators } from '../../di/legacy-decorators';
-import { HTTPError } from '../../errors';
+import { HTTPError } from '../../common/errors';
 import type { RequestHandler } from '../request-handler';
 
 type Verb = (this: RequestHandler, ...args: string[]) => unknown;

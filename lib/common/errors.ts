@@ -1,25 +1,49 @@
-import { inspect } from 'node:util';
-import type { HTTPResponse } from './httpclient/http-response';
-
 /**
- * Typhoon's typed errors. Every error carries a stable `code` (documented in docs/errors.md and
- * checked by spec/errors.spec.ts) so callers can branch on it without parsing messages.
+ * Typhoon's typed errors. Every error carries a stable `code` in Typhoon's own `TYPHOON_ERR_`
+ * namespace (Node's are bare `ERR_`; fastify's `FST_ERR_`), listed in {@link TyphoonErrorCode},
+ * documented in docs/errors.md and checked by spec/errors.spec.ts, so callers can branch on it
+ * without parsing messages.
  */
 
 /**
- * Base class of every error Typhoon throws on purpose.
+ * Every string code a Typhoon error carries; `switch (error.code)` over a `TyphoonError` is
+ * checked for exhaustiveness against it. `HTTPClientError` alone has a numeric `code` (the HTTP
+ * status, as Tornado's) and carries `TYPHOON_ERR_HTTP_CLIENT` as `errorCode`.
+ */
+export type TyphoonErrorCode =
+  | 'TYPHOON_ERR_HTTP'
+  | 'TYPHOON_ERR_MISSING_ARGUMENT'
+  | 'TYPHOON_ERR_VALIDATION'
+  | 'TYPHOON_ERR_FINISH'
+  | 'TYPHOON_ERR_STREAM_CLOSED'
+  | 'TYPHOON_ERR_WEBSOCKET_CLOSED'
+  | 'TYPHOON_ERR_TIMEOUT'
+  | 'TYPHOON_ERR_CONFIGURATION'
+  | 'TYPHOON_ERR_UNSAFE_VALUE'
+  | 'TYPHOON_ERR_RESPONSE_STATE'
+  | 'TYPHOON_ERR_TEMPLATE'
+  | 'TYPHOON_ERR_QUEUE_EMPTY'
+  | 'TYPHOON_ERR_QUEUE_FULL'
+  | 'TYPHOON_ERR_INVALID_STATE'
+  | 'TYPHOON_ERR_INVALID_ARGUMENT'
+  | 'TYPHOON_ERR_BODY_SOURCE_ENDED'
+  | 'TYPHOON_ERR_HTTP_CLIENT';
+
+/**
+ * Base class of every error Typhoon throws on purpose. `code` is one of
+ * {@link TyphoonErrorCode}; a subclass of your own may declare its own code type.
  *
  * @example
  * ```ts
  * try {
  *   new Application({ maxBodySize: -1 });
  * } catch (error) {
- *   if (error instanceof TyphoonError) console.log(error.code); // 'ERR_CONFIGURATION'
+ *   if (error instanceof TyphoonError) console.log(error.code); // 'TYPHOON_ERR_CONFIGURATION'
  * }
  * ```
  */
-export class TyphoonError<Code extends string | number = string> extends Error {
-  /** Stable machine-readable code, e.g. `ERR_HTTP` (a number only on HTTPClientError, as in Tornado). */
+export class TyphoonError<Code extends string | number = TyphoonErrorCode> extends Error {
+  /** Stable machine-readable code, e.g. `TYPHOON_ERR_HTTP` (a number only on HTTPClientError, as in Tornado). */
   readonly code: Code;
 
   constructor(code: Code, message: string, options?: { cause?: unknown }) {
@@ -53,7 +77,7 @@ export class HTTPError extends TyphoonError {
   readonly headers?: Record<string, string>;
 
   constructor(statusCode = 500, logMessage?: string, options: HTTPErrorOptions = {}) {
-    super('ERR_HTTP', `HTTP ${statusCode}${options.reason ? ` ${options.reason}` : ''}${logMessage ? ` (${logMessage})` : ''}`);
+    super('TYPHOON_ERR_HTTP', `HTTP ${statusCode}${options.reason ? ` ${options.reason}` : ''}${logMessage ? ` (${logMessage})` : ''}`);
     this.statusCode = statusCode;
     this.logMessage = logMessage;
     this.reason = options.reason;
@@ -99,7 +123,7 @@ export class ValidationError extends HTTPError {
 
   constructor(issues: ValidationIssue[] = [], where = 'input') {
     super(400, `invalid ${where}: ${issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ')}`);
-    (this as { code: string }).code = 'ERR_VALIDATION';
+    (this as { code: string }).code = 'TYPHOON_ERR_VALIDATION';
     this.issues = issues;
     this.in = where;
   }
@@ -129,7 +153,7 @@ export class MissingArgumentError extends HTTPError {
 
   constructor(argName: string) {
     super(400, `Missing argument ${argName}`);
-    (this as { code: string }).code = 'ERR_MISSING_ARGUMENT';
+    (this as { code: string }).code = 'TYPHOON_ERR_MISSING_ARGUMENT';
     this.argName = argName;
   }
 }
@@ -151,7 +175,7 @@ export class Finish extends TyphoonError {
   readonly body?: string | Buffer | object;
 
   constructor(body?: string | Buffer | object) {
-    super('ERR_FINISH', 'Request finished early');
+    super('TYPHOON_ERR_FINISH', 'Request finished early');
     this.body = body;
   }
 }
@@ -178,7 +202,7 @@ export class Finish extends TyphoonError {
  */
 export class StreamClosedError extends TyphoonError {
   constructor(message = 'Stream is closed') {
-    super('ERR_STREAM_CLOSED', message);
+    super('TYPHOON_ERR_STREAM_CLOSED', message);
   }
 }
 
@@ -201,7 +225,7 @@ export class StreamClosedError extends TyphoonError {
  */
 export class WebSocketClosedError extends TyphoonError {
   constructor(message = 'WebSocket is closed') {
-    super('ERR_WEBSOCKET_CLOSED', message);
+    super('TYPHOON_ERR_WEBSOCKET_CLOSED', message);
   }
 }
 
@@ -219,7 +243,7 @@ export class WebSocketClosedError extends TyphoonError {
  */
 export class TimeoutError extends TyphoonError {
   constructor(message = 'Timeout') {
-    super('ERR_TIMEOUT', message);
+    super('TYPHOON_ERR_TIMEOUT', message);
   }
 }
 
@@ -238,7 +262,7 @@ export class TimeoutError extends TyphoonError {
  */
 export class ConfigurationError extends TyphoonError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_CONFIGURATION', message, options);
+    super('TYPHOON_ERR_CONFIGURATION', message, options);
   }
 }
 
@@ -258,7 +282,7 @@ export class ConfigurationError extends TyphoonError {
  */
 export class UnsafeValueError extends TyphoonError {
   constructor(message: string) {
-    super('ERR_UNSAFE_VALUE', message);
+    super('TYPHOON_ERR_UNSAFE_VALUE', message);
   }
 }
 
@@ -277,7 +301,7 @@ export class UnsafeValueError extends TyphoonError {
  */
 export class ResponseStateError extends TyphoonError {
   constructor(message: string) {
-    super('ERR_RESPONSE_STATE', message);
+    super('TYPHOON_ERR_RESPONSE_STATE', message);
   }
 }
 
@@ -295,41 +319,10 @@ export class ResponseStateError extends TyphoonError {
  */
 export class TemplateError extends TyphoonError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_TEMPLATE', message, options);
+    super('TYPHOON_ERR_TEMPLATE', message, options);
   }
 }
 
-/**
- * An HTTP client request failed (AsyncHTTPClient, websocketConnect). As in Tornado, `code` is
- * the HTTP status, or 599 for timeouts and network failures (then `cause` says why). It is
- * the one error whose `code` is a number; its stable string code is `errorCode`.
- *
- * @example
- * ```ts
- * try {
- *   await new AsyncHTTPClient().fetch('http://localhost:8888/missing');
- * } catch (error) {
- *   if (error instanceof HTTPClientError && error.code === 404) console.log('not there');
- * }
- * ```
- */
-export class HTTPClientError extends TyphoonError<number> {
-  readonly errorCode = 'ERR_HTTP_CLIENT';
-  /** The response, when there was one (non-2xx with `raiseError`). */
-  readonly response?: HTTPResponse;
-
-  constructor(code: number, message?: string, response?: HTTPResponse, options?: { cause?: unknown }) {
-    super(code, `HTTP ${code}: ${message ?? 'request failed'}`, options);
-    this.response = response;
-  }
-
-  /** What an uncaught one prints: the stack and the cause, not the response's bytes and fields. */
-  [inspect.custom](): string {
-    const cause = this.cause instanceof Error ? `\n  cause: ${this.cause.message}` : '';
-    const body = this.response ? `\n  response: ${this.response.code} ${this.response.reason}, ${this.response.body.length} bytes from ${this.response.effectiveUrl}` : '';
-    return `${this.stack ?? `${this.name}: ${this.message}`}${body}${cause}`;
-  }
-}
 /**
  * `Queue.getNowait()` found no item, as Tornado's `queues.QueueEmpty`.
  *
@@ -345,7 +338,7 @@ export class HTTPClientError extends TyphoonError<number> {
  */
 export class QueueEmpty extends TyphoonError {
   constructor(message = 'Queue is empty; await get() to wait for an item') {
-    super('ERR_QUEUE_EMPTY', message);
+    super('TYPHOON_ERR_QUEUE_EMPTY', message);
   }
 }
 
@@ -365,6 +358,60 @@ export class QueueEmpty extends TyphoonError {
  */
 export class QueueFull extends TyphoonError {
   constructor(message = 'Queue is full; await put() to wait for room') {
-    super('ERR_QUEUE_FULL', message);
+    super('TYPHOON_ERR_QUEUE_FULL', message);
   }
+}
+
+/**
+ * An operation was called on an object in a state that cannot do it: releasing a lock nobody
+ * holds, `taskDone()` more often than items were taken, starting a running `IOLoop`, fetching
+ * through a closed `AsyncHTTPClient` (Tornado raises `RuntimeError`/`ValueError` for these).
+ *
+ * @example
+ * ```ts
+ * const lock = new Lock();
+ * try {
+ *   lock.release();
+ * } catch (error) {
+ *   if (error instanceof InvalidStateError) console.log(error.message); // says to release only what you acquired
+ * }
+ * ```
+ */
+export class InvalidStateError extends TyphoonError {
+  constructor(message = 'invalid state') {
+    super('TYPHOON_ERR_INVALID_STATE', message);
+  }
+}
+
+/**
+ * A value given to Typhoon (or returned to it by your code) that it cannot use: a subprotocol
+ * the client did not offer returned by `selectSubprotocol()` (the handshake fails with 500), a
+ * starter folder that is not empty (Tornado raises `ValueError` for such values). A URL with a
+ * scheme other than http/https reaches `AsyncHTTPClient.fetch()` callers as `HTTPClientError`
+ * 599 with this error as its `cause`, as Tornado's client reports it.
+ *
+ * @example
+ * ```ts
+ * class Chat extends WebSocketHandler {
+ *   // Return one of `offered`, or null: any other name is an InvalidArgumentError.
+ *   override selectSubprotocol(offered: string[]): string | null {
+ *     return offered.includes('chat.v2') ? 'chat.v2' : null;
+ *   }
+ * }
+ * ```
+ */
+export class InvalidArgumentError extends TyphoonError {
+  constructor(message = 'invalid argument') {
+    super('TYPHOON_ERR_INVALID_ARGUMENT', message);
+  }
+}
+
+/**
+ * A `TypeError` or `RangeError` (what JavaScript throws for an argument of the wrong type or
+ * range) that also carries `code: 'TYPHOON_ERR_INVALID_ARGUMENT'`, as Node's own argument errors
+ * are a `TypeError` with `code: 'ERR_INVALID_ARG_TYPE'`: `instanceof RangeError` keeps working,
+ * and the code says it came from Typhoon.
+ */
+export function invalidArgument<E extends TypeError | RangeError>(ErrorClass: new (message: string) => E, message: string): E & { code: 'TYPHOON_ERR_INVALID_ARGUMENT' } {
+  return Object.assign(new ErrorClass(message), { code: 'TYPHOON_ERR_INVALID_ARGUMENT' as const });
 }
