@@ -2,7 +2,7 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { ConfigurationError } from '../common/errors';
 import { AsyncHTTPClient } from '../httpclient/async-http-client';
 import type { Logger } from 'pino';
-import { genLog, isLogEnabled, logAccess } from '../common/log';
+import { genLog } from '../common/log';
 import { makeLogger, useLogger } from '../common/pino-logging';
 import { checkTransportOptions, createInProcessTransport, createTransport, resolveTransport, type InProcessTransport } from '../transport/create-transport';
 import { injectRequest } from '../transport/inject';
@@ -10,22 +10,17 @@ import type { ServerExchange, TransportKind, TransportOptions, TransportServer, 
 import { TemplateEngine } from '../template/template-engine';
 import { testRequestPayload, testResponse, type TestBody, type TestResponse } from './test-response';
 import { warnIfFewDescriptors } from '../transport/descriptors';
-import { refuseRequest } from './request-framing';
 import { socketLayerFor, type ApplicationInternals, type SocketLayer } from './socket-layer';
 import { BodyBudget } from './body-budget';
-import { BodyReader, type BodyLimits } from './body-reader';
+import { Dispatcher } from './dispatcher';
 import { serveUnderWatch, shouldAutoreload } from './autoreload';
-import { acceptsGzip } from './negotiation';
-import { Hooks, runResponseHooks, type HookFunctions, type HookName } from './hooks';
+import { Hooks, joinPrefix, type HookFunctions, type HookName } from './hooks';
 import { ErrorHandler } from './error-handler';
-import { execute, handleException, type PathMatch, type RouteMatch } from './lifecycle';
 import type { HandlerRoute } from './handler-route';
 import { HTTPServerRequest } from './http-server-request';
-import { RequestHandler } from './request-handler';
 import { Router, type HandlerSpec } from './router';
 import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from './settings';
 import { StaticFiles } from './static-files';
-import { fastStaticRoute, serveFromMemory } from './static-fast-path';
 import { StaticFileHandler } from './static-file-handler';
 import { PubSub } from '../scale/pubsub';
 import { serveAsWorker, workerCount, workerRole, WorkerPool } from '../scale/worker-pool';
@@ -106,8 +101,8 @@ export class Application {
   /** @internal The hooks added with addHook(), in order. */
   readonly hooks = new Hooks();
   private readonly staticCaches = new Map<string, StaticFiles>();
-  /** The limits request bodies are read under, with the budget they share. */
-  private readonly bodyLimits: BodyLimits;
+  /** The path of each request: mounting, dispatch, draining (lib/web/dispatcher.ts). */
+  private readonly dispatcher: Dispatcher;
   /** The pino logger of the `logger` setting; requests get ids when there is one. */
   readonly logger: Logger | null = null;
   /** The WebSocket routes (lib/websocket/ provides them through the socket layer seam). */
@@ -124,8 +119,6 @@ export class Application {
   private pubsub: PubSub | null = null;
   private pool: WorkerPool | null = null;
   private defaultRoute: HandlerRoute;
-  private inflight = 0;
-  private idleWaiters: Array<() => void> = [];
   private closing: Promise<void> | null = null;
   /** The path prefix of the extension being registered: its hooks are scoped to it. */
   private hookPrefix: string | undefined;
@@ -134,7 +127,7 @@ export class Application {
     const { handlers, ...rest } = Array.isArray(options) ? { ...settings, handlers: options } : options;
     this.settings = resolveSettings(rest);
     const { maxBodySize, requestTimeout, idleConnectionTimeout, maxBufferedBodySize } = this.settings;
-    this.bodyLimits = { maxBodySize, requestTimeout, idleTimeout: idleConnectionTimeout ?? 10, budget: new BodyBudget(maxBufferedBodySize) };
+    this.dispatcher = new Dispatcher(this, this.settings, this.hooks, { maxBodySize, requestTimeout, idleTimeout: idleConnectionTimeout ?? 10, budget: new BodyBudget(maxBufferedBodySize) });
     if (this.settings.logger) {
       this.logger = makeLogger(this.settings.logger, this.settings.debug);
       useLogger(this.logger);
@@ -299,9 +292,8 @@ export class Application {
       get shuttingDown() {
         return app.isClosing;
       },
-      makeHandler: (create, exchange) => this.makeHandler(create, new HTTPServerRequest(exchange, this.settings), exchange),
-      track: (lifecycle) => this.track(lifecycle),
-      requestFinished: (handler) => this._requestFinished(handler),
+      makeHandler: (create, exchange) => this.dispatcher.makeHandler(create, new HTTPServerRequest(exchange, this.settings), exchange),
+      track: (lifecycle) => this.dispatcher.track(lifecycle),
     };
   }
 
@@ -309,22 +301,17 @@ export class Application {
     if (this.mounted) throw new ConfigurationError(`${what} must come before listen() or inject(): the routes' lifecycles are built then`);
   }
 
-  /** Puts the HTTP routes on a transport: native patterns (with the static fast path), then the rest. */
+  /** Puts the HTTP routes on a transport (lib/web/dispatcher.ts). */
   private mount(server: TransportServer): void {
     this.mounted = true;
-    for (const route of this.router.native) {
-      const pattern = route.pattern;
-      // A route without parameters matches the same way every time: one match object for all.
-      const fixed: RouteMatch | null = pattern.fixed ? { route, args: Object.freeze([]) as unknown as string[], named: null } : null;
+    this.dispatcher.mount(server, {
+      router: this.router,
+      defaultRoute: this.defaultRoute,
       // Requests with ids go through the handler (the id header is theirs alone).
-      const fast = !this.logger && fastStaticRoute(route, this.settings, this.container.isRegistered(StaticFileHandler, true));
-      const files = fast ? this.staticFileCache(String(route.initArgs.path)) : null;
-      server.route(pattern.source, pattern.paramNames.length, (exchange, params) => {
-        if (files && exchange.method === 'GET' && serveFromMemory(exchange, files, exchange.path.slice(pattern.wildcardAt))) return;
-        this.dispatch(exchange, fixed ?? { route, args: pattern.nativeArgs(exchange.path, params), named: null });
-      }, [...route.verbs.keys()]);
-    }
-    server.fallback((exchange) => this.dispatch(exchange, this.router.matchRegex(exchange.path) ?? { route: this.defaultRoute, args: [], named: null }));
+      fastStatic: !this.logger,
+      staticHandlerReplaced: this.container.isRegistered(StaticFileHandler, true),
+      staticFileCache: (root) => this.staticFileCache(root),
+    });
   }
 
   /** What the transport takes from the settings; `reusePort` for worker threads sharing a port. */
@@ -370,7 +357,7 @@ export class Application {
       server.stopListening();
       this.sockets.stopPings();
       this.sockets.closeAll(1001, 'Server shutting down');
-      await this.drain(timeout);
+      await this.dispatcher.drain(timeout);
       // Let the close frames reach the wire before every socket is cut.
       await new Promise((resolve) => setTimeout(resolve, 20));
       server.closeAll();
@@ -476,122 +463,4 @@ export class Application {
     return cache;
   }
 
-  /** @internal One request: make the handler, refuse bad framing, start reading the body, run the lifecycle. */
-  private dispatch(exchange: ServerExchange, match: RouteMatch): void {
-    const request = new HTTPServerRequest(exchange, this.settings);
-    // The access log reads the address after the response ended (uWS would no longer have it).
-    if (this.settings.logFunction || isLogEnabled('info', 'access')) exchange.keepRemoteAddress();
-    const handler = this.makeHandler(match.route.create, request, exchange);
-    if (!handler) return;
-    if (this.settings.compressResponse) handler._compression = acceptsGzip(request._header('accept-encoding')) ? 'gzip' : 'identity';
-    exchange.onAbort(handler);
-    const length = exchange.header('content-length');
-    const encoding = exchange.header('transfer-encoding');
-    const hasBody = encoding !== '' || (length !== '' && length !== '0');
-    const refusal = refuseRequest(exchange, length, encoding, this.settings);
-    if (refusal) {
-      // A body too large (413) is framed soundly: it is read and discarded while the answer
-      // goes out (closing at once would reset the connection under a client still sending).
-      // Otherwise (431, or framing that cannot be trusted) never read on from this
-      // connection. Answer only after the native callback: bytes behind this request are
-      // already in uWS's buffer, and uWS would parse and run them as the next request if this
-      // response ended now, whereas it drops the connection when a pipelined request arrives
-      // while a response is pending.
-      if (refusal.statusCode === 413 && hasBody) exchange.readBody(() => undefined);
-      else exchange.closeWhenDone();
-      setImmediate(() => this.track(handleException(handler, refusal)));
-      return;
-    }
-    const body = hasBody ? new BodyReader(exchange, this.bodyLimits, length === '' ? null : Number(length), !match.route.streamBody) : null;
-    const lifecycle = execute(handler, match, body);
-    if (!lifecycle) return body?.release(); // answered inside the native callback
-    const limit = this.settings.handlerTimeout;
-    if (limit === undefined && !body) return this.track(lifecycle);
-    const timer = limit === undefined ? undefined : setTimeout(() => void handler._timedOut(limit), limit * 1000);
-    this.track(
-      lifecycle.finally(() => {
-        clearTimeout(timer);
-        body?.release(); // the body's memory counts against the budget until the request ends
-      }),
-    );
-  }
-
-  /** Makes a handler through DI; if that fails, answers 500 with a plain handler and returns null. */
-  private makeHandler<H extends RequestHandler>(create: () => H, request: HTTPServerRequest, exchange: ServerExchange): H | null {
-    try {
-      const handler = create();
-      handler._attach(this, request, exchange);
-      return handler;
-    } catch (error) {
-      const fallback = new RequestHandler();
-      fallback._attach(this, request, exchange);
-      this.track(handleException(fallback, error));
-      return null;
-    }
-  }
-
-  /** Counts a request as in flight until its lifecycle settles. */
-  private track(lifecycle: Promise<void>): void {
-    this.inflight++;
-    lifecycle.then(this.settled, this.settled);
-  }
-
-  /** A lifecycle settled (one function for every request, not two closures each). */
-  private readonly settled = (): void => {
-    if (--this.inflight === 0 && this.idleWaiters.length) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
-  };
-
-  private drain(timeoutSeconds: number): Promise<void> {
-    if (this.inflight === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        genLog.warn(`Closing with ${this.inflight} request(s) still in flight after ${timeoutSeconds}s`);
-        resolve();
-      }, timeoutSeconds * 1000);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  /** @internal Access log and `onFinish`, once per finished request. */
-  _requestFinished(handler: RequestHandler): void {
-    const logFunction = this.settings.logFunction;
-    if (logFunction) {
-      try {
-        logFunction(handler);
-      } catch (error) {
-        genLog.error('logFunction threw', error);
-      }
-    } else if (isLogEnabled(handler.getStatus() < 400 ? 'info' : 'warn', 'access')) {
-      const request = handler.request;
-      logAccess({
-        status: handler.getStatus(),
-        method: request.method,
-        uri: request.uri,
-        path: request.path,
-        remoteIp: request.remoteIp,
-        seconds: request.requestTime(),
-        bytes: handler._out.bytesSent,
-        requestId: handler.requestId,
-      });
-    }
-    if (this.hooks.onResponse.length) runResponseHooks(this.hooks.onResponse, handler);
-  }
-}
-
-/**
- * A path prefix under another: `/api` + `/v1` is `/api/v1` (trailing slashes dropped).
- *
- * @throws ConfigurationError for a prefix that does not start with `/`
- */
-function joinPrefix(outer: string | undefined, inner: string): string {
-  if (!inner.startsWith('/')) throw new ConfigurationError(`A hook prefix is a path starting with '/', got ${JSON.stringify(inner)}`);
-  const trim = (path: string) => path.replace(/\/+$/, '');
-  return `${trim(outer ?? '')}${trim(inner)}` || '/';
 }

@@ -39,8 +39,6 @@ export interface EventStreamOutput {
   finish(): Promise<void>;
   readonly finished: boolean;
   readonly signal: AbortSignal;
-  /** Drops the connection (a client that stopped reading). */
-  readonly _exchange: { close(): void };
 }
 
 /**
@@ -79,7 +77,13 @@ export class EventStream {
    * @param lastEventId the `Last-Event-ID` the browser sent when it reconnected, or null
    * @throws RangeError for options out of range
    */
-  constructor(private readonly output: EventStreamOutput, readonly lastEventId: string | null, options: EventStreamOptions = {}) {
+  /** @internal `connection.close()` drops a client that stopped reading. */
+  constructor(
+    private readonly output: EventStreamOutput,
+    private readonly connection: { close(): void },
+    readonly lastEventId: string | null,
+    options: EventStreamOptions = {},
+  ) {
     this.heartbeatSeconds = inRange('heartbeat', options.heartbeat ?? 5, 0, 2_147_483);
     this.retry = options.retry === undefined ? undefined : inRange('retry', options.retry, 0, 2 ** 31);
     this.maxBufferedBytes = inRange('maxBufferedBytes', options.maxBufferedBytes ?? 1024 * 1024, 1, Number.MAX_SAFE_INTEGER);
@@ -132,7 +136,7 @@ export class EventStream {
     if (this.buffered > this.maxBufferedBytes) {
       // The client stopped reading while sends were not awaited: drop it rather than the memory.
       this.over();
-      this.output._exchange.close();
+      this.connection.close();
       return;
     }
     this.output.write(text);

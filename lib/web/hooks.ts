@@ -82,3 +82,14 @@ export function runResponseHooks(hooks: readonly RequestHook[], handler: Request
     }
   }
 }
+
+/**
+ * A path prefix under another: `/api` + `/v1` is `/api/v1` (trailing slashes dropped).
+ *
+ * @throws ConfigurationError for a prefix that does not start with `/`
+ */
+export function joinPrefix(outer: string | undefined, inner: string): string {
+  if (!inner.startsWith('/')) throw new ConfigurationError(`A hook prefix is a path starting with '/', got ${JSON.stringify(inner)}`);
+  const trim = (path: string) => path.replace(/\/+$/, '');
+  return `${trim(outer ?? '')}${trim(inner)}` || '/';
+}

@@ -1,3 +1,4 @@
+import { INTERNALS } from './handler-internals';
 import { Finish, HTTPError, invalidArgument, StreamClosedError } from '../common/errors';
 import { appLog, genLog } from '../common/log';
 import type { BodyReader } from './body-reader';
@@ -82,7 +83,7 @@ export function lifecycleSteps(handlerClass: Function, settings: ResolvedSetting
       if (!SAFE_METHODS.has(handler.request.method)) handler.checkXsrfCookie();
     });
   }
-  if (loadsUser) steps.push((handler) => handler._loadCurrentUser());
+  if (loadsUser) steps.push((handler) => handler[INTERNALS].loadCurrentUser());
   if (prepare) steps.push((handler) => handler.prepare());
   // Only these hooks can finish the request before the verb runs.
   if (initialize || loadsUser || prepare) steps.push((handler) => (handler.finished ? STOP : undefined));
@@ -106,7 +107,7 @@ export function httpShape(route: HandlerRoute): LifecycleShape {
     },
     body: route.streamBody ? 'streamed' : 'buffered',
     xsrf: true,
-    end: [(handler) => callVerb(handler, verbs), (handler) => (handler.finished ? undefined : handler._autoFinish()), lifecycleDone],
+    end: [(handler) => callVerb(handler, verbs), (handler) => (handler.finished ? undefined : handler[INTERNALS].autoFinish()), lifecycleDone],
   };
 }
 
@@ -122,7 +123,7 @@ function hookStep(hooks: readonly RequestHook[]): Step {
 
 /** The last step: from now on a misuse of the response API is logged, not thrown. */
 function lifecycleDone(handler: RequestHandler): void {
-  handler._out.lifecycleDone = true;
+  handler[INTERNALS].out.lifecycleDone = true;
 }
 
 /** Calls the handler method of the request's method with the path arguments. */
@@ -181,7 +182,7 @@ export function decodePathArgs(handler: RequestHandler, match: PathMatch, names:
   }
   const named = match.named;
   if (!named) {
-    if (names.length) handler._kwargNames(names);
+    if (names.length) handler[INTERNALS].kwargs = names;
     return;
   }
   const kwargs: Record<string, string> = {};
@@ -217,7 +218,7 @@ export async function handleException(handler: RequestHandler, error: unknown): 
   try {
     await answerException(handler, error);
   } finally {
-    handler._out.lifecycleDone = true;
+    handler[INTERNALS].out.lifecycleDone = true;
   }
 }
 
@@ -227,9 +228,9 @@ async function answerException(handler: RequestHandler, error: unknown): Promise
       if (!handler.finished) await handler.finish(error.body);
       return;
     }
-    if (error instanceof StreamClosedError && handler._exchange.state === 'aborted') return;
+    if (error instanceof StreamClosedError && handler[INTERNALS].exchange.state === 'aborted') return;
     // After a handler timeout the 503 is out: what the handler does later is moot.
-    if (handler._timedOutAfter !== undefined) return;
+    if (handler[INTERNALS].timedOutAfter !== undefined) return;
     logException(handler, error);
     const onError = handler.application.hooks.onError;
     if (onError.length) await runErrorHooks(onError, handler, error);
@@ -237,7 +238,8 @@ async function answerException(handler: RequestHandler, error: unknown): Promise
     await handler.sendError(error instanceof HTTPError ? error.statusCode : 500, { error });
   } catch (secondary) {
     appLog.error(`Exception while handling an error of ${handler.request.method} ${handler.request.uri}`, secondary);
-    if (handler._exchange.state === 'open') handler._exchange.close();
+    const exchange = handler[INTERNALS].exchange;
+    if (exchange.state === 'open') exchange.close();
   }
 }
 

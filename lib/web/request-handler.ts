@@ -1,23 +1,21 @@
 import { Buffer } from 'node:buffer';
-import { hash } from 'node:crypto';
-import { ConfigurationError, HTTPError, MissingArgumentError, ResponseStateError, StreamClosedError, ValidationError } from '../common/errors';
-import { appLog, genLog, isLogEnabled } from '../common/log';
-import { CONNECTION_CLOSED, type ServerExchange } from '../transport/types';
+import { ConfigurationError, HTTPError, ResponseStateError } from '../common/errors';
+import { handlerLog, type HandlerLog } from '../common/pino-logging';
+import { CONNECTION_CLOSED } from '../transport/types';
 import type { Application } from './application';
 import { formatSetCookie, type CookieOptions } from './cookies';
-import { decorateCors } from './cors';
-import type { ArgumentMap } from './form-data';
+import { sendErrorPage, defaultErrorPage } from './error-page';
+import { bodyEtag, noneMatchHolds } from './etag';
+import { EventStream, type EventStreamOptions } from './event-stream';
+import { argumentValues, lastArgument } from './handler-arguments';
+import { INTERNALS, UNKNOWN_USER, type HandlerInternals } from './handler-internals';
 import type { HTTPServerRequest } from './http-server-request';
-import { escapeHtml } from '../common/escape';
-import { weakMatch } from './conditional';
-import { bodiless, ResponseOutput, SEALED_OUTPUT, type Compression, type HeaderValue } from './response-output';
+import { SEALED_OUTPUT, type HeaderValue } from './response-output';
 import type { ResolvedSettings } from './settings';
 import { createSignedValue, decodeSignedValue } from './signed-value';
-import { decodeXsrfToken, maskXsrfToken, newXsrfToken, sameXsrfSecret, type RawXsrfToken } from './xsrf';
 import { validate, type SchemaOutput, type StandardSchemaV1 } from './validation';
-import { EventStream, type EventStreamOptions } from './event-stream';
-import { transformFor } from './output-transform';
-import { handlerLog, requestIdFor, type HandlerLog } from '../common/pino-logging';
+import { escapeHtml } from '../common/escape';
+import { checkXsrf, xsrfTokenFor } from './xsrf-guard';
 
 /** Options of {@link RequestHandler.sendError}. */
 export interface SendErrorOptions {
@@ -33,26 +31,9 @@ export interface StaticUrlOptions {
   includeVersion?: boolean;
 }
 
-const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
 /** What `finish()` returns when the response went out at once: no promise per request. */
 const DONE: Promise<void> = Promise.resolve();
-const UNKNOWN = Symbol('unknown user');
-
-interface RareState {
-  abort: AbortController | undefined;
-  rawXsrf: RawXsrfToken | undefined;
-  xsrfToken: string | undefined;
-  /** Set when `handlerTimeout` expired (seconds). */
-  timedOutAfter: number | undefined;
-  /** A `render()` or `flush()` still running, which the automatic finish waits for. */
-  pendingOutput?: Promise<unknown>;
-  /** `log`, made on first use. */
-  log?: HandlerLog;
-  /** The event stream started on this response, told when the response ends. */
-  eventStream?: EventStream;
-}
 const NO_ARGS = Object.freeze([]) as unknown as string[];
-const NO_KWARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /**
  * Base class of HTTP handlers, with Tornado's `RequestHandler` shape. Subclass it, implement
@@ -82,29 +63,9 @@ export class RequestHandler {
   request!: HTTPServerRequest;
   /** Path arguments, URL-decoded, as passed to the verb method. */
   pathArgs: string[] = NO_ARGS;
-  /** Named arguments, or the names of a native pattern's parameters (paired with pathArgs when asked). */
-  private _kwargs: Record<string, string> | readonly string[] = NO_KWARGS;
 
-  /** @internal */ _out!: ResponseOutput;
-  /** @internal */ _exchange!: ServerExchange;
-  /** @internal */ _compression: Compression = 'off';
-  /** The current user, UNKNOWN until computed or set. */
-  private _user: unknown = UNKNOWN;
-  /** State few requests need (abort signal, XSRF token, handler timeout), made on first use. */
-  private _rare: RareState | null = null;
-
-  /** @internal Called by the application right after construction. */
-  _attach(application: Application, request: HTTPServerRequest, exchange: ServerExchange): void {
-    this.application = application;
-    this.request = request;
-    this._exchange = exchange;
-    this._out = new ResponseOutput(exchange);
-    // Several X-Request-Id lines are no one id: a new one then, on both transports.
-    if (application.logger) this.requestId = requestIdFor(request.headers.getAll('x-request-id').length === 1 ? request._header('x-request-id') : undefined);
-    const transforms = application.settings.transforms;
-    if (transforms?.length) this._out.transform = transformFor(this, transforms);
-    this.applyDefaultHeaders();
-  }
+  /** @internal This request's machinery (response, exchange, end of the response), made by the application. */
+  [INTERNALS]!: HandlerInternals;
 
   /**
    * This request's id, with the `logger` setting: its `X-Request-Id` when well-formed, else a
@@ -122,8 +83,8 @@ export class RequestHandler {
    * ```
    */
   get log(): HandlerLog {
-    const rare = this.rare();
-    return (rare.log ??= this.application.logger ? this.application.logger.child({ logger: 'app', reqId: this.requestId }) : handlerLog(this.requestId));
+    const internals = this[INTERNALS];
+    return (internals.log ??= this.application.logger ? this.application.logger.child({ logger: 'app', reqId: this.requestId }) : handlerLog(this.requestId));
   }
 
   /**
@@ -149,20 +110,16 @@ export class RequestHandler {
 
   /** Named path arguments (`:id` parameters, named RegExp groups), URL-decoded. */
   get pathKwargs(): Record<string, string> {
-    const kwargs = this._kwargs;
+    const internals = this[INTERNALS];
+    const kwargs = internals.kwargs;
     if (!Array.isArray(kwargs)) return kwargs as Record<string, string>;
     const named: Record<string, string> = {};
     for (let i = 0; i < kwargs.length; i++) named[kwargs[i]] = this.pathArgs[i];
-    return (this._kwargs = named);
+    return (internals.kwargs = named);
   }
 
   set pathKwargs(kwargs: Record<string, string>) {
-    this._kwargs = kwargs;
-  }
-
-  /** @internal A native pattern's parameters are named `names`: pathKwargs pairs them with pathArgs. */
-  _kwargNames(names: readonly string[]): void {
-    this._kwargs = names;
+    this[INTERNALS].kwargs = kwargs;
   }
 
   /** Application settings. */
@@ -194,75 +151,32 @@ export class RequestHandler {
 
   /** An AbortSignal that aborts when the client goes away, to cancel the handler's own work. */
   get signal(): AbortSignal {
-    const rare = this.rare();
-    if (!rare.abort) {
-      rare.abort = new AbortController();
-      if (this._exchange.state === 'aborted') rare.abort.abort(new HTTPError(499, 'client closed the connection'));
+    const internals = this[INTERNALS];
+    if (!internals.abort) {
+      internals.abort = new AbortController();
+      if (internals.exchange.state === 'aborted') internals.abort.abort(new HTTPError(499, 'client closed the connection'));
     }
-    return rare.abort.signal;
+    return internals.abort.signal;
   }
 
   /** True once the response is complete. */
   get finished(): boolean {
-    return this._out.state === 'finished';
+    return this[INTERNALS].out.state === 'finished';
   }
 
   /** The logged-in user (`getCurrentUser()`'s result); may also be set, e.g. in `prepare()`. */
   get currentUser(): unknown {
-    return this._user === UNKNOWN ? undefined : this._user;
+    const user = this[INTERNALS].user;
+    return user === UNKNOWN_USER ? undefined : user;
   }
 
   set currentUser(user: unknown) {
-    this._user = user;
-  }
-
-  /**
-   * @internal Resolves `getCurrentUser()` once, if it was overridden. Returns a promise only
-   * when there is something to wait for, so handlers without users stay synchronous.
-   */
-  _loadCurrentUser(): Promise<void> | undefined {
-    if (this._user !== UNKNOWN || this.getCurrentUser === RequestHandler.prototype.getCurrentUser) return undefined;
-    const user = this.getCurrentUser();
-    if (!(user instanceof Promise)) {
-      this.currentUser = user;
-      return undefined;
-    }
-    return user.then((value) => {
-      if (this._user === UNKNOWN) this.currentUser = value;
-    });
-  }
-
-  /** @internal Set when `handlerTimeout` expired (seconds). */
-  get _timedOutAfter(): number | undefined {
-    return this._rare?.timedOutAfter;
-  }
-
-  private rare(): RareState {
-    return (this._rare ??= { abort: undefined, rawXsrf: undefined, xsrfToken: undefined, timedOutAfter: undefined, pendingOutput: undefined });
-  }
-
-  /** @internal `handlerTimeout` expired: answer 503, abort `signal`, ignore what the handler does next. */
-  async _timedOut(seconds: number): Promise<void> {
-    if (this.finished || this._exchange.state !== 'open') return;
-    this.rare().timedOutAfter = seconds;
-    genLog.warn(`${this.request.method} ${this.request.uri} did not finish within handlerTimeout ${seconds} s; answering 503`);
-    this._rare?.abort?.abort(new HTTPError(503, 'handler timeout'));
-    try {
-      await this.sendError(503, { reason: 'Handler Timeout' });
-    } catch (error) {
-      genLog.error('Could not send the handler-timeout response', error);
-    }
+    this[INTERNALS].user = user;
   }
 
   /** @internal The client went away (the transport calls this). */
   [CONNECTION_CLOSED](): void {
-    this.request.markFinished();
-    this._rare?.abort?.abort(new HTTPError(499, 'client closed the connection'));
-    try {
-      this.onConnectionClose();
-    } catch (error) {
-      appLog.error(`Exception in onConnectionClose of ${this.constructor.name}`, error);
-    }
+    this[INTERNALS].connectionClosed();
   }
 
   // ---- Input ------------------------------------------------------------------------------
@@ -274,34 +188,34 @@ export class RequestHandler {
   getArgument(name: string): string;
   getArgument<D>(name: string, defaultValue: D, strip?: boolean): string | D;
   getArgument(name: string, ...rest: unknown[]): unknown {
-    return pickLast(this.request.arguments, name, rest);
+    return lastArgument(this.request.arguments, name, rest);
   }
 
   /** Every value of an argument (query and body). */
   getArguments(name: string, strip = true): string[] {
-    return cleanValues(this.request.arguments[name], strip);
+    return argumentValues(this.request.arguments[name], strip);
   }
 
   /** The last value of a query argument. */
   getQueryArgument(name: string): string;
   getQueryArgument<D>(name: string, defaultValue: D, strip?: boolean): string | D;
   getQueryArgument(name: string, ...rest: unknown[]): unknown {
-    return pickLast(this.request.queryArguments, name, rest);
+    return lastArgument(this.request.queryArguments, name, rest);
   }
 
   getQueryArguments(name: string, strip = true): string[] {
-    return cleanValues(this.request.queryArguments[name], strip);
+    return argumentValues(this.request.queryArguments[name], strip);
   }
 
   /** The last value of a body (form) argument. */
   getBodyArgument(name: string): string;
   getBodyArgument<D>(name: string, defaultValue: D, strip?: boolean): string | D;
   getBodyArgument(name: string, ...rest: unknown[]): unknown {
-    return pickLast(this.request.bodyArguments, name, rest);
+    return lastArgument(this.request.bodyArguments, name, rest);
   }
 
   getBodyArguments(name: string, strip = true): string[] {
-    return cleanValues(this.request.bodyArguments[name], strip);
+    return argumentValues(this.request.bodyArguments[name], strip);
   }
 
   /** A cookie sent by the client. */
@@ -317,7 +231,7 @@ export class RequestHandler {
    * missing, forged or older than `maxAgeDays`. @defaultValue maxAgeDays 31
    */
   getSignedCookie(name: string, options: { maxAgeDays?: number; value?: string } = {}): string | null {
-    return decodeSignedValue(this.cookieSecret(), name, options.value ?? this.getCookie(name), { maxAgeDays: options.maxAgeDays });
+    return decodeSignedValue(cookieSecret(this.settings), name, options.value ?? this.getCookie(name), { maxAgeDays: options.maxAgeDays });
   }
 
   // ---- Output -----------------------------------------------------------------------------
@@ -329,11 +243,11 @@ export class RequestHandler {
    * @throws UnsafeValueError for a code out of range or a reason with control characters
    */
   setStatus(code: number, reason?: string): void {
-    this._out.setStatus(code, reason);
+    this[INTERNALS].out.setStatus(code, reason);
   }
 
   getStatus(): number {
-    return this._out.status;
+    return this[INTERNALS].out.status;
   }
 
   /**
@@ -344,21 +258,21 @@ export class RequestHandler {
    * @throws ResponseStateError once the headers were sent (after `flush()`)
    */
   setHeader(name: string, value: HeaderValue): void {
-    this._out.setHeader(name, value);
+    this[INTERNALS].out.setHeader(name, value);
   }
 
   /** Adds a value to a response header (several `Link` or `Vary` values...). */
   addHeader(name: string, value: HeaderValue): void {
-    this._out.addHeader(name, value);
+    this[INTERNALS].out.addHeader(name, value);
   }
 
   clearHeader(name: string): void {
-    this._out.clearHeader(name);
+    this[INTERNALS].out.clearHeader(name);
   }
 
   /** Value of a response header set so far. */
   getHeader(name: string): string | undefined {
-    return this._out.getHeader(name);
+    return this[INTERNALS].out.getHeader(name);
   }
 
   /**
@@ -366,17 +280,18 @@ export class RequestHandler {
    * `Content-Type: application/json`.
    */
   write(chunk: string | Buffer | object): void {
-    if (this._out.state === 'finished' && this._out !== SEALED_OUTPUT) return this._misuse('write() after the response was complete');
+    const out = this[INTERNALS].out;
+    if (out.state === 'finished' && out !== SEALED_OUTPUT) return this[INTERNALS].misuse('write() after the response was complete');
     if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) {
-      this._out.write(chunk);
+      out.write(chunk);
       return;
     }
     if (chunk instanceof Uint8Array) {
-      this._out.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      out.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       return;
     }
-    this._out.write(JSON.stringify(chunk));
-    this._out.setTrustedHeader('content-type', 'Content-Type', 'application/json; charset=UTF-8');
+    out.write(JSON.stringify(chunk));
+    out.setTrustedHeader('content-type', 'Content-Type', 'application/json; charset=UTF-8');
   }
 
   /**
@@ -385,11 +300,12 @@ export class RequestHandler {
    * StreamClosedError when the client is gone.
    */
   flush(): Promise<void> {
-    if (this._out.state === 'finished' && this._out !== SEALED_OUTPUT) {
-      this._misuse('flush() after the response was complete');
+    const internals = this[INTERNALS];
+    if (internals.out.state === 'finished' && internals.out !== SEALED_OUTPUT) {
+      internals.misuse('flush() after the response was complete');
       return DONE;
     }
-    return this.trackOutput(this._out.flush(this.request.method === 'HEAD', this._compression));
+    return internals.trackOutput(internals.out.flush(this.request.method === 'HEAD', internals.compression));
   }
 
   /**
@@ -411,9 +327,10 @@ export class RequestHandler {
     this.setHeader('Content-Type', 'text/event-stream; charset=UTF-8');
     this.setHeader('Cache-Control', 'no-cache');
     this.setHeader('X-Accel-Buffering', 'no'); // nginx: pass events on at once
-    this._compression = 'off'; // a compressor would hold events back
-    const stream = new EventStream(this, this.request.headers.get('last-event-id') ?? null, options);
-    this.rare().eventStream = stream;
+    const internals = this[INTERNALS];
+    internals.compression = 'off'; // a compressor would hold events back
+    const stream = new EventStream(this, internals.exchange, this.request.headers.get('last-event-id') ?? null, options);
+    internals.eventStream = stream;
     // HEAD: the headers a GET would get, and no stream.
     if (this.request.method === 'HEAD') await stream.close();
     else await stream.open();
@@ -428,90 +345,17 @@ export class RequestHandler {
    * handler's lifecycle is over: the call came from a timer or an un-awaited promise)
    */
   finish(chunk?: string | Buffer | object): Promise<void> {
-    if (this._out.state === 'finished' && this._out !== SEALED_OUTPUT) {
-      this._misuse('finish() called twice');
+    const internals = this[INTERNALS];
+    if (internals.out.state === 'finished' && internals.out !== SEALED_OUTPUT) {
+      internals.misuse('finish() called twice');
       return DONE;
     }
-    return this._finishNow(chunk) ?? DONE;
-  }
-
-  /**
-   * @internal A misuse of the response API: thrown while the lifecycle runs (the error page or
-   * log of that request says what happened), logged once it is over, when an exception would
-   * only end the process.
-   */
-  _misuse(what: string): void {
-    const error = new ResponseStateError(`${this.constructor.name}: ${what}. Await render(), flush() and finish(), and write nothing after the response is complete`);
-    if (!this._out.lifecycleDone) throw error;
-    appLog.error(`${error.message} (${this.request.method} ${this.request.uri})`);
-  }
-
-  /**
-   * Keeps a render() or flush() promise for the automatic finish to wait for; a rejection
-   * nobody awaits is handled by the lifecycle (or logged after it), never left unhandled.
-   */
-  private trackOutput<T>(promise: Promise<T>): Promise<T> {
-    const rare = this.rare();
-    rare.pendingOutput = promise;
-    const settled = () => {
-      if (rare.pendingOutput === promise) rare.pendingOutput = undefined;
-    };
-    promise.then(settled, (error: unknown) => {
-      settled();
-      if (this._out.lifecycleDone && !(error instanceof StreamClosedError)) appLog.error(`${this.constructor.name}: an output call failed after the request ended`, error);
-    });
-    return promise;
-  }
-
-  /** @internal The lifecycle's last step: finish, after a render() or flush() the verb did not await. */
-  _autoFinish(): Promise<void> | undefined {
-    const pending = this._rare?.pendingOutput;
-    if (!pending) return this._finishNow();
-    appLog.warn(`${this.constructor.name}: the ${this.request.method} method returned before its render() or flush() completed; await it (they are asynchronous in Typhoon). The response waited for it.`);
-    return pending.then(() => (this.finished ? undefined : this._finishNow()));
-  }
-
-  /** @internal `finish()` that returns a promise only when the end has to wait. */
-  _finishNow(chunk?: string | Buffer | object): Promise<void> | undefined {
-    if (this._out.state === 'finished') throw new ResponseStateError(`${this.constructor.name}: finish() called twice`);
-    if (chunk !== undefined && chunk !== null) this.write(chunk);
-    const out = this._out;
-    if (out.state === 'buffering' && out.status === 200 && (this.request.method === 'GET' || (this.request.method === 'HEAD' && !out.streamedHead)) && out.getHeader('etag') === undefined) {
-      this.setEtagHeader();
-      if (this.checkEtagHeader()) {
-        out.discardBody();
-        out.setStatus(304);
-      }
-    }
-    this.request.markFinished();
-    // An error line of the access log names the client: keep its address past the end (a line
-    // for a success asked for it at dispatch already).
-    if (out.status >= 400 && isLogEnabled('warn', 'access')) this._exchange.keepRemoteAddress();
-    const pending = out.finish(this.request.method === 'HEAD', this._compression);
-    if (pending) return pending.then(() => this._afterFinish());
-    this._afterFinish();
-    return undefined;
-  }
-
-  /** @internal Access log and `onFinish()`, once the response is out. */
-  _afterFinish(): void {
-    this._rare?.eventStream?._ended();
-    this.application._requestFinished(this);
-    if (this.onFinish === RequestHandler.prototype.onFinish) return;
-    try {
-      const done = this.onFinish();
-      if (done instanceof Promise) done.catch((error) => appLog.error(`Exception in onFinish of ${this.constructor.name}`, error));
-    } catch (error) {
-      appLog.error(`Exception in onFinish of ${this.constructor.name}`, error);
-    }
+    return internals.finishNow(chunk) ?? DONE;
   }
 
   /** Computes the ETag of the buffered body (override; return null for none). */
   computeEtag(): string | null {
-    const single = this._out.singleChunk();
-    if (single !== undefined) return etagOf(single);
-    const chunks = this._out.pending();
-    return `"${hash('sha1', Buffer.concat(chunks.map((chunk) => Buffer.from(chunk))))}"`;
+    return bodyEtag(this[INTERNALS].out);
   }
 
   /** Sets `Etag` from `computeEtag()`. */
@@ -519,16 +363,13 @@ export class RequestHandler {
     const etag = this.computeEtag();
     if (etag === null) return;
     // Typhoon's own tags are quoted hex: only an overridden computeEtag() needs checking.
-    if (this.computeEtag === RequestHandler.prototype.computeEtag) this._out.setTrustedHeader('etag', 'Etag', etag);
+    if (this.computeEtag === RequestHandler.prototype.computeEtag) this[INTERNALS].out.setTrustedHeader('etag', 'Etag', etag);
     else this.setHeader('Etag', etag);
   }
 
   /** True when the client's `If-None-Match` matches the response's `Etag` (weak comparison). */
   checkEtagHeader(): boolean {
-    const etag = this.getHeader('etag');
-    if (!etag) return false;
-    const header = this.request._header('if-none-match');
-    return header ? weakMatch(header, etag) : false;
+    return noneMatchHolds(this.request._header('if-none-match'), this.getHeader('etag'));
   }
 
   /**
@@ -538,7 +379,7 @@ export class RequestHandler {
    * @throws ResponseStateError after the headers were sent, or for a status that is not 3xx
    */
   redirect(url: string, permanent = false, status?: number): Promise<void> {
-    if (this._out.state !== 'buffering') throw new ResponseStateError('Cannot redirect after headers have been written');
+    if (this[INTERNALS].out.state !== 'buffering') throw new ResponseStateError('Cannot redirect after headers have been written');
     const code = status ?? (permanent ? 301 : 302);
     if (code < 300 || code > 399) throw new ResponseStateError(`redirect() needs a 3xx status, got ${code}`);
     this.setStatus(code);
@@ -550,15 +391,8 @@ export class RequestHandler {
 
   /** Forgets headers and body written so far and restores the defaults. */
   clear(): void {
-    this._out.reset();
-    this.applyDefaultHeaders();
-  }
-
-  /** CORS headers (with the `cors` setting) and `setDefaultHeaders()`, on top of Content-Type. */
-  private applyDefaultHeaders(): void {
-    if (this.requestId) this.setHeader('X-Request-Id', this.requestId);
-    if (this.settings.cors) decorateCors(this, this.settings.cors);
-    this.setDefaultHeaders();
+    this[INTERNALS].out.reset();
+    this[INTERNALS].applyDefaultHeaders();
   }
 
   /**
@@ -567,54 +401,13 @@ export class RequestHandler {
    * none. After `flush()` the headers are out: the response is ended as it stands, and the
    * failure is logged.
    */
-  async sendError(status = 500, options: SendErrorOptions = {}): Promise<void> {
-    if (this._out.state !== 'buffering') {
-      genLog.error(`Cannot send error response after headers written (${this.request.method} ${this.request.uri})`);
-      if (this._out.state === 'streaming') {
-        try {
-          await this._out.finish(false, 'off');
-        } catch {
-          // the client is gone; nothing more to say
-        }
-      }
-      return;
-    }
-    this.clear();
-    const reason = options.reason ?? (options.error instanceof HTTPError ? options.error.reason : undefined);
-    try {
-      this.setStatus(status, reason);
-      if (options.error instanceof HTTPError && options.error.headers) {
-        for (const [name, value] of Object.entries(options.error.headers)) this.setHeader(name, value);
-      }
-    } catch {
-      this.setStatus(500);
-    }
-    // A status that forbids a body gets no error page (Tornado skips write_error for them too).
-    if (!bodiless(this._out.status)) {
-      try {
-        await this.writeError(this._out.status, { error: options.error });
-      } catch (error) {
-        appLog.error('Uncaught exception in writeError', error);
-        // A page half written by writeError: start again with the plain one.
-        if (!this.finished && this._out.state === 'buffering') this._out.discardBody();
-      }
-    }
-    if (!this.finished) await this.finish();
+  sendError(status = 500, options: SendErrorOptions = {}): Promise<void> {
+    return sendErrorPage(this, this[INTERNALS], status, options);
   }
 
   /** Writes the error page (override for custom pages). The stack reaches the client only with `serveTraceback`. */
   writeError(status: number, { error }: { error?: unknown } = {}): void | Promise<void> {
-    // What failed validation is the client's own input: its issues are the answer (RFC 9457).
-    if (error instanceof ValidationError && status === 400) {
-      this.setHeader('Content-Type', 'application/problem+json');
-      return this.finish(JSON.stringify(error.problem()));
-    }
-    if (this.settings.serveTraceback && error instanceof Error) {
-      this.setHeader('Content-Type', 'text/plain; charset=UTF-8');
-      return this.finish(error.stack ?? String(error));
-    }
-    const message = escapeHtml(this._out.statusLine().slice(4));
-    return this.finish(`<html><title>${status}: ${message}</title><body>${status}: ${message}</body></html>`);
+    return defaultErrorPage(this, this[INTERNALS], status, error);
   }
 
   // ---- Cookies ----------------------------------------------------------------------------
@@ -648,34 +441,19 @@ export class RequestHandler {
    * @throws ConfigurationError without the `cookieSecret` setting
    */
   setSignedCookie(name: string, value: string, options: CookieOptions = {}): void {
-    const signed = createSignedValue(this.cookieSecret(), name, value, { keyVersion: this.settings.keyVersion });
+    const signed = createSignedValue(cookieSecret(this.settings), name, value, { keyVersion: this.settings.keyVersion });
     this.putCookie(name, formatSetCookie(name, signed, { expiresDays: 30, ...options }, true));
   }
 
   private putCookie(name: string, header: string): void {
-    this._out.setCookieHeader(name, header);
-  }
-
-  private cookieSecret() {
-    const secret = this.settings.cookieSecret;
-    if (!secret) throw new ConfigurationError('Signed cookies need the "cookieSecret" application setting');
-    return secret;
+    this[INTERNALS].out.setCookieHeader(name, header);
   }
 
   // ---- XSRF -------------------------------------------------------------------------------
 
   /** The masked XSRF token for this request; sets the XSRF cookie when the client has none. */
   get xsrfToken(): string {
-    const rare = this.rare();
-    if (rare.xsrfToken) return rare.xsrfToken;
-    const raw = this.rawXsrfToken();
-    const token = (rare.xsrfToken = maskXsrfToken(raw));
-    if (raw.version === undefined) {
-      const options: CookieOptions = { ...this.settings.xsrfCookieOptions };
-      if (this.currentUser && options.expiresDays === undefined && options.expires === undefined) options.expiresDays = 30;
-      this.putCookie(this.settings.xsrfCookieName, formatSetCookie(this.settings.xsrfCookieName, token, options, true));
-    }
-    return token;
+    return xsrfTokenFor(this, this[INTERNALS]);
   }
 
   /** A hidden `<input name="_xsrf">` for forms. */
@@ -690,16 +468,7 @@ export class RequestHandler {
    * @throws HTTPError 403 when it is missing or does not match
    */
   checkXsrfCookie(): void {
-    const sent = this.getArgument('_xsrf', null) ?? this.request.headers.get('x-xsrftoken') ?? this.request.headers.get('x-csrftoken');
-    if (!sent) throw new HTTPError(403, "'_xsrf' argument missing from POST");
-    const token = decodeXsrfToken(sent);
-    if (!token) throw new HTTPError(403, "'_xsrf' argument has invalid format");
-    const expected = decodeXsrfToken(this.getCookie(this.settings.xsrfCookieName));
-    if (!expected || !sameXsrfSecret(token.token, expected.token)) throw new HTTPError(403, 'XSRF cookie does not match POST argument');
-  }
-
-  private rawXsrfToken(): RawXsrfToken {
-    return (this.rare().rawXsrf ??= decodeXsrfToken(this.getCookie(this.settings.xsrfCookieName)) ?? newXsrfToken());
+    checkXsrf(this);
   }
 
   // ---- URLs and templates -----------------------------------------------------------------
@@ -723,7 +492,7 @@ export class RequestHandler {
    * @throws ConfigurationError without the `templatePath` setting
    */
   render(template: string, context: Record<string, unknown> = {}): Promise<void> {
-    return this.trackOutput(this.renderAndFinish(template, context));
+    return this[INTERNALS].trackOutput(this.renderAndFinish(template, context));
   }
 
   private async renderAndFinish(template: string, context: Record<string, unknown>): Promise<void> {
@@ -737,34 +506,9 @@ export class RequestHandler {
   }
 }
 
-/**
- * The ETag of one body chunk. The last small string body and its tag are remembered: a hot
- * response (the same text again and again) is hashed once, and the cache holds only what is
- * derived from content, so it cannot leak anything between requests that the body did not.
- */
-let lastBody: string | undefined;
-let lastTag = '';
-/** Weak comparison of an `If-None-Match` value with an ETag (`*` matches any). */
-function etagOf(body: string | Buffer): string {
-  if (typeof body !== 'string' || body.length > 4096) return `"${hash('sha1', body)}"`;
-  if (body !== lastBody) {
-    lastTag = `"${hash('sha1', body)}"`;
-    lastBody = body;
-  }
-  return lastTag;
-}
-
-function cleanValues(values: string[] | undefined, strip: boolean): string[] {
-  if (!values) return [];
-  return values.map((value) => {
-    const cleaned = value.replace(CONTROL_CHARS, ' ');
-    return strip ? cleaned.trim() : cleaned;
-  });
-}
-
-function pickLast(args: ArgumentMap, name: string, rest: unknown[]): unknown {
-  const values = cleanValues(args[name], rest.length > 1 ? rest[1] !== false : true);
-  if (values.length) return values[values.length - 1];
-  if (rest.length === 0) throw new MissingArgumentError(name);
-  return rest[0];
+/** The `cookieSecret` setting, which signed cookies need. */
+function cookieSecret(settings: ResolvedSettings): NonNullable<ResolvedSettings['cookieSecret']> {
+  const secret = settings.cookieSecret;
+  if (!secret) throw new ConfigurationError('Signed cookies need the "cookieSecret" application setting');
+  return secret;
 }

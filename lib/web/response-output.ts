@@ -71,6 +71,12 @@ export class ResponseOutput {
 
   constructor(private readonly exchange: ServerExchange) {}
 
+  /** The body goes out from a pull source straight through the exchange: finished, with `length` bytes. */
+  handOver(length: number): void {
+    this.state = 'finished';
+    this.bytesSent = length;
+  }
+
   setStatus(code: number, reason?: string): void {
     if (!Number.isInteger(code) || code < 100 || code > 599) {
       throw new UnsafeValueError(`Invalid HTTP status ${code}: use an integer from 100 to 599`);

@@ -22,8 +22,6 @@ export interface ApplicationInternals {
   makeHandler<H extends RequestHandler>(create: () => H, exchange: ServerExchange): H | null;
   /** Counts a lifecycle as in flight until it settles (graceful shutdown waits for it). */
   track(lifecycle: Promise<void>): void;
-  /** The response went out: access log and onResponse hooks. */
-  requestFinished(handler: RequestHandler): void;
 }
 
 /** The WebSocket routes of one application, as the application drives them. */

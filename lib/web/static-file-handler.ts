@@ -1,3 +1,4 @@
+import { INTERNALS } from './handler-internals';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import parseRange from 'range-parser';
 import { HTTPError } from '../common/errors';
@@ -83,7 +84,7 @@ export class StaticFileHandler extends RequestHandler {
     // A precompressed sibling is a different representation: its own ETag and length.
     const variant = range ? undefined : this.acceptedVariant(entry);
     // Values computed once per file version, and Typhoon's own: no validation per request.
-    const out = this._out;
+    const out = this[INTERNALS].out;
     out.setTrustedHeader('accept-ranges', 'Accept-Ranges', 'bytes');
     out.setTrustedHeader('etag', 'Etag', variant ? variant.etag : entry.etag);
     out.setTrustedHeader('last-modified', 'Last-Modified', entry.lastModified);
@@ -147,17 +148,12 @@ export class StaticFileHandler extends RequestHandler {
 
   /** @internal Streams part of a file to the client with backpressure. */
   async _streamFile(file: string, start: number, length: number): Promise<void> {
-    const out = this._out;
     const source = new FileRange(file, start, length);
     // Opened before the response is committed: a file gone since it was looked up is a 404.
     await source.open().catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOENT' ? new HTTPError(404) : error;
     });
-    this.request.markFinished();
-    out.state = 'finished';
-    out.bytesSent = length;
-    await this._exchange.endStream(out.statusLine(), out.headerList(), source);
-    this._afterFinish();
+    await this[INTERNALS].endWithSource(source, length);
   }
 }
 

@@ -1,3 +1,4 @@
+import { INTERNALS } from '../web/handler-internals';
 import { HTTPError, InvalidArgumentError } from '../common/errors';
 import type { UpgradeExchange } from '../transport/types';
 import type { ApplicationInternals } from '../web/socket-layer';
@@ -30,7 +31,7 @@ function handshakeShape(application: ApplicationInternals, route: WebSocketRoute
     paramNames: route.pattern.paramNames,
     hasArgs: true,
     initArgs: route.initArgs,
-    first: (handler) => checkHandshakeHeaders(handler._exchange as UpgradeExchange, (name) => handler.request._header(name) ?? ''),
+    first: (handler) => checkHandshakeHeaders(handler[INTERNALS].exchange as UpgradeExchange, (name) => handler.request._header(name) ?? ''),
     guard: (handler) => {
       const origin = handler.request._header('origin') ?? '';
       if (origin && !(handler as WebSocketHandler).checkOrigin(origin)) throw new HTTPError(403, `Cross origin WebSocket refused (Origin: ${origin})`);
@@ -44,7 +45,8 @@ function handshakeShape(application: ApplicationInternals, route: WebSocketRoute
 /** Chooses the subprotocol and completes the upgrade; the handler then lives on as the connection. */
 function upgrade(application: ApplicationInternals, handler: WebSocketHandler, route: WebSocketRoute): void {
   const request = handler.request;
-  const exchange = handler._exchange as UpgradeExchange;
+  const internals = handler[INTERNALS];
+  const exchange = internals.exchange as UpgradeExchange;
   const offered = (request._header('sec-websocket-protocol') ?? '').split(',').map((part) => part.trim()).filter(Boolean);
   const chosen = offered.length ? handler.selectSubprotocol(offered) : null;
   if (chosen !== null && !offered.includes(chosen)) {
@@ -57,10 +59,10 @@ function upgrade(application: ApplicationInternals, handler: WebSocketHandler, r
   if (!exchange.upgrade(handler, chosen ?? '', route.options.compression !== 'none')) return;
   // Keep the copied request data, not the transport's exchange, for the connection's life.
   const copy = exchange.upgradedCopy();
-  handler._exchange = copy;
+  internals.exchange = copy;
   request._rebind(copy);
-  application.requestFinished(handler);
-  handler._out = SEALED_OUTPUT;
+  internals.responded();
+  internals.out = SEALED_OUTPUT;
 }
 
 /**

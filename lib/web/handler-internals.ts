@@ -1,0 +1,210 @@
+import { ResponseStateError, StreamClosedError, HTTPError } from '../common/errors';
+import { appLog, genLog, isLogEnabled } from '../common/log';
+import { requestIdFor, type HandlerLog } from '../common/pino-logging';
+import type { PullSource, ServerExchange } from '../transport/types';
+import type { Application } from './application';
+import { decorateCors } from './cors';
+import { autoEtag } from './etag';
+import type { EventStream } from './event-stream';
+import type { HTTPServerRequest } from './http-server-request';
+import { transformFor } from './output-transform';
+import type { RequestHandler } from './request-handler';
+import { ResponseOutput, type Compression } from './response-output';
+import type { RawXsrfToken } from './xsrf';
+
+/**
+ * The one key to a handler's internals (as fastify keeps its own behind `lib/symbols.js`):
+ * `handler[INTERNALS]` is the {@link HandlerInternals} of its request. A symbol, so no subclass
+ * can collide with it, and `@internal`, so it is not in the published typings.
+ */
+export const INTERNALS = Symbol('typhoon.handler');
+
+/** What `getCurrentUser()` has not computed yet. */
+export const UNKNOWN_USER = Symbol('unknown user');
+const NO_KWARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/**
+ * A handler's machinery for one request: the response being built, the exchange under it, and
+ * the steps of the end of a response (ETag, access log, `onFinish`), a handler timeout and a
+ * client leaving. The `RequestHandler` methods users call delegate here; the lifecycle, the
+ * application and the WebSocket handshake reach it through {@link INTERNALS}.
+ */
+export class HandlerInternals {
+  out: ResponseOutput;
+  /** Set per request from `Accept-Encoding` with `compressResponse`; `'off'` for event streams. */
+  compression: Compression = 'off';
+  /** Named path arguments, or the names of a native pattern's parameters (paired with pathArgs when asked). */
+  kwargs: Record<string, string> | readonly string[] = NO_KWARGS;
+  /** The current user, UNKNOWN_USER until computed or set. */
+  user: unknown = UNKNOWN_USER;
+  abort: AbortController | undefined = undefined;
+  rawXsrf: RawXsrfToken | undefined = undefined;
+  xsrfToken: string | undefined = undefined;
+  /** Set when `handlerTimeout` expired (seconds). */
+  timedOutAfter: number | undefined = undefined;
+  /** A `render()` or `flush()` still running, which the automatic finish waits for. */
+  pendingOutput: Promise<unknown> | undefined = undefined;
+  /** `handler.log`, made on first use. */
+  log: HandlerLog | undefined = undefined;
+  /** The event stream started on this response, told when the response ends. */
+  eventStream: EventStream | undefined = undefined;
+
+  constructor(
+    private readonly handler: RequestHandler,
+    public exchange: ServerExchange,
+    /** The response went out: the access log and `onResponse` hooks (the dispatcher's). */
+    private readonly onResponded: (handler: RequestHandler) => void,
+  ) {
+    this.out = new ResponseOutput(exchange);
+  }
+
+  /** Made right after the handler (by the dispatcher): the handler learns its application and request. */
+  static attach(handler: RequestHandler, application: Application, request: HTTPServerRequest, exchange: ServerExchange, finished: (handler: RequestHandler) => void): HandlerInternals {
+    const internals = new HandlerInternals(handler, exchange, finished);
+    handler[INTERNALS] = internals;
+    handler.application = application;
+    handler.request = request;
+    // Several X-Request-Id lines are no one id: a new one then, on both transports.
+    if (application.logger) handler.requestId = requestIdFor(request.headers.getAll('x-request-id').length === 1 ? request._header('x-request-id') : undefined);
+    const transforms = application.settings.transforms;
+    if (transforms?.length) internals.out.transform = transformFor(handler, transforms);
+    internals.applyDefaultHeaders();
+    return internals;
+  }
+
+  /** `X-Request-Id`, CORS headers (with the `cors` setting) and `setDefaultHeaders()`. */
+  applyDefaultHeaders(): void {
+    const handler = this.handler;
+    if (handler.requestId) handler.setHeader('X-Request-Id', handler.requestId);
+    const cors = handler.settings.cors;
+    if (cors) decorateCors(handler, cors);
+    handler.setDefaultHeaders();
+  }
+
+  /**
+   * Resolves `getCurrentUser()` once (the lifecycle asks only classes that override it).
+   * Returns a promise only when there is something to wait for.
+   */
+  loadCurrentUser(): Promise<void> | undefined {
+    if (this.user !== UNKNOWN_USER) return undefined;
+    const user = this.handler.getCurrentUser();
+    if (!(user instanceof Promise)) {
+      this.user = user;
+      return undefined;
+    }
+    return user.then((value) => {
+      if (this.user === UNKNOWN_USER) this.user = value;
+    });
+  }
+
+  /** `handlerTimeout` expired: answer 503, abort `signal`, ignore what the handler does next. */
+  async timedOut(seconds: number): Promise<void> {
+    const handler = this.handler;
+    if (handler.finished || this.exchange.state !== 'open') return;
+    this.timedOutAfter = seconds;
+    genLog.warn(`${handler.request.method} ${handler.request.uri} did not finish within handlerTimeout ${seconds} s; answering 503`);
+    this.abort?.abort(new HTTPError(503, 'handler timeout'));
+    try {
+      await handler.sendError(503, { reason: 'Handler Timeout' });
+    } catch (error) {
+      genLog.error('Could not send the handler-timeout response', error);
+    }
+  }
+
+  /** The client went away (the transport tells the handler, which tells this). */
+  connectionClosed(): void {
+    const handler = this.handler;
+    handler.request.markFinished();
+    this.abort?.abort(new HTTPError(499, 'client closed the connection'));
+    try {
+      handler.onConnectionClose();
+    } catch (error) {
+      appLog.error(`Exception in onConnectionClose of ${handler.constructor.name}`, error);
+    }
+  }
+
+  /**
+   * A misuse of the response API: thrown while the lifecycle runs (the error page or log of
+   * that request says what happened), logged once it is over, when an exception would only
+   * end the process.
+   */
+  misuse(what: string): void {
+    const handler = this.handler;
+    const error = new ResponseStateError(`${handler.constructor.name}: ${what}. Await render(), flush() and finish(), and write nothing after the response is complete`);
+    if (!this.out.lifecycleDone) throw error;
+    appLog.error(`${error.message} (${handler.request.method} ${handler.request.uri})`);
+  }
+
+  /**
+   * Keeps a render() or flush() promise for the automatic finish to wait for; a rejection
+   * nobody awaits is handled by the lifecycle (or logged after it), never left unhandled.
+   */
+  trackOutput<T>(promise: Promise<T>): Promise<T> {
+    this.pendingOutput = promise;
+    const settled = () => {
+      if (this.pendingOutput === promise) this.pendingOutput = undefined;
+    };
+    promise.then(settled, (error: unknown) => {
+      settled();
+      if (this.out.lifecycleDone && !(error instanceof StreamClosedError)) appLog.error(`${this.handler.constructor.name}: an output call failed after the request ended`, error);
+    });
+    return promise;
+  }
+
+  /** The lifecycle's last step: finish, after a render() or flush() the verb did not await. */
+  autoFinish(): Promise<void> | undefined {
+    const pending = this.pendingOutput;
+    if (!pending) return this.finishNow();
+    const handler = this.handler;
+    appLog.warn(`${handler.constructor.name}: the ${handler.request.method} method returned before its render() or flush() completed; await it (they are asynchronous in Typhoon). The response waited for it.`);
+    return pending.then(() => (handler.finished ? undefined : this.finishNow()));
+  }
+
+  /** `finish()`: the automatic ETag and 304, then the end; returns a promise only when the end has to wait. */
+  finishNow(chunk?: string | Buffer | object): Promise<void> | undefined {
+    const handler = this.handler;
+    const out = this.out;
+    if (out.state === 'finished') throw new ResponseStateError(`${handler.constructor.name}: finish() called twice`);
+    if (chunk !== undefined && chunk !== null) handler.write(chunk);
+    const method = handler.request.method;
+    if (out.state === 'buffering' && out.status === 200 && (method === 'GET' || (method === 'HEAD' && !out.streamedHead)) && out.getHeader('etag') === undefined) autoEtag(handler, out);
+    handler.request.markFinished();
+    // An error line of the access log names the client: keep its address past the end (a line
+    // for a success asked for it at dispatch already).
+    if (out.status >= 400 && isLogEnabled('warn', 'access')) this.exchange.keepRemoteAddress();
+    const pending = out.finish(method === 'HEAD', this.compression);
+    if (pending) return pending.then(() => this.afterFinish());
+    this.afterFinish();
+    return undefined;
+  }
+
+  /** The access log and `onResponse` hooks (a WebSocket handshake has no `onFinish()`). */
+  responded(): void {
+    this.onResponded(this.handler);
+  }
+
+  /**
+   * Ends the response with a body that goes out from `source` through the exchange (a file,
+   * with backpressure): the headers as they stand, then `length` bytes; then `afterFinish()`.
+   */
+  async endWithSource(source: PullSource, length: number): Promise<void> {
+    this.handler.request.markFinished();
+    const out = this.out;
+    out.handOver(length);
+    await this.exchange.endStream(out.statusLine(), out.headerList(), source);
+    this.afterFinish();
+  }
+
+  /** Access log and `onFinish()`, once the response is out. */
+  afterFinish(): void {
+    const handler = this.handler;
+    this.eventStream?._ended();
+    this.responded();
+    try {
+      const done = handler.onFinish();
+      if (done instanceof Promise) done.catch((error) => appLog.error(`Exception in onFinish of ${handler.constructor.name}`, error));
+    } catch (error) {
+      appLog.error(`Exception in onFinish of ${handler.constructor.name}`, error);
+    }
+  }
+}
