@@ -12,6 +12,7 @@ export { singleton } from './di/singleton';
 export type { DependencyContainer, InjectionToken } from 'tsyringe';
 
 export * from './common/errors';
+export * from './common/http-errors';
 export { configureLogging, type LogLevel, type LogRecord, type LoggingOptions } from './common/log';
 
 export { Application, type ApplicationOptions, type CloseOptions, type HTTPServer, type InjectOptions, type ListenOptions } from './web/application';

@@ -44,7 +44,7 @@ export class PubSub {
    * @param threadChannel BroadcastChannel name shared by the threads of this application (null: single thread)
    * @param ownsRedis whether this thread holds the Redis connections
    */
-  constructor(threadChannel: string | null, private readonly options: PubSubOptions | undefined, ownsRedis: boolean) {
+  constructor(threadChannel: string | null, options: PubSubOptions | undefined, ownsRedis: boolean) {
     this.channel = threadChannel ? new BroadcastChannel(threadChannel) : null;
     if (this.channel) {
       this.channel.onmessage = (event) => this.fromThread((event as { data: Envelope }).data);

@@ -82,13 +82,21 @@ export class WorkerPool {
 
   constructor(private readonly count: number, private readonly host: string, private readonly appIndex: number, private readonly channel: string) {}
 
-  /** Starts worker 0 on the requested port (0: a free one), then the others on the same port. */
+  /**
+   * Starts worker 0 on the requested port (0: a free one), then the others on the same port.
+   * When one fails to listen, the pool closes (every worker started is stopped) and rejects.
+   */
   async start(requestedPort: number): Promise<number> {
     if (!process.argv[1]) throw new ConfigurationError('workers need an entry script (node app.js), which each worker runs again');
-    // uSockets shares a port between threads only when it is given explicitly (not 0).
-    const port = requestedPort === 0 ? await freePort(this.host) : requestedPort;
-    this.port = await this.spawn(0, port);
-    await Promise.all(Array.from({ length: this.count - 1 }, (_, i) => this.spawn(i + 1, this.port)));
+    try {
+      // uSockets shares a port between threads only when it is given explicitly (not 0).
+      const port = requestedPort === 0 ? await freePort(this.host) : requestedPort;
+      this.port = await this.spawn(0, port);
+      await Promise.all(Array.from({ length: this.count - 1 }, (_, i) => this.spawn(i + 1, this.port)));
+    } catch (error) {
+      await this.close(1);
+      throw error;
+    }
     genLog.info(`${this.count} workers listening on ${this.host}:${this.port}`);
     return this.port;
   }

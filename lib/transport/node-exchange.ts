@@ -19,7 +19,7 @@ export const REFUSED = Symbol('typhoon.refusedConnection');
 /** Where an upgrade request goes if the handshake completes: set by the server for WebSocket routes. */
 export interface UpgradeTarget {
   /** Opens the WebSocket on `socket` (answering 101); false when the client is already gone. */
-  open(exchange: NodeExchange, session: unknown, protocol: string, compress: boolean): boolean;
+  open(exchange: NodeExchange, handler: unknown, protocol: string, compress: boolean): boolean;
 }
 
 const STATUS_LINES = new Map<string, [number, string]>();
@@ -317,7 +317,7 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
     this.req.socket?.destroy();
   }
 
-  upgrade(session: unknown, protocol: string, compress: boolean): boolean {
+  upgrade(handler: unknown, protocol: string, compress: boolean): boolean {
     const target = this.upgradeTarget;
     if (this.state !== 'open') return false;
     if (!target) {
@@ -329,7 +329,7 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
     this.settle();
     void this.remoteAddress; // kept by the WebSocket for its life
     this.handOver();
-    return target.open(this, session, protocol, compress);
+    return target.open(this, handler, protocol, compress);
   }
 
   upgradedCopy(): CopiedExchange {

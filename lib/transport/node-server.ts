@@ -284,7 +284,7 @@ export class NodeServer implements TransportServer {
   private upgradeTarget(pending: PendingUpgrade, route: SocketRoute): UpgradeTarget {
     const { res, socket } = pending;
     return {
-      open: (exchange, session, protocol, compress) => {
+      open: (exchange, handler, protocol, compress) => {
         const req = exchange.request as UpgradeRequest;
         req[CHOSEN_PROTOCOL] = protocol;
         // An offer ws would refuse with a 400 of its own is ignored instead (RFC 6455 §9.1: the
@@ -295,13 +295,13 @@ export class NodeServer implements TransportServer {
         this.pendingUpgrades.delete(socket);
         let opened: NodeSocket | null = null;
         route.wss.handleUpgrade(req, socket, pending.head, (ws) => {
-          opened = new NodeSocket(ws, socket, exchange.remoteAddress, session, route.options, route.callbacks, this.topics);
+          opened = new NodeSocket(ws, socket, exchange.remoteAddress, handler, route.options, route.callbacks, this.topics);
           this.sockets.add(opened);
           socket.once('close', () => this.sockets.delete(opened!));
         });
         if (!opened) return false;
         try {
-          route.callbacks.open(session, opened);
+          route.callbacks.open(handler, opened);
         } catch (error) {
           genLog.error('Uncaught exception in the WebSocket open callback', error);
         }

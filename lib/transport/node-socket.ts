@@ -95,34 +95,34 @@ export class NodeSocket implements TransportSocket {
     private readonly ws: WsSocket,
     private readonly socket: Duplex & { setTimeout?(ms: number): unknown },
     readonly remoteAddress: string,
-    private readonly session: unknown,
+    private readonly handler: unknown,
     private readonly options: SocketRouteOptions,
     private readonly callbacks: SocketRouteCallbacks,
     private readonly topicsOfServer: Topics,
   ) {
     this.deflates = ws.extensions !== '';
-    if (this.deflates) this.sent = () => this.guard('drain', () => callbacks.drain(session));
+    if (this.deflates) this.sent = () => this.guard('drain', () => callbacks.drain(handler));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (this.idleTimer) this.heard();
       // ws validated the UTF-8 and gives each message a buffer of its own: nothing to copy.
       try {
-        callbacks.message(session, isBinary ? data : textDecoder.decode(data), data.length);
+        callbacks.message(handler, isBinary ? data : textDecoder.decode(data), data.length);
       } catch (error) {
         genLog.error('Uncaught exception in the WebSocket message callback', error);
       }
     });
     ws.on('ping', (data: Buffer) => {
       this.heard();
-      this.guard('ping', () => callbacks.ping(session, data));
+      this.guard('ping', () => callbacks.ping(handler, data));
     });
     ws.on('pong', (data: Buffer) => {
       this.heard();
-      this.guard('pong', () => callbacks.pong(session, data));
+      this.guard('pong', () => callbacks.pong(handler, data));
     });
     ws.on('close', (code: number, reason: Buffer) => this.closedWith(code, textDecoder.decode(reason)));
     // A protocol error (bad frame, bad UTF-8, too big): ws closes the connection itself.
     ws.on('error', (error) => genLog.debug(`WebSocket from ${remoteAddress} failed: ${error.message}`));
-    socket.on('drain', () => this.guard('drain', () => callbacks.drain(session)));
+    socket.on('drain', () => this.guard('drain', () => callbacks.drain(handler)));
     if (options.idleTimeout > 0) this.idleTimer = setTimeout(() => this.idle(), (options.idleTimeout * 1000) / 2).unref();
   }
 
@@ -232,7 +232,7 @@ export class NodeSocket implements TransportSocket {
     if (this.subscriptions) for (const topic of this.subscriptions) this.topicsOfServer.remove(topic, this);
     this.subscriptions = null;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.guard('close', () => this.callbacks.close(this.session, code, reason));
+    this.guard('close', () => this.callbacks.close(this.handler, code, reason));
   }
 
   private guard(what: string, body: () => void): void {

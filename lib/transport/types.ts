@@ -113,11 +113,11 @@ export interface ServerExchange {
 export interface UpgradeExchange extends ServerExchange {
   /**
    * Completes the handshake with `protocol` (`''`: none): the HTTP exchange ends and the
-   * transport opens the WebSocket, calling the route's `open` with `session`. With `compress`
+   * transport opens the WebSocket, calling the route's `open` with `handler`. With `compress`
    * false no permessage-deflate is agreed. False when the exchange was already over, or the
    * client left before the switch.
    */
-  upgrade(session: unknown, protocol: string, compress: boolean): boolean;
+  upgrade(handler: unknown, protocol: string, compress: boolean): boolean;
   /**
    * After the upgrade: the request data on a small object of its own, so what a WebSocket
    * keeps for its whole life is not the transport's exchange.
@@ -169,17 +169,17 @@ export interface SocketRouteOptions {
   closeOnBackpressureLimit: boolean;
 }
 
-/** The WebSocket layer's side of one route. `session` is whatever `upgrade` attached. */
+/** The WebSocket layer's side of one route. `handler` is whatever `upgrade` attached. */
 export interface SocketRouteCallbacks {
-  /** A handshake request: answer it through the exchange, or call `exchange.upgrade(session, ...)`. */
+  /** A handshake request: answer it through the exchange, or call `exchange.upgrade(handler, ...)`. */
   upgrade(exchange: UpgradeExchange, params: string[]): void;
-  open(session: unknown, socket: TransportSocket): void;
+  open(handler: unknown, socket: TransportSocket): void;
   /** `size`: the message's length in bytes (for text, before decoding). */
-  message(session: unknown, data: string | Buffer, size: number): void;
-  drain(session: unknown): void;
-  close(session: unknown, code: number, reason: string): void;
-  ping(session: unknown, data: Buffer): void;
-  pong(session: unknown, data: Buffer): void;
+  message(handler: unknown, data: string | Buffer, size: number): void;
+  drain(handler: unknown): void;
+  close(handler: unknown, code: number, reason: string): void;
+  ping(handler: unknown, data: Buffer): void;
+  pong(handler: unknown, data: Buffer): void;
 }
 
 /**

@@ -2,44 +2,17 @@ import { Buffer } from 'node:buffer';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import { ResponseStateError } from '../common/errors';
 import { genLog } from '../common/log';
-import { bodySourceEnded, ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
+import { ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
+import { pumpSource } from './uws-file-stream';
 import { headerValue, type HeaderList, type PullSource, type ServerExchange, type UpgradeExchange } from './types';
-import { streamBuffers } from './buffer-pool';
 import { CopiedExchange } from './copied-exchange';
-import { internHeaderName, sharedHeaderValue } from './header-strings';
+import { internHeaderName, nativeKey, sharedHeaderValue, UPPER_METHODS } from './header-strings';
 import { UwsSocket, type SocketUserData } from './uws-socket';
 
 const textDecoder = new TextDecoder();
 
 /** Stands in for the native response once it has been upgraded (it must never be touched again). */
 const UPGRADED = new Proxy({}, { get: () => { throw new ResponseStateError('uWS.HttpResponse used after the WebSocket upgrade'); } }) as HttpResponse;
-
-const encoder = new TextEncoder();
-const CONTENT_LENGTH = encoder.encode('content-length');
-const TRANSFER_ENCODING = encoder.encode('transfer-encoding');
-const IF_NONE_MATCH = encoder.encode('if-none-match');
-
-/**
- * The headers read on every request, as bytes: uWS takes bytes as they are but converts a
- * string on each call (measured: 48 vs 64 ns per `getHeader`).
- */
-function nativeKey(name: string): string | Uint8Array {
-  switch (name) {
-    case 'content-length':
-      return CONTENT_LENGTH;
-    case 'transfer-encoding':
-      return TRANSFER_ENCODING;
-    case 'if-none-match':
-      return IF_NONE_MATCH;
-    default:
-      return name;
-  }
-}
-
-/** uWS reports methods lower-case; interned upper-case names save an allocation per request. */
-const UPPER_METHODS: Record<string, string> = {
-  get: 'GET', head: 'HEAD', post: 'POST', put: 'PUT', delete: 'DELETE', patch: 'PATCH', options: 'OPTIONS',
-};
 
 /**
  * A {@link ServerExchange} (and {@link UpgradeExchange}) over one uWS `HttpResponse`. Enforces the native rules in one place:
@@ -187,12 +160,12 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
    * `compress` false the client's permessage-deflate offer is not passed on, so none is agreed
    * even where the native registration allows it (RegExp routes share one registration).
    */
-  upgrade(session: unknown, protocol: string, compress: boolean): boolean {
+  upgrade(handler: unknown, protocol: string, compress: boolean): boolean {
     if (this.state !== 'open' || !this.upgradeInfo) return false;
     this.state = 'finished';
     const { key, context } = this.upgradeInfo;
     const extensions = compress ? this.upgradeInfo.extensions : '';
-    const userData: SocketUserData = { socket: new UwsSocket(session, this.remote ?? '') };
+    const userData: SocketUserData = { socket: new UwsSocket(handler, this.remote ?? '') };
     const res = this.res;
     if (this.inCallback) res.upgrade(userData, key, protocol, extensions, context);
     else res.cork(() => res.upgrade(userData, key, protocol, extensions, context));
@@ -319,95 +292,15 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
     }
     // The response may end inside a native writable callback: read the address now if it is wanted.
     if (this.keepAddress) void this.remoteAddress;
-    return new Promise((resolve) => {
-      const res = this.res;
-      const size = source.size;
-      // One buffer per response, refilled once uWS took its bytes (uWS copies what it cannot
-      // send at once, or leaves it to us to offer again): nothing allocated per chunk. It goes
-      // back to the pool when the stream stops, or after a read still in progress then.
-      const buffer = streamBuffers.take(size);
-      let headWritten = false;
-      let stopped = false;
-      const stop = (error?: unknown) => {
-        if (stopped) return;
-        stopped = true;
-        if (!reading) streamBuffers.give(buffer);
-        source.close();
-        if (error) this.abandonStream(error);
-        resolve();
-      };
-      const finished = () => {
+    return pumpSource(this.res, source, {
+      writeHead: () => this.writeStatusAndHeaders(status, headers),
+      isOpen: () => this.state === 'open',
+      onAbort: (listener) => this.onAbort(listener),
+      finished: () => {
         this.state = 'finished';
         this.wakeDrainWaiters();
-        stop();
-      };
-      this.onAbort(() => stop());
-      let reading = false;
-      /** The chunk uWS did not take (all of it or the rest), and the write offset it started at. */
-      let waiting: { chunk: Buffer; offset: number } | null = null;
-      let writableHandler = false;
-      const pull = () => {
-        // One read at a time into the one buffer.
-        if (reading || stopped) return;
-        reading = true;
-        source
-          .read(buffer)
-          .then((count) => {
-            reading = false;
-            if (stopped) streamBuffers.give(buffer);
-            else if (this.state !== 'open') stop();
-            else if (count === 0) stop(bodySourceEnded(size));
-            else offer(buffer.subarray(0, count));
-          })
-          .catch((error: unknown) => {
-            reading = false;
-            if (stopped) streamBuffers.give(buffer);
-            else stop(error);
-          });
-      };
-      /** Offers a chunk to uWS; what the socket does not take waits for onWritable. */
-      const offer = (chunk: Buffer) => {
-        const offset = res.getWriteOffset();
-        let ok = false;
-        let done = false;
-        res.cork(() => {
-          if (!headWritten) {
-            this.writeStatusAndHeaders(status, headers);
-            headWritten = true;
-          }
-          [ok, done] = res.tryEnd(chunk, size);
-        });
-        if (done) return finished();
-        if (ok) return pull();
-        waiting = { chunk, offset };
-        if (writableHandler) return;
-        writableHandler = true;
-        // Registered once: uWS keeps it, and may call it when nothing is waiting (a spurious
-        // writable event, or after the last retry succeeded): then there is nothing to do.
-        res.onWritable((writeOffset) => {
-          const retry = waiting;
-          if (!retry) return true;
-          const rest = retry.chunk.subarray(writeOffset - retry.offset);
-          if (rest.length === 0) {
-            // uWS took the whole chunk after all. Never offer an empty one: from v20.52 an empty
-            // tryEnd completes the response whatever its announced size.
-            waiting = null;
-            pull();
-            return true;
-          }
-          const [retryOk, retryDone] = res.tryEnd(rest, size);
-          if (retryDone) {
-            waiting = null;
-            finished();
-          } else if (retryOk) {
-            waiting = null;
-            pull();
-          }
-          return retryOk;
-        });
-      };
-      if (size === 0) offer(Buffer.alloc(0));
-      else pull();
+      },
+      failed: (error) => this.abandonStream(error),
     });
   }
 

@@ -106,23 +106,23 @@ export class UwsServer implements TransportServer {
         // The UwsSocket was made at the upgrade (address captured then, rule 7).
         const socket = ws.getUserData().socket;
         socket.attach(ws);
-        guard('open', () => callbacks.open(socket.session, socket));
+        guard('open', () => callbacks.open(socket.handler, socket));
       },
       message: (ws, message, isBinary) => {
         // The ArrayBuffer is neutered when this callback returns: copy it (toString copies).
         const data = isBinary ? Buffer.copyBytesFrom(new Uint8Array(message)) : textDecoder.decode(message);
         const size = message.byteLength;
-        guard('message', () => callbacks.message(ws.getUserData().socket.session, data, size));
+        guard('message', () => callbacks.message(ws.getUserData().socket.handler, data, size));
       },
-      drain: (ws) => guard('drain', () => callbacks.drain(ws.getUserData().socket.session)),
+      drain: (ws) => guard('drain', () => callbacks.drain(ws.getUserData().socket.handler)),
       close: (ws, code, message) => {
         const socket = ws.getUserData().socket;
         socket.closed = true;
         const reason = textDecoder.decode(message);
-        guard('close', () => callbacks.close(socket.session, code, reason));
+        guard('close', () => callbacks.close(socket.handler, code, reason));
       },
-      ping: (ws, message) => guard('ping', () => callbacks.ping(ws.getUserData().socket.session, Buffer.copyBytesFrom(new Uint8Array(message)))),
-      pong: (ws, message) => guard('pong', () => callbacks.pong(ws.getUserData().socket.session, Buffer.copyBytesFrom(new Uint8Array(message)))),
+      ping: (ws, message) => guard('ping', () => callbacks.ping(ws.getUserData().socket.handler, Buffer.copyBytesFrom(new Uint8Array(message)))),
+      pong: (ws, message) => guard('pong', () => callbacks.pong(ws.getUserData().socket.handler, Buffer.copyBytesFrom(new Uint8Array(message)))),
     });
   }
 

@@ -12,7 +12,7 @@ export interface SocketUserData {
 const SEND_RESULTS: SendResult[] = ['buffered', 'sent', 'dropped'];
 
 /**
- * One uWS WebSocket ({@link TransportSocket}): made at the upgrade with the owner's session
+ * One uWS WebSocket ({@link TransportSocket}): made at the upgrade with the owner's handler
  * and the peer address, attached to the native socket at `open`. Valid from `open` to
  * `close`; after `close` nothing touches the native object again (uWS would abort the process).
  */
@@ -20,8 +20,8 @@ export class UwsSocket implements TransportSocket {
   closed = false;
   private ws!: UwsWebSocket<SocketUserData>;
 
-  /** @param session the WebSocket layer's per-connection object (opaque to the transport) */
-  constructor(readonly session: unknown, readonly remoteAddress: string) {}
+  /** @param handler the WebSocket layer's per-connection object (opaque to the transport) */
+  constructor(readonly handler: unknown, readonly remoteAddress: string) {}
 
   /** The native socket opened. */
   attach(ws: UwsWebSocket<SocketUserData>): void {

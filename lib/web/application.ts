@@ -5,10 +5,9 @@ import type { Logger } from 'pino';
 import { genLog } from '../common/log';
 import { makeLogger, useLogger } from '../common/pino-logging';
 import { checkTransportOptions, createInProcessTransport, createTransport, resolveTransport, type InProcessTransport } from '../transport/create-transport';
-import { injectRequest } from '../transport/inject';
-import type { ServerExchange, TransportKind, TransportOptions, TransportServer, UpgradeExchange } from '../transport/types';
+import type { TransportServer } from '../transport/types';
 import { TemplateEngine } from '../template/template-engine';
-import { testRequestPayload, testResponse, type TestBody, type TestResponse } from './test-response';
+import { injectInto, type TestResponse } from './test-response';
 import { warnIfFewDescriptors } from '../transport/descriptors';
 import { socketLayerFor, type ApplicationInternals, type SocketLayer } from './socket-layer';
 import { BodyBudget } from './body-budget';
@@ -17,69 +16,16 @@ import { serveUnderWatch, shouldAutoreload } from './autoreload';
 import { Hooks, joinPrefix, type HookFunctions, type HookName } from './hooks';
 import { ErrorHandler } from './error-handler';
 import type { HandlerRoute } from './handler-route';
-import { HTTPServerRequest } from './http-server-request';
 import { Router, type HandlerSpec } from './router';
-import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from './settings';
+import { resolveSettings, transportOptions, type ApplicationSettings, type ResolvedSettings } from './settings';
 import { StaticFiles } from './static-files';
 import { StaticFileHandler } from './static-file-handler';
 import { PubSub } from '../scale/pubsub';
 import { serveAsWorker, workerCount, workerRole, WorkerPool } from '../scale/worker-pool';
-import { insertInMatchOrder, type UrlPattern } from './url-pattern';
 import { messageData } from './message-data';
+import type { ApplicationOptions, CloseOptions, HTTPServer, InjectOptions, ListenOptions } from './application-options';
 
-/** `new Application(options)`: the handlers and the settings. */
-export interface ApplicationOptions extends ApplicationSettings {
-  /** Routes; omitted: every `@Route`/`@WebSocket` class imported so far. */
-  handlers?: HandlerSpec[];
-}
-
-/** Options of {@link Application.listen}. */
-export interface ListenOptions {
-  /**
-   * Worker threads serving the application (default 1; `'auto'`: one per CPU). With more than
-   * one, the entry script runs again in each worker, which builds its own Application and
-   * listens on the same port (SO_REUSEPORT); topics reach subscribers in every worker.
-   */
-  workers?: number | 'auto';
-}
-
-/** A request for {@link Application.inject}. */
-export interface InjectOptions {
-  /** Default `GET`. */
-  method?: string;
-  /** Path and query, e.g. `/items/1?full=1`. */
-  url: string;
-  headers?: Record<string, string | string[]>;
-  /** Strings and Buffers as they are; other objects as JSON (with `Content-Type: application/json` unless given). */
-  body?: TestBody;
-  /**
-   * The client address handlers see as `request.remoteIp`.
-   *
-   * @defaultValue `127.0.0.1`
-   */
-  remoteAddress?: string;
-}
-
-/** Options of {@link Application.close}. */
-export interface CloseOptions {
-  /**
-   * Seconds to wait for in-flight requests before closing connections anyway.
-   *
-   * @defaultValue 10
-   */
-  timeout?: number;
-}
-
-/** The running server returned by {@link Application.listen}. */
-export interface HTTPServer {
-  /** The bound port (the free port picked when 0 was asked). */
-  readonly port: number;
-  readonly host: string;
-  /** The transport serving: `'uws'` (uWebSockets.js) or `'node'` (`node:http` + `ws`). */
-  readonly transport: TransportKind;
-  /** Same as `app.close()`. */
-  close(options?: CloseOptions): Promise<void>;
-}
+export type { ApplicationOptions, CloseOptions, HTTPServer, InjectOptions, ListenOptions } from './application-options';
 
 /**
  * A Typhoon application: routes, settings and the DI container its handlers are made by.
@@ -135,7 +81,7 @@ export class Application {
     if (this.settings.allowUwsFallback !== undefined) {
       genLog.warn("The allowUwsFallback setting is no longer needed and does nothing: without uWebSockets.js's native build Typhoon serves through its Node transport (transport: 'auto')");
     }
-    checkTransportOptions(resolveTransport(this.settings.transport), this.transportOptions());
+    checkTransportOptions(resolveTransport(this.settings.transport), transportOptions(this.settings));
     this.container = rootContainer.createChildContainer();
     this.container.registerInstance(Application, this);
     this.container.register(AsyncHTTPClient, { useFactory: () => this.httpClient });
@@ -168,10 +114,10 @@ export class Application {
     const workers = role ? 1 : workerCount(options.workers);
     if (!role) warnIfFewDescriptors(this.settings.maxConnections);
     if (workers > 1) {
-      checkTransportOptions(resolveTransport(this.settings.transport), this.transportOptions(true));
+      checkTransportOptions(resolveTransport(this.settings.transport), transportOptions(this.settings, true));
       return this.supervise(port, host, workers);
     }
-    const server = createTransport(this.settings.transport, this.transportOptions(Boolean(role)));
+    const server = createTransport(this.settings.transport, transportOptions(this.settings, Boolean(role)));
     this.mount(server);
     this.sockets.mount(server);
     const bound = await server.listen(role?.host ?? host, role?.port ?? port);
@@ -197,15 +143,11 @@ export class Application {
    * ```
    */
   async inject(options: InjectOptions | string): Promise<TestResponse> {
-    const request = typeof options === 'string' ? { url: options } : options;
     if (!this.inProcess) {
-      this.inProcess = createInProcessTransport(this.transportOptions());
+      this.inProcess = createInProcessTransport(transportOptions(this.settings));
       this.mount(this.inProcess);
     }
-    const headers: Record<string, string | string[]> = { ...request.headers };
-    const body = testRequestPayload(request.body, headers);
-    const answer = await injectRequest(this.inProcess.listener, { method: request.method ?? 'GET', url: request.url, headers, body, remoteAddress: request.remoteAddress });
-    return testResponse(answer.status, answer.reason, answer.headers, answer.body, request.url);
+    return injectInto(this.inProcess.listener, typeof options === 'string' ? { url: options } : options);
   }
 
   /**
@@ -292,7 +234,7 @@ export class Application {
       get shuttingDown() {
         return app.isClosing;
       },
-      makeHandler: (create, exchange) => this.dispatcher.makeHandler(create, new HTTPServerRequest(exchange, this.settings), exchange),
+      makeHandler: (create, exchange) => this.dispatcher.makeHandler(create, exchange),
       track: (lifecycle) => this.dispatcher.track(lifecycle),
     };
   }
@@ -314,26 +256,16 @@ export class Application {
     });
   }
 
-  /** What the transport takes from the settings; `reusePort` for worker threads sharing a port. */
-  private transportOptions(reusePort = false): TransportOptions {
-    const { ssl, idleConnectionTimeout, maxHeaderSize, requestTimeout, maxConnections } = this.settings;
-    return { ssl, idleConnectionTimeout, maxHeaderSize, requestTimeout, maxConnections, reusePort };
-  }
-
   /** Worker mode: this thread supervises `workers` threads that serve; it only relays topics. */
   private async supervise(port: number, host: string, workers: number): Promise<HTTPServer> {
     const channel = `typhoon:${process.pid}:${this.index}`;
     this.pubsub = new PubSub(channel, this.settings.pubsub, true);
-    const pool = new WorkerPool(workers, host, this.index, channel);
-    this.pool = pool;
-    try {
-      const bound = await pool.start(port);
-      return { port: bound, host, transport: resolveTransport(this.settings.transport), close: (closeOptions) => this.close(closeOptions) };
-    } catch (error) {
-      this.pool = null;
-      await pool.close(1);
+    const pool = (this.pool = new WorkerPool(workers, host, this.index, channel));
+    const bound = await pool.start(port).catch((error: unknown) => {
+      this.pool = null; // start() stopped the workers it had started
       throw error;
-    }
+    });
+    return { port: bound, host, transport: resolveTransport(this.settings.transport), close: (closeOptions) => this.close(closeOptions) };
   }
 
   /**

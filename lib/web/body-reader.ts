@@ -1,4 +1,4 @@
-import { HTTPError } from '../common/errors';
+import { HTTPError } from '../common/http-errors';
 import type { ServerExchange } from '../transport/types';
 import type { BodyBudget } from './body-budget';
 

@@ -67,7 +67,7 @@ export class Dispatcher {
     const request = new HTTPServerRequest(exchange, settings);
     // The access log reads the address after the response ended (uWS would no longer have it).
     if (settings.logFunction || isLogEnabled('info', 'access')) exchange.keepRemoteAddress();
-    const handler = this.makeHandler(match.route.create, request, exchange);
+    const handler = this.makeHandler(match.route.create, exchange, request);
     if (!handler) return;
     const internals = handler[INTERNALS];
     if (settings.compressResponse) internals.compression = acceptsGzip(request._header('accept-encoding')) ? 'gzip' : 'identity';
@@ -104,7 +104,7 @@ export class Dispatcher {
   }
 
   /** Makes a handler through DI; if that fails, answers 500 with a plain handler and returns null. */
-  makeHandler<H extends RequestHandler>(create: () => H, request: HTTPServerRequest, exchange: ServerExchange): H | null {
+  makeHandler<H extends RequestHandler>(create: () => H, exchange: ServerExchange, request = new HTTPServerRequest(exchange, this.settings)): H | null {
     try {
       const handler = create();
       HandlerInternals.attach(handler, this.app, request, exchange, this.requestFinished);

@@ -1,8 +1,8 @@
-import { HTTPError, ValidationError } from '../common/errors';
+import { HTTPError, ValidationError } from '../common/http-errors';
 import { escapeHtml } from '../common/escape';
 import { appLog, genLog } from '../common/log';
 import type { HandlerInternals } from './handler-internals';
-import type { RequestHandler, SendErrorOptions } from './request-handler';
+import type { ResponseMethods, SendErrorOptions } from './response-methods';
 import { bodiless } from './response-output';
 
 /**
@@ -10,7 +10,7 @@ import { bodiless } from './response-output';
  * the handler's `writeError`; a status that forbids a body (1xx, 204, 304) gets none. After
  * `flush()` the headers are out: the response is ended as it stands, and the failure logged.
  */
-export async function sendErrorPage(handler: RequestHandler, internals: HandlerInternals, status: number, options: SendErrorOptions): Promise<void> {
+export async function sendErrorPage(handler: ResponseMethods, internals: HandlerInternals, status: number, options: SendErrorOptions): Promise<void> {
   const out = internals.out;
   if (out.state !== 'buffering') {
     genLog.error(`Cannot send error response after headers written (${handler.request.method} ${handler.request.uri})`);
@@ -51,7 +51,7 @@ export async function sendErrorPage(handler: RequestHandler, internals: HandlerI
  * are the client's own input; the stack as text with `serveTraceback`; else a small HTML page
  * naming the status.
  */
-export function defaultErrorPage(handler: RequestHandler, internals: HandlerInternals, status: number, error: unknown): Promise<void> {
+export function defaultErrorPage(handler: ResponseMethods, internals: HandlerInternals, status: number, error: unknown): Promise<void> {
   if (error instanceof ValidationError && status === 400) {
     handler.setHeader('Content-Type', 'application/problem+json');
     return handler.finish(JSON.stringify(error.problem()));

@@ -1,5 +1,5 @@
 import type busboy from 'busboy';
-import { HTTPError } from '../common/errors';
+import { HTTPError } from '../common/http-errors';
 
 /** Values of one argument name, in the order they came. */
 export type ArgumentMap = Record<string, string[]>;

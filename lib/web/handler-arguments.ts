@@ -1,4 +1,4 @@
-import { MissingArgumentError } from '../common/errors';
+import { MissingArgumentError } from '../common/http-errors';
 import type { ArgumentMap } from './form-data';
 
 const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;

@@ -1,4 +1,5 @@
-import { ResponseStateError, StreamClosedError, HTTPError } from '../common/errors';
+import { ResponseStateError, StreamClosedError } from '../common/errors';
+import { HTTPError } from '../common/http-errors';
 import { appLog, genLog, isLogEnabled } from '../common/log';
 import { requestIdFor, type HandlerLog } from '../common/pino-logging';
 import type { PullSource, ServerExchange } from '../transport/types';

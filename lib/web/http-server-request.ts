@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { HTTPError, ValidationError } from '../common/errors';
+import { HTTPError, ValidationError } from '../common/http-errors';
 import type { ServerExchange } from '../transport/types';
 import { parseCookies } from './cookies';
 import { parseQueryString, type ArgumentMap, type FileMap } from './form-data';

@@ -1,5 +1,6 @@
 import { INTERNALS } from './handler-internals';
-import { Finish, HTTPError, invalidArgument, StreamClosedError } from '../common/errors';
+import { invalidArgument, StreamClosedError } from '../common/errors';
+import { Finish, HTTPError } from '../common/http-errors';
 import { appLog, genLog } from '../common/log';
 import type { BodyReader } from './body-reader';
 import { answerPreflight, isPreflight } from './cors';

@@ -1,4 +1,4 @@
-import { HTTPError } from '../common/errors';
+import { HTTPError } from '../common/http-errors';
 import type { HeaderList } from '../transport/types';
 
 /** What the framing checks read of a request (a transport's exchange has it all). */

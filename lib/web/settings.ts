@@ -6,6 +6,7 @@ import type { CookieOptions } from './cookies';
 import type { CorsOptions } from './cors';
 import type { PubSubOptions } from '../scale/pubsub';
 import { transportSetting, type TransportSetting } from '../transport/create-transport';
+import type { TransportOptions } from '../transport/types';
 import { connectionsFor, descriptorLimit } from '../transport/descriptors';
 import type { LoggerSetting } from '../common/pino-logging';
 import type { OutputTransformClass } from './output-transform';
@@ -298,4 +299,10 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
 
 function positive(name: string, value: number): void {
   if (!Number.isFinite(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive number of bytes, got ${value}`);
+}
+
+/** What the transport takes from the settings; `reusePort` for worker threads sharing a port. */
+export function transportOptions(settings: ResolvedSettings, reusePort = false): TransportOptions {
+  const { ssl, idleConnectionTimeout, maxHeaderSize, requestTimeout, maxConnections } = settings;
+  return { ssl, idleConnectionTimeout, maxHeaderSize, requestTimeout, maxConnections, reusePort };
 }

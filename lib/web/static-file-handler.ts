@@ -1,7 +1,7 @@
 import { INTERNALS } from './handler-internals';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import parseRange from 'range-parser';
-import { HTTPError } from '../common/errors';
+import { HTTPError } from '../common/http-errors';
 import type { PullSource } from '../transport/types';
 import { evaluatePreconditions, ifRangeHolds } from './conditional';
 import { preferredEncoding } from './negotiation';

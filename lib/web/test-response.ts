@@ -1,4 +1,7 @@
+import type { RequestListener } from 'node:http';
 import { HTTPHeaders } from '../common/http-headers';
+import { injectRequest } from '../transport/inject';
+import type { InjectOptions } from './application-options';
 
 /** A complete response, read whole: what `TestServer.fetch` and `app.inject` return. */
 export interface TestResponse {
@@ -38,4 +41,12 @@ export function testResponse(status: number, reason: string, pairs: Array<[strin
     json: <T>() => JSON.parse(body.toString()) as T,
     url,
   };
+}
+
+/** `app.inject()`: one request through an in-process listener, answered as a TestResponse. */
+export async function injectInto(listener: RequestListener, request: InjectOptions): Promise<TestResponse> {
+  const headers: Record<string, string | string[]> = { ...request.headers };
+  const body = testRequestPayload(request.body, headers);
+  const answer = await injectRequest(listener, { method: request.method ?? 'GET', url: request.url, headers, body, remoteAddress: request.remoteAddress });
+  return testResponse(answer.status, answer.reason, answer.headers, answer.body, request.url);
 }

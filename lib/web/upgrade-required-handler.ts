@@ -1,4 +1,4 @@
-import { HTTPError } from '../common/errors';
+import { HTTPError } from '../common/http-errors';
 import { RequestHandler } from './request-handler';
 
 /** Answers plain HTTP requests on a WebSocket route: 426, "Can 'Upgrade' only to 'WebSocket'". */

@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { invalidArgument, ValidationError, type ValidationIssue } from '../common/errors';
+import { invalidArgument } from '../common/errors';
+import { ValidationError, type ValidationIssue } from '../common/http-errors';
 
 export type { StandardSchemaV1 };
 export { ValidationError, type ValidationIssue };

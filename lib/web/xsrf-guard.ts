@@ -1,4 +1,4 @@
-import { HTTPError } from '../common/errors';
+import { HTTPError } from '../common/http-errors';
 import { formatSetCookie, type CookieOptions } from './cookies';
 import type { HandlerInternals } from './handler-internals';
 import type { RequestHandler } from './request-handler';

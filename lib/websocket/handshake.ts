@@ -1,8 +1,9 @@
 import { INTERNALS } from '../web/handler-internals';
-import { HTTPError, InvalidArgumentError } from '../common/errors';
+import { InvalidArgumentError } from '../common/errors';
+import { HTTPError } from '../common/http-errors';
 import type { UpgradeExchange } from '../transport/types';
 import type { ApplicationInternals } from '../web/socket-layer';
-import { SEALED_OUTPUT } from '../web/response-output';
+import { SEALED_OUTPUT } from '../web/sealed-output';
 import { lifecycleSteps, runSteps, type LifecycleShape, type PathMatch } from '../web/lifecycle';
 import type { WebSocketHandler } from './websocket-handler';
 import type { WebSocketRoute } from './websocket-route';

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { UnsafeValueError, ValidationError, WebSocketClosedError } from '../common/errors';
+import { UnsafeValueError, WebSocketClosedError } from '../common/errors';
+import { ValidationError } from '../common/http-errors';
 import { appLog } from '../common/log';
 import { messageData, wellFormed } from '../web/message-data';
 import type { TransportSocket } from '../transport/types';
 import { RequestHandler } from '../web/request-handler';
 import { validate, type StandardSchemaV1 } from '../web/validation';
-import type { ResolvedWebSocketOptions } from './websocket-options';
 import type { WebSocketRoute } from './websocket-route';
 
 /** Where a connection stands: handshake, `open()` running, open, closed. */

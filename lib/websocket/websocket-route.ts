@@ -75,24 +75,24 @@ export class WebSocketRoute {
  * route. `upgrade` is the application's handshake.
  */
 export function socketCallbacks(upgrade: (exchange: UpgradeExchange, params: string[]) => void): SocketRouteCallbacks {
-  const handlerOf = (session: unknown) => session as WebSocketHandler;
+  const handlerOf = (attached: unknown) => attached as WebSocketHandler;
   return {
     upgrade,
-    open: (session, socket: TransportSocket) => {
-      const handler = handlerOf(session);
+    open: (attached, socket: TransportSocket) => {
+      const handler = handlerOf(attached);
       handler._route.handlers.add(handler);
       handler._opened(socket);
     },
-    message: (session, data, size) => handlerOf(session)._received(data, size),
-    drain: (session) => handlerOf(session)._drained(),
-    close: (session, code, reason) => {
-      const handler = handlerOf(session);
+    message: (attached, data, size) => handlerOf(attached)._received(data, size),
+    drain: (attached) => handlerOf(attached)._drained(),
+    close: (attached, code, reason) => {
+      const handler = handlerOf(attached);
       handler._route.handlers.delete(handler);
       handler._closed(code, reason);
     },
-    ping: (session, data) => safely(handlerOf(session), 'onPing', () => handlerOf(session).onPing(data)),
-    pong: (session, data) => {
-      const handler = handlerOf(session);
+    ping: (attached, data) => safely(handlerOf(attached), 'onPing', () => handlerOf(attached).onPing(data)),
+    pong: (attached, data) => {
+      const handler = handlerOf(attached);
       handler._lastPong = Math.round(performance.now());
       safely(handler, 'onPong', () => handler.onPong(data));
     },

@@ -1,4 +1,4 @@
-import { HTTPError } from '../../common/errors';
+import { HTTPError } from '../../common/http-errors';
 import { requireLegacyDecorators } from '../../di/legacy-decorators';
 import type { RequestHandler } from '../request-handler';
 

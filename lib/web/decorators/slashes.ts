@@ -1,5 +1,5 @@
 import { requireLegacyDecorators } from '../../di/legacy-decorators';
-import { HTTPError } from '../../common/errors';
+import { HTTPError } from '../../common/http-errors';
 import type { RequestHandler } from '../request-handler';
 
 type Verb = (this: RequestHandler, ...args: string[]) => unknown;

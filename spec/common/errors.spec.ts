@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as typhoon from '../lib';
+import * as typhoon from '../../lib';
 
 /** Every error class and its stable code: a change here is a breaking change. */
 const CODES: Record<string, string> = {
@@ -25,7 +25,7 @@ const CODES: Record<string, string> = {
 
 describe('errors', () => {
   it('keeps a stable code per error class, each documented in docs/errors.md', () => {
-    const readme = readFileSync(path.join(__dirname, '..', '..', 'docs', 'errors.md'), 'utf8');
+    const readme = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'errors.md'), 'utf8');
     for (const [name, code] of Object.entries(CODES)) {
       const ErrorClass = (typhoon as unknown as Record<string, new (...args: never[]) => typhoon.TyphoonError>)[name];
       expect(ErrorClass, name).to.be.a('function');
