@@ -1,13 +1,13 @@
 /**
  * Typhoon's typed errors. Every error carries a stable `code` in Typhoon's own `TYPHOON_ERR_`
  * namespace (Node's are bare `ERR_`; fastify's `FST_ERR_`), listed in {@link TyphoonErrorCode},
- * documented in docs/errors.md and checked by spec/errors.spec.ts, so callers can branch on it
+ * documented in docs/errors.md and checked by spec/common/errors.spec.ts, so callers can branch on it
  * without parsing messages.
  */
 
 /**
- * Every string code a Typhoon error carries; `switch (error.code)` over a `TyphoonError` is
- * checked for exhaustiveness against it. `HTTPClientError` alone has a numeric `code` (the HTTP
+ * Every string code a Typhoon error carries: `switch ((error as TyphoonError<TyphoonErrorCode>).code)`
+ * is checked for exhaustiveness against it. `HTTPClientError` alone has a numeric `code` (the HTTP
  * status, as Tornado's) and carries `TYPHOON_ERR_HTTP_CLIENT` as `errorCode`.
  */
 export type TyphoonErrorCode =
@@ -30,8 +30,9 @@ export type TyphoonErrorCode =
   | 'TYPHOON_ERR_HTTP_CLIENT';
 
 /**
- * Base class of every error Typhoon throws on purpose. `code` is one of
- * {@link TyphoonErrorCode}; a subclass of your own may declare its own code type.
+ * Base class of every error Typhoon throws on purpose. Each of Typhoon's classes narrows `code`
+ * to its own member of {@link TyphoonErrorCode} (`HTTPError`'s is `'TYPHOON_ERR_HTTP'`); a
+ * subclass of your own takes any string (`class PaymentError extends TyphoonError<'PAYMENT_DECLINED'>`).
  *
  * @example
  * ```ts
@@ -42,7 +43,7 @@ export type TyphoonErrorCode =
  * }
  * ```
  */
-export class TyphoonError<Code extends string | number = TyphoonErrorCode> extends Error {
+export class TyphoonError<Code extends string | number = string> extends Error {
   /** Stable machine-readable code, e.g. `TYPHOON_ERR_HTTP` (a number only on HTTPClientError, as in Tornado). */
   readonly code: Code;
 
@@ -73,7 +74,7 @@ export class TyphoonError<Code extends string | number = TyphoonErrorCode> exten
  * }
  * ```
  */
-export class StreamClosedError extends TyphoonError {
+export class StreamClosedError extends TyphoonError<'TYPHOON_ERR_STREAM_CLOSED'> {
   constructor(message = 'Stream is closed') {
     super('TYPHOON_ERR_STREAM_CLOSED', message);
   }
@@ -96,7 +97,7 @@ export class StreamClosedError extends TyphoonError {
  * }
  * ```
  */
-export class WebSocketClosedError extends TyphoonError {
+export class WebSocketClosedError extends TyphoonError<'TYPHOON_ERR_WEBSOCKET_CLOSED'> {
   constructor(message = 'WebSocket is closed') {
     super('TYPHOON_ERR_WEBSOCKET_CLOSED', message);
   }
@@ -114,7 +115,7 @@ export class WebSocketClosedError extends TyphoonError {
  * }
  * ```
  */
-export class TimeoutError extends TyphoonError {
+export class TimeoutError extends TyphoonError<'TYPHOON_ERR_TIMEOUT'> {
   constructor(message = 'Timeout') {
     super('TYPHOON_ERR_TIMEOUT', message);
   }
@@ -133,7 +134,7 @@ export class TimeoutError extends TyphoonError {
  * }
  * ```
  */
-export class ConfigurationError extends TyphoonError {
+export class ConfigurationError extends TyphoonError<'TYPHOON_ERR_CONFIGURATION'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('TYPHOON_ERR_CONFIGURATION', message, options);
   }
@@ -153,7 +154,7 @@ export class ConfigurationError extends TyphoonError {
  * }
  * ```
  */
-export class UnsafeValueError extends TyphoonError {
+export class UnsafeValueError extends TyphoonError<'TYPHOON_ERR_UNSAFE_VALUE'> {
   constructor(message: string) {
     super('TYPHOON_ERR_UNSAFE_VALUE', message);
   }
@@ -172,7 +173,7 @@ export class UnsafeValueError extends TyphoonError {
  * }
  * ```
  */
-export class ResponseStateError extends TyphoonError {
+export class ResponseStateError extends TyphoonError<'TYPHOON_ERR_RESPONSE_STATE'> {
   constructor(message: string) {
     super('TYPHOON_ERR_RESPONSE_STATE', message);
   }
@@ -190,7 +191,7 @@ export class ResponseStateError extends TyphoonError {
  * }
  * ```
  */
-export class TemplateError extends TyphoonError {
+export class TemplateError extends TyphoonError<'TYPHOON_ERR_TEMPLATE'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('TYPHOON_ERR_TEMPLATE', message, options);
   }
@@ -209,7 +210,7 @@ export class TemplateError extends TyphoonError {
  * }
  * ```
  */
-export class QueueEmpty extends TyphoonError {
+export class QueueEmpty extends TyphoonError<'TYPHOON_ERR_QUEUE_EMPTY'> {
   constructor(message = 'Queue is empty; await get() to wait for an item') {
     super('TYPHOON_ERR_QUEUE_EMPTY', message);
   }
@@ -229,7 +230,7 @@ export class QueueEmpty extends TyphoonError {
  * }
  * ```
  */
-export class QueueFull extends TyphoonError {
+export class QueueFull extends TyphoonError<'TYPHOON_ERR_QUEUE_FULL'> {
   constructor(message = 'Queue is full; await put() to wait for room') {
     super('TYPHOON_ERR_QUEUE_FULL', message);
   }
@@ -250,7 +251,7 @@ export class QueueFull extends TyphoonError {
  * }
  * ```
  */
-export class InvalidStateError extends TyphoonError {
+export class InvalidStateError extends TyphoonError<'TYPHOON_ERR_INVALID_STATE'> {
   constructor(message = 'invalid state') {
     super('TYPHOON_ERR_INVALID_STATE', message);
   }
@@ -273,18 +274,8 @@ export class InvalidStateError extends TyphoonError {
  * }
  * ```
  */
-export class InvalidArgumentError extends TyphoonError {
+export class InvalidArgumentError extends TyphoonError<'TYPHOON_ERR_INVALID_ARGUMENT'> {
   constructor(message = 'invalid argument') {
     super('TYPHOON_ERR_INVALID_ARGUMENT', message);
   }
-}
-
-/**
- * A `TypeError` or `RangeError` (what JavaScript throws for an argument of the wrong type or
- * range) that also carries `code: 'TYPHOON_ERR_INVALID_ARGUMENT'`, as Node's own argument errors
- * are a `TypeError` with `code: 'ERR_INVALID_ARG_TYPE'`: `instanceof RangeError` keeps working,
- * and the code says it came from Typhoon.
- */
-export function invalidArgument<E extends TypeError | RangeError>(ErrorClass: new (message: string) => E, message: string): E & { code: 'TYPHOON_ERR_INVALID_ARGUMENT' } {
-  return Object.assign(new ErrorClass(message), { code: 'TYPHOON_ERR_INVALID_ARGUMENT' as const });
 }

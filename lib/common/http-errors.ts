@@ -22,7 +22,7 @@ export interface HTTPErrorOptions {
  * if (!item) throw new HTTPError(404, 'item %s not found', { reason: 'No Such Item' });
  * ```
  */
-export class HTTPError extends TyphoonError {
+export class HTTPError extends TyphoonError<'TYPHOON_ERR_HTTP' | 'TYPHOON_ERR_VALIDATION' | 'TYPHOON_ERR_MISSING_ARGUMENT'> {
   readonly statusCode: number;
   readonly logMessage?: string;
   readonly reason?: string;
@@ -69,6 +69,7 @@ const DESCRIBED: Record<string, string> = {
  * ```
  */
 export class ValidationError extends HTTPError {
+  declare readonly code: 'TYPHOON_ERR_VALIDATION';
   readonly issues: ValidationIssue[];
   /** What was validated: `'body'`, `'arguments'`, `'path'`, `'message'`, or another name given. */
   readonly in: string;
@@ -101,6 +102,7 @@ export class ValidationError extends HTTPError {
  * ```
  */
 export class MissingArgumentError extends HTTPError {
+  declare readonly code: 'TYPHOON_ERR_MISSING_ARGUMENT';
   readonly argName: string;
 
   constructor(argName: string) {
@@ -123,7 +125,7 @@ export class MissingArgumentError extends HTTPError {
  * }
  * ```
  */
-export class Finish extends TyphoonError {
+export class Finish extends TyphoonError<'TYPHOON_ERR_FINISH'> {
   readonly body?: string | Buffer | object;
 
   constructor(body?: string | Buffer | object) {

@@ -1,3 +1,6 @@
+/** @internal The key of `headers[RELINK](lazy)`: the same headers now come from a copy of the request. */
+export const RELINK = Symbol('typhoon.headers.relink');
+
 /**
  * Case-insensitive, multi-valued HTTP headers, as Tornado's `HTTPHeaders`. Names are stored
  * lower-case; `get` returns the value (several lines joined), `getAll` every line.
@@ -86,7 +89,7 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   }
 
   /** @internal The same headers now come from `lazy` (the request's data was copied). */
-  _relink(lazy: { header(name: string): string; headerList(): string[] }): void {
+  [RELINK](lazy: { header(name: string): string; headerList(): string[] }): void {
     if (this.lazy) this.lazy = lazy;
   }
 

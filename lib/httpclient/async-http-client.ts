@@ -1,7 +1,8 @@
 import type { Agent, Dispatcher } from 'undici';
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { invalidArgument, InvalidArgumentError, InvalidStateError } from '../common/errors';
+import { InvalidArgumentError, InvalidStateError } from '../common/errors';
+import { invalidArgument } from '../common/invalid-argument';
 import { HTTPClientError } from './http-client-error';
 import { Semaphore } from '../ioloop/semaphore';
 import { HTTPHeaders } from '../common/http-headers';

@@ -12,8 +12,8 @@ import { appLog } from '../common/log';
  * ```
  */
 export class TimeoutHandle {
-  /** @internal */
-  constructor(readonly deadline: number, /** @internal */ readonly timer: NodeJS.Timeout) {}
+  /** Made by `callLater`/`callAt`: when it fires (ms since the epoch) and its Node timer. */
+  constructor(readonly deadline: number, readonly timer: NodeJS.Timeout) {}
 }
 
 /** Options of {@link IOLoop.runSync}. */

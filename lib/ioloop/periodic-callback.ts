@@ -1,6 +1,6 @@
 import { appLog } from '../common/log';
 import { IOLoop, type TimeoutHandle } from './ioloop';
-import { invalidArgument } from '../common/errors';
+import { invalidArgument } from '../common/invalid-argument';
 
 /**
  * Calls `callback` every `periodMs` milliseconds, as Tornado's `PeriodicCallback`: the

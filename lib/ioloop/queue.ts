@@ -1,6 +1,7 @@
 import { Deque } from './deque';
 import type { ItemStore } from './item-store';
-import { invalidArgument, InvalidStateError, QueueEmpty, QueueFull, TimeoutError } from '../common/errors';
+import { InvalidStateError, QueueEmpty, QueueFull, TimeoutError } from '../common/errors';
+import { invalidArgument } from '../common/invalid-argument';
 import { timeoutMs, WaiterQueue } from './waiter-queue';
 
 /**

@@ -1,4 +1,5 @@
-import { invalidArgument, TimeoutError } from '../common/errors';
+import { TimeoutError } from '../common/errors';
+import { invalidArgument } from '../common/invalid-argument';
 import { createReleaser, type Releaser } from './releaser';
 import { timeoutMs, WaiterQueue } from './waiter-queue';
 

@@ -1,4 +1,5 @@
-import { invalidArgument } from '../common/errors';
+import { invalidArgument } from '../common/invalid-argument';
+
 /**
  * The FIFO line of blocked calls behind every lock and queue: `Condition.wait`,
  * `Semaphore.acquire`, `Queue.get`/`put`... Internal to lib/ioloop.

@@ -236,6 +236,7 @@ export class Application {
       },
       makeHandler: (create, exchange) => this.dispatcher.makeHandler(create, exchange),
       track: (lifecycle) => this.dispatcher.track(lifecycle),
+      forwardTopic: (topic, data, binary) => this.pubsub?.forward(topic, data, binary),
     };
   }
 
@@ -261,8 +262,9 @@ export class Application {
     const channel = `typhoon:${process.pid}:${this.index}`;
     this.pubsub = new PubSub(channel, this.settings.pubsub, true);
     const pool = (this.pool = new WorkerPool(workers, host, this.index, channel));
-    const bound = await pool.start(port).catch((error: unknown) => {
+    const bound = await pool.start(port).catch(async (error: unknown) => {
       this.pool = null; // start() stopped the workers it had started
+      await this.closePubSub();
       throw error;
     });
     return { port: bound, host, transport: resolveTransport(this.settings.transport), close: (closeOptions) => this.close(closeOptions) };
@@ -356,11 +358,6 @@ export class Application {
    */
   get isClosing(): boolean {
     return this.closing !== null;
-  }
-
-  /** @internal A handler published to its own thread's subscribers: carry it everywhere else. */
-  _forwardTopic(topic: string, data: string | Buffer, binary: boolean): void {
-    this.pubsub?.forward(topic, data, binary);
   }
 
   /** This application's HTTP client (pooled connections), injectable as `AsyncHTTPClient`; closed with the app. */

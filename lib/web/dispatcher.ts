@@ -5,7 +5,7 @@ import { BodyReader, type BodyLimits } from './body-reader';
 import { HandlerInternals, INTERNALS } from './handler-internals';
 import type { HandlerRoute } from './handler-route';
 import { runResponseHooks, type Hooks } from './hooks';
-import { HTTPServerRequest } from './http-server-request';
+import { HEADER, HTTPServerRequest } from './http-server-request';
 import { execute, handleException, type RouteMatch } from './lifecycle';
 import { acceptsGzip } from './negotiation';
 import { RequestHandler } from './request-handler';
@@ -70,7 +70,7 @@ export class Dispatcher {
     const handler = this.makeHandler(match.route.create, exchange, request);
     if (!handler) return;
     const internals = handler[INTERNALS];
-    if (settings.compressResponse) internals.compression = acceptsGzip(request._header('accept-encoding')) ? 'gzip' : 'identity';
+    if (settings.compressResponse) internals.compression = acceptsGzip(request[HEADER]('accept-encoding')) ? 'gzip' : 'identity';
     exchange.onAbort(handler);
     const length = exchange.header('content-length');
     const encoding = exchange.header('transfer-encoding');
@@ -107,11 +107,11 @@ export class Dispatcher {
   makeHandler<H extends RequestHandler>(create: () => H, exchange: ServerExchange, request = new HTTPServerRequest(exchange, this.settings)): H | null {
     try {
       const handler = create();
-      HandlerInternals.attach(handler, this.app, request, exchange, this.requestFinished);
+      HandlerInternals.attach(handler, this.app, request, exchange, this.responded);
       return handler;
     } catch (error) {
       const fallback = new RequestHandler();
-      HandlerInternals.attach(fallback, this.app, request, exchange, this.requestFinished);
+      HandlerInternals.attach(fallback, this.app, request, exchange, this.responded);
       this.track(handleException(fallback, error));
       return null;
     }
@@ -148,7 +148,7 @@ export class Dispatcher {
   }
 
   /** The response went out: the access log (or `logFunction`) and the `onResponse` hooks. */
-  readonly requestFinished = (handler: RequestHandler): void => {
+  readonly responded = (handler: RequestHandler): void => {
     const logFunction = this.settings.logFunction;
     if (logFunction) {
       try {

@@ -2,7 +2,7 @@ import { HTTPError, ValidationError } from '../common/http-errors';
 import { escapeHtml } from '../common/escape';
 import { appLog, genLog } from '../common/log';
 import type { HandlerInternals } from './handler-internals';
-import type { ResponseMethods, SendErrorOptions } from './response-methods';
+import type { HandlerBase, SendErrorOptions } from './handler-base';
 import { bodiless } from './response-output';
 
 /**
@@ -10,16 +10,19 @@ import { bodiless } from './response-output';
  * the handler's `writeError`; a status that forbids a body (1xx, 204, 304) gets none. After
  * `flush()` the headers are out: the response is ended as it stands, and the failure logged.
  */
-export async function sendErrorPage(handler: ResponseMethods, internals: HandlerInternals, status: number, options: SendErrorOptions): Promise<void> {
+export async function sendErrorPage(handler: HandlerBase, internals: HandlerInternals, status: number, options: SendErrorOptions): Promise<void> {
   const out = internals.out;
   if (out.state !== 'buffering') {
     genLog.error(`Cannot send error response after headers written (${handler.request.method} ${handler.request.uri})`);
     if (out.state === 'streaming') {
+      handler.request.markFinished();
       try {
         await out.finish(false, 'off');
       } catch {
         // the client is gone; nothing more to say
       }
+      // The response ended as it stood: its access-log line and onFinish() as any other's.
+      internals.afterFinish();
     }
     return;
   }
@@ -51,7 +54,7 @@ export async function sendErrorPage(handler: ResponseMethods, internals: Handler
  * are the client's own input; the stack as text with `serveTraceback`; else a small HTML page
  * naming the status.
  */
-export function defaultErrorPage(handler: ResponseMethods, internals: HandlerInternals, status: number, error: unknown): Promise<void> {
+export function defaultErrorPage(handler: HandlerBase, internals: HandlerInternals, status: number, error: unknown): Promise<void> {
   if (error instanceof ValidationError && status === 400) {
     handler.setHeader('Content-Type', 'application/problem+json');
     return handler.finish(JSON.stringify(error.problem()));

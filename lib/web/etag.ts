@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { weakMatch } from './conditional';
-import type { ResponseMethods } from './response-methods';
+import type { HandlerBase } from './handler-base';
 import type { ResponseOutput } from './response-output';
 
 /**
@@ -9,7 +9,7 @@ import type { ResponseOutput } from './response-output';
  * handler's `setEtagHeader()`, then 304 without the body when `checkEtagHeader()` says the
  * client's `If-None-Match` has it (RFC 9110 §13.1.2, weak comparison).
  */
-export function autoEtag(handler: ResponseMethods, out: ResponseOutput): void {
+export function autoEtag(handler: HandlerBase, out: ResponseOutput): void {
   handler.setEtagHeader();
   if (handler.checkEtagHeader()) {
     out.discardBody();

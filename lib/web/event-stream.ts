@@ -1,4 +1,5 @@
-import { invalidArgument, UnsafeValueError } from '../common/errors';
+import { UnsafeValueError } from '../common/errors';
+import { invalidArgument } from '../common/invalid-argument';
 
 /** One server-sent event (HTML Living Standard §9.2, "Server-sent events"). */
 export interface ServerSentEvent {
@@ -41,6 +42,9 @@ export interface EventStreamOutput {
   readonly signal: AbortSignal;
 }
 
+/** @internal The key of `stream[ENDED]()`: the response ended (`finish()`, an error page). */
+export const ENDED = Symbol('typhoon.eventStream.ended');
+
 /**
  * A server-sent event stream (`text/event-stream`), made by `RequestHandler.startEventStream()`:
  * the other real-time channel, for live dashboards and notifications. Each `send` resolves once
@@ -75,9 +79,9 @@ export class EventStream {
 
   /**
    * @param lastEventId the `Last-Event-ID` the browser sent when it reconnected, or null
+   * @param connection `close()` drops a client that stopped reading
    * @throws RangeError for options out of range
    */
-  /** @internal `connection.close()` drops a client that stopped reading. */
   constructor(
     private readonly output: EventStreamOutput,
     private readonly connection: { close(): void },
@@ -127,7 +131,7 @@ export class EventStream {
   }
 
   /** @internal The response ended (`finish()`, an error page): the stream is over. */
-  _ended(): void {
+  [ENDED](): void {
     this.over();
   }
 

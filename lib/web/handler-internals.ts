@@ -6,8 +6,8 @@ import type { PullSource, ServerExchange } from '../transport/types';
 import type { Application } from './application';
 import { decorateCors } from './cors';
 import { autoEtag } from './etag';
-import type { EventStream } from './event-stream';
-import type { HTTPServerRequest } from './http-server-request';
+import { ENDED, type EventStream } from './event-stream';
+import { HEADER, type HTTPServerRequest } from './http-server-request';
 import { transformFor } from './output-transform';
 import type { RequestHandler } from './request-handler';
 import { ResponseOutput, type Compression } from './response-output';
@@ -24,6 +24,21 @@ export const INTERNALS = Symbol('typhoon.handler');
 export const UNKNOWN_USER = Symbol('unknown user');
 const NO_KWARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
+/** What few requests need; see {@link HandlerInternals.rare}. */
+export interface RareState {
+  abort: AbortController | undefined;
+  rawXsrf: RawXsrfToken | undefined;
+  xsrfToken: string | undefined;
+  /** Set when `handlerTimeout` expired (seconds). */
+  timedOutAfter: number | undefined;
+  /** A `render()` or `flush()` still running, which the automatic finish waits for. */
+  pendingOutput: Promise<unknown> | undefined;
+  /** `handler.log`, made on first use. */
+  log: HandlerLog | undefined;
+  /** The event stream started on this response, told when the response ends. */
+  eventStream: EventStream | undefined;
+}
+
 /**
  * A handler's machinery for one request: the response being built, the exchange under it, and
  * the steps of the end of a response (ETag, access log, `onFinish`), a handler timeout and a
@@ -38,35 +53,36 @@ export class HandlerInternals {
   kwargs: Record<string, string> | readonly string[] = NO_KWARGS;
   /** The current user, UNKNOWN_USER until computed or set. */
   user: unknown = UNKNOWN_USER;
-  abort: AbortController | undefined = undefined;
-  rawXsrf: RawXsrfToken | undefined = undefined;
-  xsrfToken: string | undefined = undefined;
-  /** Set when `handlerTimeout` expired (seconds). */
-  timedOutAfter: number | undefined = undefined;
-  /** A `render()` or `flush()` still running, which the automatic finish waits for. */
-  pendingOutput: Promise<unknown> | undefined = undefined;
-  /** `handler.log`, made on first use. */
-  log: HandlerLog | undefined = undefined;
-  /** The event stream started on this response, told when the response ends. */
-  eventStream: EventStream | undefined = undefined;
+  /** What few requests need, made on first use (`rare()`): most requests never allocate it. */
+  private rareState: RareState | null = null;
 
   constructor(
     private readonly handler: RequestHandler,
     public exchange: ServerExchange,
-    /** The response went out: the access log and `onResponse` hooks (the dispatcher's). */
+    /** The response went out: the access log and `onResponse` hooks (the dispatcher's `responded`). */
     private readonly onResponded: (handler: RequestHandler) => void,
   ) {
     this.out = new ResponseOutput(exchange);
   }
 
+  /** State few requests need (abort signal, XSRF token, handler timeout, log, event stream), made on first use. */
+  rare(): RareState {
+    return (this.rareState ??= { abort: undefined, rawXsrf: undefined, xsrfToken: undefined, timedOutAfter: undefined, pendingOutput: undefined, log: undefined, eventStream: undefined });
+  }
+
+  /** Set when `handlerTimeout` expired (seconds). */
+  get timedOutAfter(): number | undefined {
+    return this.rareState?.timedOutAfter;
+  }
+
   /** Made right after the handler (by the dispatcher): the handler learns its application and request. */
-  static attach(handler: RequestHandler, application: Application, request: HTTPServerRequest, exchange: ServerExchange, finished: (handler: RequestHandler) => void): HandlerInternals {
-    const internals = new HandlerInternals(handler, exchange, finished);
+  static attach(handler: RequestHandler, application: Application, request: HTTPServerRequest, exchange: ServerExchange, onResponded: (handler: RequestHandler) => void): HandlerInternals {
+    const internals = new HandlerInternals(handler, exchange, onResponded);
     handler[INTERNALS] = internals;
     handler.application = application;
     handler.request = request;
     // Several X-Request-Id lines are no one id: a new one then, on both transports.
-    if (application.logger) handler.requestId = requestIdFor(request.headers.getAll('x-request-id').length === 1 ? request._header('x-request-id') : undefined);
+    if (application.logger) handler.requestId = requestIdFor(request.headers.getAll('x-request-id').length === 1 ? request[HEADER]('x-request-id') : undefined);
     const transforms = application.settings.transforms;
     if (transforms?.length) internals.out.transform = transformFor(handler, transforms);
     internals.applyDefaultHeaders();
@@ -102,9 +118,9 @@ export class HandlerInternals {
   async timedOut(seconds: number): Promise<void> {
     const handler = this.handler;
     if (handler.finished || this.exchange.state !== 'open') return;
-    this.timedOutAfter = seconds;
+    this.rare().timedOutAfter = seconds;
     genLog.warn(`${handler.request.method} ${handler.request.uri} did not finish within handlerTimeout ${seconds} s; answering 503`);
-    this.abort?.abort(new HTTPError(503, 'handler timeout'));
+    this.rareState?.abort?.abort(new HTTPError(503, 'handler timeout'));
     try {
       await handler.sendError(503, { reason: 'Handler Timeout' });
     } catch (error) {
@@ -116,7 +132,7 @@ export class HandlerInternals {
   connectionClosed(): void {
     const handler = this.handler;
     handler.request.markFinished();
-    this.abort?.abort(new HTTPError(499, 'client closed the connection'));
+    this.rareState?.abort?.abort(new HTTPError(499, 'client closed the connection'));
     try {
       handler.onConnectionClose();
     } catch (error) {
@@ -141,9 +157,10 @@ export class HandlerInternals {
    * nobody awaits is handled by the lifecycle (or logged after it), never left unhandled.
    */
   trackOutput<T>(promise: Promise<T>): Promise<T> {
-    this.pendingOutput = promise;
+    const rare = this.rare();
+    rare.pendingOutput = promise;
     const settled = () => {
-      if (this.pendingOutput === promise) this.pendingOutput = undefined;
+      if (rare.pendingOutput === promise) rare.pendingOutput = undefined;
     };
     promise.then(settled, (error: unknown) => {
       settled();
@@ -154,7 +171,7 @@ export class HandlerInternals {
 
   /** The lifecycle's last step: finish, after a render() or flush() the verb did not await. */
   autoFinish(): Promise<void> | undefined {
-    const pending = this.pendingOutput;
+    const pending = this.rareState?.pendingOutput;
     if (!pending) return this.finishNow();
     const handler = this.handler;
     appLog.warn(`${handler.constructor.name}: the ${handler.request.method} method returned before its render() or flush() completed; await it (they are asynchronous in Typhoon). The response waited for it.`);
@@ -199,7 +216,7 @@ export class HandlerInternals {
   /** Access log and `onFinish()`, once the response is out. */
   afterFinish(): void {
     const handler = this.handler;
-    this.eventStream?._ended();
+    this.rareState?.eventStream?.[ENDED]();
     this.responded();
     try {
       const done = handler.onFinish();

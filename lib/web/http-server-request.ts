@@ -5,7 +5,7 @@ import { HTTPError, ValidationError } from '../common/http-errors';
 import type { ServerExchange } from '../transport/types';
 import { parseCookies } from './cookies';
 import { parseQueryString, type ArgumentMap, type FileMap } from './form-data';
-import { HTTPHeaders } from '../common/http-headers';
+import { HTTPHeaders, RELINK } from '../common/http-headers';
 import { argumentObject, validate, type SchemaOutput, type StandardSchemaV1 } from './validation';
 
 /** Proxy settings the request needs to find the real client. */
@@ -13,6 +13,11 @@ export interface ProxyTrust {
   xheaders?: boolean;
   trustedDownstream: string[];
 }
+
+/** @internal Keys of the request's internals (as fastify's lib/symbols.js): a header's first value; the data moving to a copy. */
+export const HEADER = Symbol('typhoon.request.header');
+/** @internal */
+export const REBIND = Symbol('typhoon.request.rebind');
 
 /**
  * One HTTP request as handlers see it (Tornado's `HTTPServerRequest`). Everything is copied
@@ -58,7 +63,7 @@ export class HTTPServerRequest {
   }
 
   /** @internal A header's first value, without making `headers` when nobody did (lower-case name). */
-  _header(name: string): string | undefined {
+  [HEADER](name: string): string | undefined {
     if (this.headerMap) return this.headerMap.get(name) || undefined;
     const first = this.exchange.header(name);
     if (!first) return undefined;
@@ -101,7 +106,7 @@ export class HTTPServerRequest {
 
   /** The `Host` header, or `127.0.0.1`. */
   get host(): string {
-    return this._header('host') || '127.0.0.1';
+    return this[HEADER]('host') || '127.0.0.1';
   }
 
   /** `host` without the port, lower-case. */
@@ -121,7 +126,7 @@ export class HTTPServerRequest {
   get bodyArguments(): ArgumentMap {
     const cache = this.cache();
     if (cache.body) return cache.body;
-    const type = this._header('content-type') ?? '';
+    const type = this[HEADER]('content-type') ?? '';
     cache.body = Object.create(null) as ArgumentMap;
     if (type.toLowerCase().startsWith('application/x-www-form-urlencoded') && this.body.length) {
       cache.body = parseQueryString(this.body.toString());
@@ -142,7 +147,7 @@ export class HTTPServerRequest {
 
   /** Cookies sent by the client. */
   get cookies(): Record<string, string> {
-    return (this.cache().cookies ??= parseCookies(this._header('cookie') ?? ''));
+    return (this.cache().cookies ??= parseCookies(this[HEADER]('cookie') ?? ''));
   }
 
   /** Sets body arguments parsed elsewhere (multipart). @internal */
@@ -180,7 +185,7 @@ export class HTTPServerRequest {
    * cannot post JSON as text/plain); malformed JSON is a validation failure like any other.
    */
   private async validJson(schema: StandardSchemaV1): Promise<unknown> {
-    const type = (this._header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    const type = (this[HEADER]('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (type && type !== 'application/json' && !type.endsWith('+json')) {
       throw new HTTPError(415, `Content-Type ${JSON.stringify(type)} where JSON was expected`, { reason: 'Unsupported Media Type' });
     }
@@ -220,9 +225,9 @@ export class HTTPServerRequest {
   }
 
   /** @internal The data now lives in `exchange` (a copy made at a WebSocket upgrade). */
-  _rebind(exchange: ServerExchange): void {
+  [REBIND](exchange: ServerExchange): void {
     this.exchange = exchange;
-    this.headerMap?._relink(exchange);
+    this.headerMap?.[RELINK](exchange);
   }
 
   /** Marks the end of the request. @internal */
@@ -235,14 +240,14 @@ export class HTTPServerRequest {
     this.scheme = this.exchange.protocol;
     if (!this.trust.xheaders) return;
     let ip = this.remote;
-    const forwarded = this._header('x-forwarded-for');
+    const forwarded = this[HEADER]('x-forwarded-for');
     if (forwarded) {
       const candidates = forwarded.split(',').map((part) => part.trim()).reverse();
       ip = candidates.find((candidate) => !this.trust.trustedDownstream.includes(candidate)) ?? candidates[candidates.length - 1];
     }
-    ip = this._header('x-real-ip')?.trim() || ip;
+    ip = this[HEADER]('x-real-ip')?.trim() || ip;
     if (isIP(ip)) this.remote = ip;
-    const proto = (this._header('x-scheme') ?? this._header('x-forwarded-proto'))?.split(',').pop()?.trim();
+    const proto = (this[HEADER]('x-scheme') ?? this[HEADER]('x-forwarded-proto'))?.split(',').pop()?.trim();
     if (proto === 'http' || proto === 'https') this.scheme = proto;
   }
 }

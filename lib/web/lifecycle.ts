@@ -1,5 +1,5 @@
-import { INTERNALS } from './handler-internals';
-import { invalidArgument, StreamClosedError } from '../common/errors';
+import { StreamClosedError } from '../common/errors';
+import { invalidArgument } from '../common/invalid-argument';
 import { Finish, HTTPError } from '../common/http-errors';
 import { appLog, genLog } from '../common/log';
 import type { BodyReader } from './body-reader';
@@ -9,6 +9,7 @@ import type { HandlerRoute } from './handler-route';
 import { runErrorHooks, runRequestHooks, type Hooks, type RequestHook } from './hooks';
 import { RequestHandler } from './request-handler';
 import type { ResolvedSettings } from './settings';
+import { INTERNALS } from './handler-internals';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

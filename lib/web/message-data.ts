@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { invalidArgument } from '../common/errors';
+import { invalidArgument } from '../common/invalid-argument';
 
 /**
  * What goes over a WebSocket or a topic: strings and Buffers as they are, byte arrays as

@@ -1,5 +1,5 @@
 import type { RequestHandler } from './request-handler';
-import { invalidArgument } from '../common/errors';
+import { invalidArgument } from '../common/invalid-argument';
 
 /**
  * Tornado's `OutputTransform`: rewrites a response's body on its way out, for every handler of

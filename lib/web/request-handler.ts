@@ -5,13 +5,13 @@ import { CONNECTION_CLOSED } from '../transport/types';
 import { formatSetCookie, type CookieOptions } from './cookies';
 import { argumentValues, lastArgument } from './handler-arguments';
 import { INTERNALS, UNKNOWN_USER } from './handler-internals';
-import { ResponseMethods } from './response-methods';
+import { HandlerBase } from './handler-base';
 import type { ResolvedSettings } from './settings';
 import { createSignedValue, decodeSignedValue } from './signed-value';
 import { validate, type SchemaOutput, type StandardSchemaV1 } from './validation';
 import { checkXsrf, xsrfTokenFor } from './xsrf-guard';
 
-export type { SendErrorOptions } from './response-methods';
+export type { SendErrorOptions } from './handler-base';
 
 /** Options of {@link RequestHandler.staticUrl}. */
 export interface StaticUrlOptions {
@@ -35,7 +35,7 @@ export interface StaticUrlOptions {
  * }
  * ```
  */
-export class RequestHandler extends ResponseMethods {
+export class RequestHandler extends HandlerBase {
   /** Methods Typhoon dispatches to handler methods (others answer 405). */
   static readonly SUPPORTED_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'DELETE', 'PATCH', 'PUT', 'OPTIONS'];
   /** What a route of this class serves: HTTP requests, or WebSocket connections (`WebSocketHandler`). */
@@ -52,7 +52,7 @@ export class RequestHandler extends ResponseMethods {
    */
   get log(): HandlerLog {
     const internals = this[INTERNALS];
-    return (internals.log ??= this.application.logger ? this.application.logger.child({ logger: 'app', reqId: this.requestId }) : handlerLog(this.requestId));
+    return (internals.rare().log ??= this.application.logger ? this.application.logger.child({ logger: 'app', reqId: this.requestId }) : handlerLog(this.requestId));
   }
 
   /**

@@ -22,6 +22,8 @@ export interface ApplicationInternals {
   makeHandler<H extends RequestHandler>(create: () => H, exchange: ServerExchange): H | null;
   /** Counts a lifecycle as in flight until it settles (graceful shutdown waits for it). */
   track(lifecycle: Promise<void>): void;
+  /** Carries what a handler published to its own thread's subscribers to the other workers and processes. */
+  forwardTopic(topic: string, data: string | Buffer, binary: boolean): void;
 }
 
 /** The WebSocket routes of one application, as the application drives them. */

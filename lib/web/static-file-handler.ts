@@ -1,4 +1,3 @@
-import { INTERNALS } from './handler-internals';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import parseRange from 'range-parser';
 import { HTTPError } from '../common/http-errors';
@@ -7,6 +6,8 @@ import { evaluatePreconditions, ifRangeHolds } from './conditional';
 import { preferredEncoding } from './negotiation';
 import { RequestHandler } from './request-handler';
 import type { StaticEntry, StaticVariant } from './static-files';
+import { HEADER } from './http-server-request';
+import { INTERNALS } from './handler-internals';
 
 /** Init args of {@link StaticFileHandler}. */
 export interface StaticFileArgs {
@@ -97,7 +98,7 @@ export class StaticFileHandler extends RequestHandler {
       out.setTrustedHeader('expires', 'Expires', farExpires());
     }
     const etag = variant ? variant.etag : entry.etag;
-    const precondition = evaluatePreconditions(this.request.method, (name) => this.request._header(name), etag, entry.mtimeMs);
+    const precondition = evaluatePreconditions(this.request.method, (name) => this.request[HEADER](name), etag, entry.mtimeMs);
     if (precondition !== 'proceed') {
       this.setStatus(precondition === 'not-modified' ? 304 : 412);
       return this.finish();
@@ -128,7 +129,7 @@ export class StaticFileHandler extends RequestHandler {
       this.setHeader('Content-Length', length);
       return this.finish();
     }
-    return this._streamFile(file, start, length);
+    return this.streamFile(file, start, length);
   }
 
   /** The single range asked for; null for none, several, garbage, or the whole file. 416 when unsatisfiable. */
@@ -146,8 +147,8 @@ export class StaticFileHandler extends RequestHandler {
     return { start, end };
   }
 
-  /** @internal Streams part of a file to the client with backpressure. */
-  async _streamFile(file: string, start: number, length: number): Promise<void> {
+  /** Streams part of a file to the client with backpressure. */
+  private async streamFile(file: string, start: number, length: number): Promise<void> {
     const source = new FileRange(file, start, length);
     // Opened before the response is committed: a file gone since it was looked up is a 404.
     await source.open().catch((error: NodeJS.ErrnoException) => {

@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { invalidArgument } from '../common/errors';
+import { invalidArgument } from '../common/invalid-argument';
 import { ValidationError, type ValidationIssue } from '../common/http-errors';
 
 export type { StandardSchemaV1 };

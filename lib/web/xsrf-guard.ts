@@ -12,10 +12,11 @@ import { decodeXsrfToken, maskXsrfToken, newXsrfToken, sameXsrfSecret } from './
 
 /** The masked token of this request, setting the XSRF cookie when the client has none. */
 export function xsrfTokenFor(handler: RequestHandler, internals: HandlerInternals): string {
-  if (internals.xsrfToken) return internals.xsrfToken;
+  const rare = internals.rare();
+  if (rare.xsrfToken) return rare.xsrfToken;
   const settings = handler.settings;
-  const raw = (internals.rawXsrf ??= decodeXsrfToken(handler.getCookie(settings.xsrfCookieName)) ?? newXsrfToken());
-  const token = (internals.xsrfToken = maskXsrfToken(raw));
+  const raw = (rare.rawXsrf ??= decodeXsrfToken(handler.getCookie(settings.xsrfCookieName)) ?? newXsrfToken());
+  const token = (rare.xsrfToken = maskXsrfToken(raw));
   if (raw.version === undefined) {
     const options: CookieOptions = { ...settings.xsrfCookieOptions };
     // A logged-in user's cookie outlives the browser session (Tornado sets expires_days=30 then).

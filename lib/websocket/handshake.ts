@@ -1,4 +1,3 @@
-import { INTERNALS } from '../web/handler-internals';
 import { InvalidArgumentError } from '../common/errors';
 import { HTTPError } from '../common/http-errors';
 import type { UpgradeExchange } from '../transport/types';
@@ -7,6 +6,8 @@ import { SEALED_OUTPUT } from '../web/sealed-output';
 import { lifecycleSteps, runSteps, type LifecycleShape, type PathMatch } from '../web/lifecycle';
 import type { WebSocketHandler } from './websocket-handler';
 import type { WebSocketRoute } from './websocket-route';
+import { HEADER, REBIND } from '../web/http-server-request';
+import { INTERNALS } from '../web/handler-internals';
 
 /**
  * The WebSocket handshake, as Tornado's `WebSocketHandler.get`: the request lifecycle every HTTP
@@ -32,9 +33,9 @@ function handshakeShape(application: ApplicationInternals, route: WebSocketRoute
     paramNames: route.pattern.paramNames,
     hasArgs: true,
     initArgs: route.initArgs,
-    first: (handler) => checkHandshakeHeaders(handler[INTERNALS].exchange as UpgradeExchange, (name) => handler.request._header(name) ?? ''),
+    first: (handler) => checkHandshakeHeaders(handler[INTERNALS].exchange as UpgradeExchange, (name) => handler.request[HEADER](name) ?? ''),
     guard: (handler) => {
-      const origin = handler.request._header('origin') ?? '';
+      const origin = handler.request[HEADER]('origin') ?? '';
       if (origin && !(handler as WebSocketHandler).checkOrigin(origin)) throw new HTTPError(403, `Cross origin WebSocket refused (Origin: ${origin})`);
     },
     body: 'none',
@@ -48,7 +49,7 @@ function upgrade(application: ApplicationInternals, handler: WebSocketHandler, r
   const request = handler.request;
   const internals = handler[INTERNALS];
   const exchange = internals.exchange as UpgradeExchange;
-  const offered = (request._header('sec-websocket-protocol') ?? '').split(',').map((part) => part.trim()).filter(Boolean);
+  const offered = (request[HEADER]('sec-websocket-protocol') ?? '').split(',').map((part) => part.trim()).filter(Boolean);
   const chosen = offered.length ? handler.selectSubprotocol(offered) : null;
   if (chosen !== null && !offered.includes(chosen)) {
     throw new InvalidArgumentError(`selectSubprotocol() returned ${JSON.stringify(chosen)}, which the client did not offer (${offered.join(', ')})`);
@@ -61,7 +62,7 @@ function upgrade(application: ApplicationInternals, handler: WebSocketHandler, r
   // Keep the copied request data, not the transport's exchange, for the connection's life.
   const copy = exchange.upgradedCopy();
   internals.exchange = copy;
-  request._rebind(copy);
+  request[REBIND](copy);
   internals.responded();
   internals.out = SEALED_OUTPUT;
 }

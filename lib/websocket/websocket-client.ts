@@ -52,7 +52,7 @@ export class WebSocketClientConnection {
   private closedPromise: Promise<void>;
   private paused = false;
 
-  /** @internal */
+  /** Made by `websocketConnect()` once the handshake completed. */
   constructor(private readonly socket: WS, private readonly options: WebSocketConnectOptions) {
     socket.on('message', (data: Buffer, isBinary: boolean) => this.received(isBinary ? data : data.toString()));
     this.closedPromise = new Promise((resolve) => {

@@ -2,11 +2,27 @@ import { performance } from 'node:perf_hooks';
 import { UnsafeValueError, WebSocketClosedError } from '../common/errors';
 import { ValidationError } from '../common/http-errors';
 import { appLog } from '../common/log';
+import { HEADER } from '../web/http-server-request';
 import { messageData, wellFormed } from '../web/message-data';
 import type { TransportSocket } from '../transport/types';
 import { RequestHandler } from '../web/request-handler';
 import { validate, type StandardSchemaV1 } from '../web/validation';
 import type { WebSocketRoute } from './websocket-route';
+
+/**
+ * @internal Keys of a WebSocketHandler's internals, which the WebSocket layer drives (as
+ * fastify's lib/symbols.js): symbols, so a user's subclass cannot collide with them, and no
+ * extra object per connection (memory per connection is a target).
+ */
+export const STATE = Symbol('typhoon.ws.state');
+/** @internal */ export const SOCKET = Symbol('typhoon.ws.socket');
+/** @internal */ export const ROUTE = Symbol('typhoon.ws.route');
+/** @internal */ export const LAST_PING = Symbol('typhoon.ws.lastPing');
+/** @internal */ export const LAST_PONG = Symbol('typhoon.ws.lastPong');
+/** @internal */ export const OPENED = Symbol('typhoon.ws.opened');
+/** @internal */ export const RECEIVED = Symbol('typhoon.ws.received');
+/** @internal */ export const DRAINED = Symbol('typhoon.ws.drained');
+/** @internal */ export const CLOSED = Symbol('typhoon.ws.closed');
 
 /** Where a connection stands: handshake, `open()` running, open, closed. */
 export type WebSocketState = 'connecting' | 'opening' | 'open' | 'closed';
@@ -65,12 +81,12 @@ export class WebSocketHandler extends RequestHandler {
   /** Messages dropped over the backpressure limit (with `backpressure: 'drop'`). */
   droppedMessages = 0;
 
-  /** @internal */ _state: WebSocketState = 'connecting';
-  /** @internal */ _socket: TransportSocket | null = null;
-  /** @internal */ _route!: WebSocketRoute;
+  /** @internal */ [STATE]: WebSocketState = 'connecting';
+  /** @internal */ [SOCKET]: TransportSocket | null = null;
+  /** @internal */ [ROUTE]!: WebSocketRoute;
   /** @internal Whole milliseconds (`performance.now()`), so they stay small integers in the object. */
-  _lastPing = 0;
-  /** @internal */ _lastPong = 0;
+  [LAST_PING] = 0;
+  /** @internal */ [LAST_PONG] = 0;
   /** Messages waiting for `open()` or a busy `onMessage` (none for most of a connection's life). */
   private _queue: Array<string | Buffer> = NO_MESSAGES;
   /** Bytes in `_queue` (as received): at most the route's `maxQueuedBytes`. */
@@ -102,7 +118,7 @@ export class WebSocketHandler extends RequestHandler {
   /** Accept the handshake from this `Origin`? Default: no Origin, or the same host as `Host`. 403 otherwise. */
   checkOrigin(origin: string): boolean {
     try {
-      return new URL(origin).host.toLowerCase() === (this.request._header('host') ?? '').toLowerCase();
+      return new URL(origin).host.toLowerCase() === (this.request[HEADER]('host') ?? '').toLowerCase();
     } catch {
       return false;
     }
@@ -117,7 +133,7 @@ export class WebSocketHandler extends RequestHandler {
 
   /** True once the connection is closed. */
   get closed(): boolean {
-    return this._state === 'closed';
+    return this[STATE] === 'closed';
   }
 
   /**
@@ -136,10 +152,10 @@ export class WebSocketHandler extends RequestHandler {
   }
 
   private send(message: string | Buffer | object, binary: boolean): Promise<void> {
-    const socket = this._socket;
-    if (!socket || this._state === 'closed' || socket.closed) return Promise.reject(new WebSocketClosedError());
+    const socket = this[SOCKET];
+    if (!socket || this[STATE] === 'closed' || socket.closed) return Promise.reject(new WebSocketClosedError());
     const data = messageData(message);
-    const route = this._route;
+    const route = this[ROUTE];
     const options = route.options;
     // A RegExp route sharing uWS's larger limit checks its own before sending.
     const over = route.checksBackpressure && socket.bufferedAmount() > options.maxBackpressure;
@@ -168,8 +184,8 @@ export class WebSocketHandler extends RequestHandler {
       throw new UnsafeValueError(`Invalid WebSocket close code ${code}: use 1000, 1001, 1008, 1011... or 3000-4999`);
     }
     if (Buffer.byteLength(reason) > 123) throw new UnsafeValueError(`WebSocket close reason is ${Buffer.byteLength(reason)} bytes; at most 123 are allowed`);
-    if (this._state === 'closed' || !this._socket) return;
-    this._socket.end(code, wellFormed(reason));
+    if (this[STATE] === 'closed' || !this[SOCKET]) return;
+    this[SOCKET].end(code, wellFormed(reason));
   }
 
   /**
@@ -180,40 +196,40 @@ export class WebSocketHandler extends RequestHandler {
    */
   ping(data: string | Buffer = ''): void {
     if (Buffer.byteLength(data) > 125) throw new UnsafeValueError('WebSocket ping data is limited to 125 bytes');
-    if (this._state === 'closed' || !this._socket) throw new WebSocketClosedError();
-    this._socket.ping(data);
+    if (this[STATE] === 'closed' || !this[SOCKET]) throw new WebSocketClosedError();
+    this[SOCKET].ping(data);
   }
 
   /** Receives messages published to `topic` (in this process; see `app.publish`). */
   subscribe(topic: string): boolean {
-    return this._socket?.subscribe(topic) ?? false;
+    return this[SOCKET]?.subscribe(topic) ?? false;
   }
 
   unsubscribe(topic: string): boolean {
-    return this._socket?.unsubscribe(topic) ?? false;
+    return this[SOCKET]?.unsubscribe(topic) ?? false;
   }
 
   /** Publishes to `topic`'s subscribers except this connection (use `app.publish` to include it). */
   publish(topic: string, message: string | Buffer | object, binary = false): boolean {
-    if (!this._socket || this._state === 'closed') return false;
+    if (!this[SOCKET] || this[STATE] === 'closed') return false;
     const data = messageData(message);
-    this._socket.publish(topic, data, binary, this._route.options.compression !== 'none');
+    this[SOCKET].publish(topic, data, binary, this[ROUTE].options.compression !== 'none');
     // Subscribers in other workers and processes.
-    this.application._forwardTopic(topic, data, binary);
+    this[ROUTE].forwardTopic(topic, data, binary);
     return true;
   }
 
   // ---- Driven by the WebSocket layer ------------------------------------------------------
 
   /** @internal The upgrade completed: run `open()`, then release queued messages. */
-  _opened(socket: TransportSocket): void {
-    this._socket = socket;
-    this._state = 'opening';
-    this._lastPong = this._lastPing = Math.round(performance.now());
+  [OPENED](socket: TransportSocket): void {
+    this[SOCKET] = socket;
+    this[STATE] = 'opening';
+    this[LAST_PONG] = this[LAST_PING] = Math.round(performance.now());
     const opened = () => {
       this._busy = false;
-      if (this._state !== 'opening') return;
-      this._state = 'open';
+      if (this[STATE] !== 'opening') return;
+      this[STATE] = 'open';
       this.pump();
     };
     const pending = this.call(() => this.open(...this.pathArgs));
@@ -223,20 +239,20 @@ export class WebSocketHandler extends RequestHandler {
   }
 
   /** @internal A message arrived. */
-  _received(data: string | Buffer, size: number): void {
-    if (this._state === 'closed') return;
-    if (size > this._route.options.maxMessageSize) {
+  [RECEIVED](data: string | Buffer, size: number): void {
+    if (this[STATE] === 'closed') return;
+    if (size > this[ROUTE].options.maxMessageSize) {
       this.close(1009, 'Message too big');
       return;
     }
-    if (this._state === 'open' && !this._busy && this._queue.length === 0) {
+    if (this[STATE] === 'open' && !this._busy && this._queue.length === 0) {
       // The common case: nothing waiting, so no queue at all.
       this.dispatch(data);
       return;
     }
     // Messages wait in memory while open() or an async onMessage runs: bound them in number
     // and in bytes, or one client could make the server hold gigabytes.
-    const options = this._route.options;
+    const options = this[ROUTE].options;
     if (this._queue.length >= options.maxQueuedMessages || this._queuedBytes + size > options.maxQueuedBytes) {
       this.close(1008, 'Too many unprocessed messages');
       return;
@@ -245,21 +261,21 @@ export class WebSocketHandler extends RequestHandler {
     this._queue.push(data);
     // Counted as pump() will uncount it, from the message itself (`size` is the wire's length).
     this._queuedBytes += messageBytes(data);
-    if (this._state === 'open' && !this._busy) this.pump();
+    if (this[STATE] === 'open' && !this._busy) this.pump();
   }
 
   /** @internal uWS says the socket drained. */
-  _drained(): void {
-    if (!this._socket || this._socket.bufferedAmount() > this._route.options.lowWaterMark) return;
+  [DRAINED](): void {
+    if (!this[SOCKET] || this[SOCKET].bufferedAmount() > this[ROUTE].options.lowWaterMark) return;
     const waiters = this._drainWaiters;
     this._drainWaiters = null;
     if (waiters) for (const waiter of waiters) waiter.resolve();
   }
 
   /** @internal The connection closed (either side). */
-  _closed(code: number, reason: string): void {
-    if (this._state === 'closed') return;
-    this._state = 'closed';
+  [CLOSED](code: number, reason: string): void {
+    if (this[STATE] === 'closed') return;
+    this[STATE] = 'closed';
     this._closeFrame = { code, reason };
     this._queue = NO_MESSAGES;
     this._queuedBytes = 0;
@@ -275,7 +291,7 @@ export class WebSocketHandler extends RequestHandler {
 
   /** Runs queued messages one at a time; an async `onMessage` holds the queue until it settles. */
   private pump(): void {
-    while (this._queue.length && this._state === 'open' && !this._busy) {
+    while (this._queue.length && this[STATE] === 'open' && !this._busy) {
       const message = this._queue.shift()!;
       this._queuedBytes -= messageBytes(message);
       this.dispatch(message);
@@ -284,7 +300,7 @@ export class WebSocketHandler extends RequestHandler {
 
   /** Hands one message to `onMessage`; an async one holds the queue until it settles. */
   private dispatch(message: string | Buffer): void {
-    const schema = this._route.options.messageSchema;
+    const schema = this[ROUTE].options.messageSchema;
     const pending = this.call(schema ? () => this.dispatchValid(message, schema) : () => this.onMessage(message));
     if (!pending) return;
     this._busy = true;
@@ -301,7 +317,7 @@ export class WebSocketHandler extends RequestHandler {
       value = await validate(schema, parseJson(message), 'message');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      if (this._route.options.invalidMessage === 'reply') return this.writeMessage(error.problem());
+      if (this[ROUTE].options.invalidMessage === 'reply') return this.writeMessage(error.problem());
       this.close(1007, 'Invalid message');
       return;
     }
@@ -323,16 +339,16 @@ export class WebSocketHandler extends RequestHandler {
   private fail(error: unknown): void {
     this._busy = false;
     // The peer left while open()/onMessage awaited writeMessage: expected, not an error.
-    if (error instanceof WebSocketClosedError && this._state === 'closed') {
+    if (error instanceof WebSocketClosedError && this[STATE] === 'closed') {
       appLog.debug(`${this.constructor.name} (${this.request.path}): the connection closed while a message was being written`);
       return;
     }
     appLog.error(`Uncaught exception in ${this.constructor.name} (${this.request.path}); closing the connection`, error);
-    if (this._state !== 'closed') this.close(1011, 'Internal error');
+    if (this[STATE] !== 'closed') this.close(1011, 'Internal error');
   }
 
   private closeForBackpressure(): void {
-    if (this._socket && !this._socket.closed) this._socket.end(1008, 'Backpressure limit exceeded');
+    if (this[SOCKET] && !this[SOCKET].closed) this[SOCKET].end(1008, 'Backpressure limit exceeded');
   }
 }
 

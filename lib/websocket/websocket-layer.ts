@@ -4,6 +4,7 @@ import { provideSocketLayer, type ApplicationInternals, type SocketLayer } from 
 import type { WebSocketRouteSpec } from '../web/router';
 import { insertInMatchOrder } from '../web/url-pattern';
 import { handshake } from './handshake';
+import { ROUTE } from './websocket-handler';
 import type { WebSocketHandler } from './websocket-handler';
 import { nativeSocketOptions, type ResolvedWebSocketOptions } from './websocket-options';
 import { socketCallbacks, WebSocketRoute } from './websocket-route';
@@ -33,7 +34,7 @@ export class WebSocketLayer implements SocketLayer {
   }
 
   addRoutes(specs: readonly WebSocketRouteSpec[]): void {
-    for (const spec of specs) this.routes.push(new WebSocketRoute(spec, this.app.container, this.app.settings));
+    for (const spec of specs) this.routes.push(new WebSocketRoute(spec, this.app.container, this.app.settings, this.app.forwardTopic));
   }
 
   mount(server: TransportServer): void {
@@ -78,7 +79,7 @@ export class WebSocketLayer implements SocketLayer {
   private upgrade(route: WebSocketRoute, exchange: UpgradeExchange, match: PathMatch): void {
     const handler = this.app.makeHandler<WebSocketHandler>(route.create, exchange);
     if (!handler) return;
-    handler._route = route;
+    handler[ROUTE] = route;
     exchange.onAbort(handler);
     this.app.track(handshake(this.app, handler, route, match));
   }

@@ -7,7 +7,7 @@ import type { SocketRouteCallbacks, TransportSocket, UpgradeExchange } from '../
 import type { WebSocketRouteSpec } from '../web/router';
 import type { Step } from '../web/lifecycle';
 import { UrlPattern } from '../web/url-pattern';
-import type { WebSocketHandler } from './websocket-handler';
+import { CLOSED, DRAINED, LAST_PING, LAST_PONG, OPENED, RECEIVED, ROUTE, STATE, type WebSocketHandler } from './websocket-handler';
 import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketDefaults } from './websocket-options';
 
 /**
@@ -31,7 +31,11 @@ export class WebSocketRoute {
   lifecycleFor: unknown = null;
   private pinger: NodeJS.Timeout | undefined;
 
-  constructor(spec: WebSocketRouteSpec, container: DependencyContainer, defaults: WebSocketDefaults) {
+  /**
+   * @param forwardTopic carries what a handler published to its own thread's subscribers to
+   * the other workers and processes (the application's pub/sub)
+   */
+  constructor(spec: WebSocketRouteSpec, container: DependencyContainer, defaults: WebSocketDefaults, readonly forwardTopic: (topic: string, data: string | Buffer, binary: boolean) => void) {
     this.pattern = new UrlPattern(spec.pattern);
     this.options = resolveWebSocketOptions(this.pattern.source, spec.options, defaults);
     this.create = handlerFactory(container, spec.handlerClass as Constructor<WebSocketHandler>);
@@ -45,15 +49,15 @@ export class WebSocketRoute {
     this.pinger = setInterval(() => {
       const now = Math.round(performance.now());
       for (const handler of this.handlers) {
-        if (handler._state !== 'open') continue;
-        const sinceLastPing = now - handler._lastPing;
-        const sinceLastPong = now - handler._lastPong;
+        if (handler[STATE] !== 'open') continue;
+        const sinceLastPing = now - handler[LAST_PING];
+        const sinceLastPong = now - handler[LAST_PONG];
         if (sinceLastPing < 2 * pingInterval * 1000 && sinceLastPong > pingTimeout * 1000) {
           handler.close(1000, 'ping timed out');
           continue;
         }
         handler.ping();
-        handler._lastPing = now;
+        handler[LAST_PING] = now;
       }
     }, pingInterval * 1000);
     this.pinger.unref();
@@ -80,20 +84,20 @@ export function socketCallbacks(upgrade: (exchange: UpgradeExchange, params: str
     upgrade,
     open: (attached, socket: TransportSocket) => {
       const handler = handlerOf(attached);
-      handler._route.handlers.add(handler);
-      handler._opened(socket);
+      handler[ROUTE].handlers.add(handler);
+      handler[OPENED](socket);
     },
-    message: (attached, data, size) => handlerOf(attached)._received(data, size),
-    drain: (attached) => handlerOf(attached)._drained(),
+    message: (attached, data, size) => handlerOf(attached)[RECEIVED](data, size),
+    drain: (attached) => handlerOf(attached)[DRAINED](),
     close: (attached, code, reason) => {
       const handler = handlerOf(attached);
-      handler._route.handlers.delete(handler);
-      handler._closed(code, reason);
+      handler[ROUTE].handlers.delete(handler);
+      handler[CLOSED](code, reason);
     },
     ping: (attached, data) => safely(handlerOf(attached), 'onPing', () => handlerOf(attached).onPing(data)),
     pong: (attached, data) => {
       const handler = handlerOf(attached);
-      handler._lastPong = Math.round(performance.now());
+      handler[LAST_PONG] = Math.round(performance.now());
       safely(handler, 'onPong', () => handler.onPong(data));
     },
   };

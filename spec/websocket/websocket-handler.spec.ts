@@ -4,6 +4,7 @@ import {
   WebSocketClosedError, WebSocketHandler, websocketConnect,
 } from '../../lib';
 import { TestServer } from '../../lib/testing';
+import { SOCKET } from '../../lib/websocket/websocket-handler';
 import { rawRequest, statusLines, waitFor } from '../helpers/raw-http';
 import { captureLogs } from '../helpers/logs';
 
@@ -466,7 +467,7 @@ describe('WebSocket RegExp routes sharing one native registration', () => {
         const chunk = Buffer.alloc(32 * 1024, 1);
         // 96 MiB: more than any kernel's socket buffers take, so uWS's must fill too.
         for (let i = 0; i < 3072; i++) void this.writeMessage(chunk, true);
-        flood = { buffered: this._socket!.bufferedAmount(), dropped: this.droppedMessages };
+        flood = { buffered: this[SOCKET]!.bufferedAmount(), dropped: this.droppedMessages };
       }
     }
     @WebSocket(/^\/loose$/, { maxBackpressure: 16 * 1024 * 1024, compression: true })

@@ -6,7 +6,7 @@ import { defaultErrorPage, sendErrorPage } from './error-page';
 import { bodyEtag, noneMatchHolds } from './etag';
 import { EventStream, type EventStreamOptions } from './event-stream';
 import { INTERNALS, type HandlerInternals } from './handler-internals';
-import type { HTTPServerRequest } from './http-server-request';
+import { HEADER, type HTTPServerRequest } from './http-server-request';
 import type { HeaderValue } from './response-output';
 import { SEALED_OUTPUT } from './sealed-output';
 import type { ResolvedSettings } from './settings';
@@ -24,21 +24,21 @@ const DONE: Promise<void> = Promise.resolve();
 const NO_ARGS = Object.freeze([]) as unknown as string[];
 
 /**
- * The response half of {@link RequestHandler}, which extends it: status, headers, body,
- * `flush()`/`finish()`, event streams, ETags, redirects and error pages (Tornado's output
- * methods, in the same shape). Subclass `RequestHandler`, not this.
+ * What {@link RequestHandler} is built on: the request and its application, and the output
+ * methods (status, headers, body, `flush()`/`finish()`, event streams, ETags, redirects, error
+ * pages: Tornado's, in the same shape). Subclass `RequestHandler`, not this.
  *
  * @example
  * ```ts
  * class Hello extends RequestHandler {
  *   get() {
  *     this.setHeader('Cache-Control', 'no-store');
- *     this.write({ hello: 'world' }); // JSON
+ *     this.write({ hello: 'world', path: this.request.path }); // JSON
  *   }
  * }
  * ```
  */
-export class ResponseMethods {
+export class HandlerBase {
   /** The application serving this request. */
   application!: Application;
   /** The request. */
@@ -68,11 +68,12 @@ export class ResponseMethods {
   /** An AbortSignal that aborts when the client goes away, to cancel the handler's own work. */
   get signal(): AbortSignal {
     const internals = this[INTERNALS];
-    if (!internals.abort) {
-      internals.abort = new AbortController();
-      if (internals.exchange.state === 'aborted') internals.abort.abort(new HTTPError(499, 'client closed the connection'));
+    const rare = internals.rare();
+    if (!rare.abort) {
+      rare.abort = new AbortController();
+      if (internals.exchange.state === 'aborted') rare.abort.abort(new HTTPError(499, 'client closed the connection'));
     }
-    return internals.abort.signal;
+    return rare.abort.signal;
   }
 
   /** Headers every response of this handler starts with (and `clear()` restores). */
@@ -174,7 +175,7 @@ export class ResponseMethods {
     const internals = this[INTERNALS];
     internals.compression = 'off'; // a compressor would hold events back
     const stream = new EventStream(this, internals.exchange, this.request.headers.get('last-event-id') ?? null, options);
-    internals.eventStream = stream;
+    internals.rare().eventStream = stream;
     // HEAD: the headers a GET would get, and no stream.
     if (this.request.method === 'HEAD') await stream.close();
     else await stream.open();
@@ -207,13 +208,13 @@ export class ResponseMethods {
     const etag = this.computeEtag();
     if (etag === null) return;
     // Typhoon's own tags are quoted hex: only an overridden computeEtag() needs checking.
-    if (this.computeEtag === ResponseMethods.prototype.computeEtag) this[INTERNALS].out.setTrustedHeader('etag', 'Etag', etag);
+    if (this.computeEtag === HandlerBase.prototype.computeEtag) this[INTERNALS].out.setTrustedHeader('etag', 'Etag', etag);
     else this.setHeader('Etag', etag);
   }
 
   /** True when the client's `If-None-Match` matches the response's `Etag` (weak comparison). */
   checkEtagHeader(): boolean {
-    return noneMatchHolds(this.request._header('if-none-match'), this.getHeader('etag'));
+    return noneMatchHolds(this.request[HEADER]('if-none-match'), this.getHeader('etag'));
   }
 
   /**
