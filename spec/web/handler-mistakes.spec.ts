@@ -144,3 +144,33 @@ describe('handler mistakes', function () {
     expect(response.status).to.equal(500);
   });
 });
+
+describe('an error after flush()', () => {
+  const logs = captureLogs('info');
+
+  it('ends the response as it stands, with its access-log line and onFinish()', async () => {
+    let finished = 0;
+    class FailsMidway extends RequestHandler {
+      async get() {
+        this.write('first part');
+        await this.flush();
+        throw new Error('failed after the headers went out');
+      }
+      override onFinish() {
+        finished++;
+      }
+    }
+    const server = await TestServer.start(new Application([['/midway', FailsMidway]]));
+    try {
+      const response = await server.fetch('/midway', { timeout: 5 });
+      expect([response.status, response.text]).to.deep.equal([200, 'first part']);
+      await waitFor(() => finished === 1, 10_000, 'onFinish()');
+      const access = logs.records.filter((record) => record.logger === 'access').map((record) => record.message);
+      expect(access).to.have.length(1);
+      expect(access[0]).to.match(/^200 GET \/midway \(127\.0\.0\.1\) \d+\.\d\dms$/);
+      expect(logs.records.some((record) => record.level === 'error' && /Cannot send error response after headers written/.test(record.message))).to.equal(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
