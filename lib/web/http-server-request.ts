@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { HTTPError, ValidationError } from '../common/http-errors';
-import type { ServerExchange } from '../transport/types';
+import type { HeaderList, ServerExchange } from '../transport/types';
 import { parseCookies } from './cookies';
 import { parseQueryString, type ArgumentMap, type FileMap } from './form-data';
 import { HTTPHeaders, RELINK } from '../common/http-headers';
@@ -67,8 +67,9 @@ export class HTTPServerRequest {
     if (this.headerMap) return this.headerMap.get(name) || undefined;
     const first = this.exchange.header(name);
     if (!first) return undefined;
-    // A list-valued header may come on several lines: read them all (uWS gives the first only).
-    return LIST_HEADERS.has(name) ? this.headers.get(name) : first;
+    // A list-valued header may come on several lines: read them all (uWS gives the first only),
+    // without making `headers`, which a WebSocket would otherwise keep for its whole life.
+    return LIST_HEADERS.has(name) ? joinedValues(this.exchange.headerList(), name) : first;
   }
 
   /** Path as sent (still percent-encoded). */
@@ -255,6 +256,16 @@ export class HTTPServerRequest {
 const EMPTY = Buffer.alloc(0);
 
 /** Request headers Typhoon reads whose values are lists a client may split over several lines (RFC 9110 §5.3). */
+/** Every line of header `name` in `list`, joined as `HTTPHeaders.get` joins them (`; ` for cookies). */
+function joinedValues(list: HeaderList, name: string): string {
+  let joined: string | undefined;
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i] !== name) continue;
+    joined = joined === undefined ? list[i + 1] : `${joined}${name === 'cookie' ? '; ' : ', '}${list[i + 1]}`;
+  }
+  return joined ?? '';
+}
+
 const LIST_HEADERS = new Set([
   'accept', 'accept-encoding', 'accept-language', 'cache-control', 'connection', 'cookie', 'if-match', 'if-none-match',
   'sec-websocket-extensions', 'sec-websocket-protocol', 'upgrade', 'x-forwarded-for', 'x-forwarded-proto',

@@ -690,3 +690,26 @@ describe('a peer that leaves while the handler writes', () => {
     }
   });
 });
+
+describe('what an open WebSocket keeps', () => {
+  it('keeps no headers object when no code read the headers, and still reads a Connection header sent on two lines', async () => {
+    const kept: unknown[] = [];
+    @WebSocket('/lean')
+    class LeanSocket extends WebSocketHandler {
+      override open() {
+        // The handshake checks (Upgrade, Connection...) must not have built request.headers.
+        kept.push((this.request as unknown as { headerMap?: unknown }).headerMap);
+        void this.writeMessage('opened');
+      }
+    }
+    const server = await TestServer.start(new Application({ handlers: [LeanSocket] }));
+    try {
+      const raw = await rawRequest(server.port, 'GET /lean HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: keep-alive\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n', 500);
+      expect(raw.split('\r\n')[0]).to.equal('HTTP/1.1 101 Switching Protocols');
+      await waitFor(() => kept.length === 1, 10_000, 'open()');
+      expect(kept[0]).to.equal(undefined);
+    } finally {
+      await server.close();
+    }
+  });
+});
