@@ -1,7 +1,10 @@
 /**
- * `npm run bench [-- --quick]`: every scenario against Typhoon and the reference servers in
- * one run, same load generators, printed as markdown tables with ratios to raw uWebSockets.js,
- * and saved as JSON under benchmarks/results/. Servers run on CPU 0, load generators on CPU 1.
+ * `npm run bench [-- --quick] [-- --only core,techempower,connections]`: every scenario against
+ * Typhoon and the reference servers in one run, same load generators, printed as markdown
+ * tables with ratios to raw uWebSockets.js, and saved as JSON and an SVG chart of the ratios
+ * under benchmarks/results/. Three parts: the core scenarios (this file), TechEmpower's six
+ * test types on PostgreSQL (techempower.ts) and 100,000 concurrent WebSockets
+ * (connections.ts). Servers run on CPU 0, load generators on CPU 1.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,12 +12,19 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isNative } from '../lib/transport/uws';
+import { ratioChart } from './lib/chart';
 import { rss, sampleRss, startServer, type RunningServer } from './lib/processes';
+import { bestOf as bestOfRounds, roundRatio } from './lib/rounds';
+import type { Row } from './lib/row';
+import { connectionsChart, connectionsTable, runConnections, targetsTable as connectionTargetsTable } from './connections';
+import { runTechEmpower, TECHEMPOWER_TARGETS, techEmpowerTable, techEmpowerTargets } from './techempower';
 import { wrk } from './lib/wrk';
 import { broadcastLoad, connect, echoLoad, frame, openIdle } from './lib/ws-load';
 import { startRedis } from '../lib/testing/redis-server';
 
 const quick = process.argv.includes('--quick');
+/** The parts to run (`--only core,techempower,connections`); default all three. */
+const PARTS = (process.argv[process.argv.indexOf('--only') + 1] && process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : ['core', 'techempower', 'connections']);
 const root = path.resolve(__dirname, '..', '..');
 const SECONDS = quick ? 1 : 3;
 /** Each measurement is repeated, servers interleaved; ratios are medians of per-round ratios (a shared machine is noisy). */
@@ -36,20 +46,6 @@ interface ServerSpec {
   only?: string[];
 }
 
-interface Row {
-  scenario: string;
-  server: string;
-  rate: number;
-  unit: string;
-  p99ms: number;
-  peakRssMb: number;
-  errors?: number;
-  extra?: string;
-  /** Median of per-round ratios to raw uWS (see bestOf); otherwise rate / raw uWS's best. */
-  ratio?: number;
-  /** The rate of each round, in round order (rounds interleave the servers). */
-  rounds?: number[];
-}
 
 const node = process.execPath;
 const NODE_TRANSPORT = 'Typhoon (node transport)';
@@ -156,43 +152,9 @@ async function verifyWs(server: RunningServer): Promise<void> {
   if (reply.subarray(2, 7).toString() !== 'hello') throw new Error(`${server.name} /echo answered ${JSON.stringify(reply.toString())}`);
 }
 
-/**
- * Measures every server once per round, in turn (the order rotates from round to round), and
- * keeps each server's best round. The ratio to raw uWS (the first server) is the median over
- * rounds of the ratio within a round: a slow minute on the shared machine then tends to move
- * both sides of a ratio, instead of one server's best round being compared with another's
- * luckier one.
- */
-async function bestOf<T extends { rate: number }>(servers: RunningServer[], measure: (server: RunningServer) => Promise<T>): Promise<Map<RunningServer, T & { ratio: number; rounds: number[] }>> {
-  const best = new Map<RunningServer, T>();
-  const rates = new Map<RunningServer, number[]>(servers.map((server) => [server, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < servers.length; i++) {
-      const server = servers[(i + round) % servers.length];
-      const result = await measure(server);
-      rates.get(server)!.push(result.rate);
-      if (!best.has(server) || result.rate > best.get(server)!.rate) best.set(server, result);
-    }
-  }
-  const reference = servers[0].name === 'uWebSockets.js' ? rates.get(servers[0])! : null;
-  const withRatios = new Map<RunningServer, T & { ratio: number; rounds: number[] }>();
-  for (const [server, result] of best) {
-    const ratio = reference ? roundRatio(rates.get(server)!, reference) : NaN;
-    withRatios.set(server, { ...result, ratio, rounds: rates.get(server)! });
-  }
-  return withRatios;
-}
-
-/** The median over rounds of `rates[round] / reference[round]`. */
-function roundRatio(rates: number[], reference: number[]): number {
-  const ratios = rates.map((rate, round) => rate / reference[round]).filter(Number.isFinite);
-  return ratios.length ? median(ratios) : NaN;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+/** bestOf of lib/rounds.ts with this run's number of rounds. */
+function bestOf<T extends { rate: number }>(servers: RunningServer[], measure: (server: RunningServer) => Promise<T>) {
+  return bestOfRounds(servers, ROUNDS, measure);
 }
 
 async function httpScenarios(servers: ServerSpec[], staticDir: string, sizes: Record<string, number>): Promise<void> {
@@ -248,7 +210,11 @@ async function wsScenarios(servers: ServerSpec[], staticDir: string): Promise<vo
   } finally {
     await Promise.all(running.map((server) => server.stop()));
   }
-  // Idle connections on fresh processes, so earlier scenarios do not blur the memory figure.
+}
+
+/** Idle connections on fresh processes, so earlier scenarios do not blur the memory figure. */
+async function idleScenarios(servers: ServerSpec[], staticDir: string): Promise<void> {
+  const specs = servers.filter((s) => s.ws);
   // Calibration next to raw uWS: the same server keeping one small object per connection.
   const raw = specs.find((spec) => spec.name === 'uWebSockets.js');
   const idleSpecs = specs.flatMap((spec) => (spec === raw ? [spec, { ...spec, name: IDLE_CALIBRATION, args: (p: number, s: string) => [...spec.args(p, s), '--keep-state'] }] : [spec]));
@@ -391,31 +357,79 @@ function targetsTable(): string {
   return lines.length > 3 ? lines.join('\n') : '';
 }
 
-async function main(): Promise<void> {
-  const servers = preflight();
+/** Which core scenarios quick mode leaves out, to stay under three minutes with the other parts. */
+const QUICK_SKIPS = 'quick run: no 10,000-idle-WebSocket row (the connections part measures memory per connection), no worker, Redis or sustained scenarios (npm run bench runs them all)';
+
+async function core(servers: ServerSpec[]): Promise<void> {
   const { dir, sizes } = makeStatic();
-  const started = Date.now();
   try {
-    process.stderr.write(`Typhoon benchmarks (${quick ? 'quick' : 'full'}): servers on CPU 0, wrk and the WebSocket client on CPU 1\n`);
     await httpScenarios(servers, dir, sizes);
     await wsScenarios(servers, dir);
+    if (quick) {
+      notes.push(QUICK_SKIPS);
+      return;
+    }
+    await idleScenarios(servers, dir);
     await workerScenarios(dir);
     await redisBroadcast(dir);
     await sustained(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const seconds = Math.round((Date.now() - started) / 1000);
-  const header = `## Typhoon benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${quick ? 'quick' : 'full'} run (${seconds} s), Node ${process.versions.node}, ${require('node:os').cpus().length} cores; ${ROUNDS} interleaved ${SECONDS} s rounds: throughput and p99 of each server's best round, ratios the median of per-round ratios`;
-  console.log(header);
-  console.log(table());
-  console.log(targetsTable());
-  if (notes.length) console.log(`\nNotes: ${notes.join('; ')}`);
+}
+
+async function main(): Promise<void> {
+  const servers = preflight();
+  const started = Date.now();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  process.stderr.write(`Typhoon benchmarks (${quick ? 'quick' : 'full'}; ${PARTS.join(', ')}): servers on CPU 0, wrk and the WebSocket clients on CPU 1\n`);
+  if (PARTS.includes('core')) await core(servers);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dirOut = path.join(root, 'benchmarks', 'results');
   mkdirSync(dirOut, { recursive: true });
-  const file = path.join(dirOut, `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-  writeFileSync(file, JSON.stringify({ quick, seconds, node: process.versions.node, rows, notes }, null, 2));
-  console.log(`\nSaved ${path.relative(root, file)}`);
+  let techempower: Row[] = [];
+  if (PARTS.includes('techempower')) {
+    process.stderr.write('TechEmpower tests: servers on CPU 0, wrk and PostgreSQL on CPU 1\n');
+    const result = await runTechEmpower({ quick, seconds: SECONDS, rounds: ROUNDS });
+    techempower = result.rows;
+    notes.push(...result.notes);
+  }
+  let connections: Awaited<ReturnType<typeof runConnections>> | null = null;
+  if (PARTS.includes('connections')) {
+    process.stderr.write('Concurrent WebSockets: servers on CPU 0, client processes on CPU 1\n');
+    connections = await runConnections({ quick });
+    notes.push(...connections.notes);
+  }
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const title = `Typhoon benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${quick ? 'quick' : 'full'} run (${seconds} s), Node ${process.versions.node}, ${require('node:os').cpus().length} cores`;
+  console.log(`## ${title}; ${ROUNDS} interleaved ${SECONDS} s rounds: throughput and p99 of each server's best round, ratios the median of per-round ratios`);
+  const chartFile = `${stamp}${quick ? '-quick' : ''}.svg`;
+  const throughput = [...rows, ...techempower].filter((row) => row.unit !== 'bytes/conn');
+  if (throughput.length) {
+    const targets = [...TARGETS, ...TECHEMPOWER_TARGETS].filter(([, , reference]) => reference === 'uWebSockets.js').map(([scenario, server, , target]) => ({ scenario, server, min: target }));
+    writeFileSync(path.join(dirOut, chartFile), ratioChart(throughput, { title: 'Throughput as a ratio to raw uWebSockets.js (higher is better)', subtitle: title, targets }));
+    console.log(`\n![Throughput ratios](${chartFile})`);
+  }
+  if (rows.length) {
+    console.log(table());
+    console.log(targetsTable());
+  }
+  if (techempower.length) {
+    console.log(`\n### TechEmpower Framework Benchmarks' test types (PostgreSQL ${quick ? ', quick: raw uWS, Typhoon and Fastify only' : ''})\n`);
+    console.log(techEmpowerTable(techempower));
+    console.log(`\n#### Targets\n\n${techEmpowerTargets(techempower)}`);
+  }
+  if (connections?.rows.length) {
+    const connectionsFile = `${stamp}${quick ? '-quick' : ''}-connections.svg`;
+    writeFileSync(path.join(dirOut, connectionsFile), connectionsChart(connections, title));
+    console.log(`\n### ${connections.plan.label}\n\n![Concurrent WebSockets](${connectionsFile})\n`);
+    console.log(connectionsTable(connections.rows));
+    console.log(`\n${connectionTargetsTable(connections.rows, connections.measurements, connections.plan.label)}`);
+  }
+  if (notes.length) console.log(`\nNotes: ${notes.join('; ')}`);
+  const file = path.join(dirOut, `${stamp}${quick ? '-quick' : ''}.json`);
+  writeFileSync(file, JSON.stringify({ quick, seconds, node: process.versions.node, parts: PARTS, rows, techempower, connections: connections && { rows: connections.rows, measurements: connections.measurements, plan: connections.plan }, notes }, null, 2));
+  console.log(`\nSaved ${path.relative(root, file)} and the charts beside it`);
 }
 
 main().catch((error) => {

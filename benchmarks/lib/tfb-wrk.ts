@@ -1,0 +1,94 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { run } from './processes';
+import type { WrkResult } from './wrk';
+
+/** How TechEmpower's toolset runs wrk for one measurement. */
+export interface TfbWrkOptions {
+  /** Duration in seconds (wrk takes whole seconds; at least 1). */
+  seconds: number;
+  /** Open connections (TFB: 16..512, plaintext 256..16,384). */
+  connections: number;
+  /** The `Accept` header TFB sends for this test type. */
+  accept: string;
+  /** Requests written back to back on each connection (TFB's plaintext: 16); default 1, no script. */
+  pipeline?: number;
+  /** Paths requested in turn (a warm-up touching every endpoint); overrides `pipeline`. */
+  rotate?: string[];
+  /** CPUs wrk runs on, as taskset takes them (default `'1'`). */
+  cpus?: string;
+}
+
+/** TFB's toolset/wrk/pipeline.lua: `depth` requests sent as one write. */
+const PIPELINE_LUA = `init = function(args)
+  local r = {}
+  local depth = tonumber(args[1]) or 1
+  for i = 1, depth do
+    r[i] = wrk.format()
+  end
+  req = table.concat(r)
+end
+
+request = function()
+  return req
+end
+`;
+
+/** Each request takes the next of the paths given as script arguments. */
+const ROTATE_LUA = `local paths = {}
+local next = 0
+init = function(args)
+  for i, p in ipairs(args) do paths[i] = p end
+end
+
+request = function()
+  next = next % #paths + 1
+  return wrk.format(nil, paths[next])
+end
+`;
+
+let scripts: { pipeline: string; rotate: string } | null = null;
+
+/** The Lua scripts, written once per process to a temporary folder (wrk reads them from files). */
+function scriptFiles(): { pipeline: string; rotate: string } {
+  if (scripts) return scripts;
+  const dir = mkdtempSync(path.join(tmpdir(), 'typhoon-wrk-'));
+  scripts = { pipeline: path.join(dir, 'pipeline.lua'), rotate: path.join(dir, 'rotate.lua') };
+  writeFileSync(scripts.pipeline, PIPELINE_LUA);
+  writeFileSync(scripts.rotate, ROTATE_LUA);
+  return scripts;
+}
+
+function toMs(value: string, unit: string): number {
+  const number = Number(value);
+  return unit === 'us' ? number / 1000 : unit === 's' ? number * 1000 : number;
+}
+
+/**
+ * Runs Debian's wrk (one thread) on CPU 1 the way TechEmpower's toolset does: `Host`,
+ * `Accept` and `Connection: keep-alive` headers, an 8 s timeout, `--latency`, and for
+ * plaintext its pipeline.lua with a depth of 16. Pipelined responses count one by one.
+ */
+export async function tfbWrk(url: string, options: TfbWrkOptions): Promise<WrkResult> {
+  const { host } = new URL(url);
+  const cpus = options.cpus ?? '1';
+  const args = [
+    '-c', cpus, 'wrk', cpus.includes('-') || cpus.includes(',') ? '-t2' : '-t1',
+    `-c${options.connections}`, `-d${Math.max(1, Math.round(options.seconds))}s`, '--timeout', '8', '--latency',
+    '-H', `Host: ${host}`, '-H', `Accept: ${options.accept}`, '-H', 'Connection: keep-alive',
+  ];
+  if (options.rotate) args.push('-s', scriptFiles().rotate, url, '--', ...options.rotate);
+  else if ((options.pipeline ?? 1) > 1) args.push('-s', scriptFiles().pipeline, url, '--', String(options.pipeline));
+  else args.push(url);
+  const out = await run('taskset', args);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(out);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (socket ? socket.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0);
+  // Pipelined, wrk times one response of each batch and at times prints a 99th percentile of 0.
+  const p99ms = p99 ? toMs(p99[1], p99[2]) : NaN;
+  return { rps, p99ms: p99ms > 0 ? p99ms : NaN, requests, errors };
+}
