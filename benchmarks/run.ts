@@ -166,7 +166,7 @@ async function httpScenarios(servers: ServerSpec[], staticDir: string, sizes: Re
       await verifyHttp(server, sizes);
       await wrk(`http://127.0.0.1:${server.port}/`, WARMUP);
     }
-    for (const scenario of HTTP_SCENARIOS) {
+    for (const scenario of HTTP_SCENARIOS.filter((candidate) => !quick || !QUICK_LEAVES_OUT.includes(candidate.name))) {
       const here = running.filter((server) => !specOf(server).only || specOf(server).only!.includes(scenario.name));
       const best = await bestOf(here, async (server) => {
         const { result, peak } = await sampleRss(server.pid, 100, () => wrk(`http://127.0.0.1:${server.port}${scenario.path}`, SECONDS, scenario.connections));
@@ -358,7 +358,9 @@ function targetsTable(): string {
 }
 
 /** Which core scenarios quick mode leaves out, to stay under three minutes with the other parts. */
-const QUICK_SKIPS = 'quick run: no 10,000-idle-WebSocket row (the connections part measures memory per connection), no worker, Redis or sustained scenarios (npm run bench runs them all)';
+const QUICK_SKIPS = 'quick run: no JSON-sync reference or 10 MiB static rows, no 10,000-idle-WebSocket row (the connections part measures memory per connection), no worker, Redis or sustained scenarios (npm run bench runs them all)';
+/** HTTP scenarios quick mode leaves out. */
+const QUICK_LEAVES_OUT = [JSON_SYNC, 'static 10 MiB'];
 
 async function core(servers: ServerSpec[]): Promise<void> {
   const { dir, sizes } = makeStatic();
@@ -415,7 +417,7 @@ async function main(): Promise<void> {
     console.log(targetsTable());
   }
   if (techempower.length) {
-    console.log(`\n### TechEmpower Framework Benchmarks' test types (PostgreSQL ${quick ? ', quick: raw uWS, Typhoon and Fastify only' : ''})\n`);
+    console.log(`\n### TechEmpower Framework Benchmarks' test types (PostgreSQL${quick ? '; quick: raw uWS, Typhoon and Fastify only' : ''})\n`);
     console.log(techEmpowerTable(techempower));
     console.log(`\n#### Targets\n\n${techEmpowerTargets(techempower)}`);
   }
