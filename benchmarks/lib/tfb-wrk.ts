@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run } from './processes';
-import type { WrkResult } from './wrk';
+import { parseWrk, type WrkResult } from './wrk';
 
 /** How TechEmpower's toolset runs wrk for one measurement. */
 export interface TfbWrkOptions {
@@ -60,11 +60,6 @@ function scriptFiles(): { pipeline: string; rotate: string } {
   return scripts;
 }
 
-function toMs(value: string, unit: string): number {
-  const number = Number(value);
-  return unit === 'us' ? number / 1000 : unit === 's' ? number * 1000 : number;
-}
-
 /**
  * Runs Debian's wrk (one thread) on CPU 1 the way TechEmpower's toolset does: `Host`,
  * `Accept` and `Connection: keep-alive` headers, an 8 s timeout, `--latency`, and for
@@ -82,13 +77,5 @@ export async function tfbWrk(url: string, options: TfbWrkOptions): Promise<WrkRe
   else if ((options.pipeline ?? 1) > 1) args.push('-s', scriptFiles().pipeline, url, '--', String(options.pipeline));
   else args.push(url);
   const out = await run('taskset', args);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(out);
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const errors = non2xx + (socket ? socket.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0);
-  // Pipelined, wrk times one response of each batch and at times prints a 99th percentile of 0.
-  const p99ms = p99 ? toMs(p99[1], p99[2]) : NaN;
-  return { rps, p99ms: p99ms > 0 ? p99ms : NaN, requests, errors };
+  return parseWrk(out);
 }
