@@ -24,7 +24,8 @@ import { startRedis } from '../lib/testing/redis-server';
 
 const quick = process.argv.includes('--quick');
 /** The parts to run (`--only core,techempower,connections`); default all three. */
-const PARTS = (process.argv[process.argv.indexOf('--only') + 1] && process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : ['core', 'techempower', 'connections']);
+const ONLY = process.argv.indexOf('--only');
+const PARTS = ONLY >= 0 && process.argv[ONLY + 1] ? process.argv[ONLY + 1].split(',') : ['core', 'techempower', 'connections'];
 const root = path.resolve(__dirname, '..', '..');
 const SECONDS = quick ? 1 : 3;
 /** Each measurement is repeated, servers interleaved; ratios are medians of per-round ratios (a shared machine is noisy). */
@@ -94,6 +95,8 @@ const notes: string[] = [];
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 
 function preflight(): ServerSpec[] {
+  const unknown = PARTS.filter((part) => !['core', 'techempower', 'connections'].includes(part));
+  if (unknown.length) throw new Error(`--only takes core, techempower and connections, comma-separated; got ${unknown.join(', ')}`);
   if (!existsSync('/usr/bin/wrk')) throw new Error("wrk is missing: apt-get install -y wrk (the HTTP load generator)");
   if (!isNative(require('uWebSockets.js'))) throw new Error('uWebSockets.js is on its JavaScript fallback: refusing to benchmark');
   try {
