@@ -8,7 +8,19 @@ export interface StarterOptions {
   name?: string;
   /** What the project's package.json asks for as `typhoon` (default `^` this version). */
   typhoon?: string;
+  /**
+   * What it asks for as `uWebSockets.js`, the native build for Node.js 22 and later (Typhoon
+   * brings one for Node.js 20 only), or `'none'` to leave it out. Default {@link STARTER_UWS}.
+   */
+  uws?: string;
 }
+
+/**
+ * The uWebSockets.js build a new project asks for: v20.57.0 as republished in the npm registry
+ * (binaries for Node.js 20, 22, 24 and 25; glibc 2.38 or later). The official release is
+ * `github:uNetworking/uWebSockets.js#v20.57.0`.
+ */
+export const STARTER_UWS = 'npm:@btc-vision/uwebsockets.js@20.57.0';
 
 /**
  * Writes a new Typhoon project into `dir` (created; it must be empty if it exists): an ES-module
@@ -23,7 +35,8 @@ export function writeStarter(dir: string, options: StarterOptions = {}): string[
   if (existsSync(dir) && readdirSync(dir).length) throw new InvalidArgumentError(`${dir} is not empty: choose a new folder`);
   const name = (options.name ?? path.basename(path.resolve(dir))).toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
   const version: string = require('../../../package.json').version;
-  const files = starterFiles(name, options.typhoon ?? `^${version}`);
+  const uws = options.uws === 'none' ? null : (options.uws ?? STARTER_UWS);
+  const files = starterFiles(name, options.typhoon ?? `^${version}`, uws);
   for (const [file, text] of Object.entries(files)) {
     const target = path.join(dir, file);
     mkdirSync(path.dirname(target), { recursive: true });
@@ -32,7 +45,7 @@ export function writeStarter(dir: string, options: StarterOptions = {}): string[
   return Object.keys(files);
 }
 
-function starterFiles(name: string, typhoon: string): Record<string, string> {
+function starterFiles(name: string, typhoon: string, uws: string | null): Record<string, string> {
   const pkg = {
     name,
     version: '0.1.0',
@@ -44,7 +57,7 @@ function starterFiles(name: string, typhoon: string): Record<string, string> {
       dev: 'tsc && (tsc --watch --preserveWatchOutput & node dist/main.js --debug)',
       test: 'tsc && node --test dist/*.test.js',
     },
-    dependencies: { typhoon },
+    dependencies: uws ? { typhoon, 'uWebSockets.js': uws } : { typhoon },
     devDependencies: { '@types/node': '^20.19.0', typescript: '^5.9.0 || ^7.0.0' },
     engines: { node: '>=20.19' },
   };
@@ -83,7 +96,13 @@ npm test         # the specs in src/*.test.ts, on node's test runner
 - \`src/handlers.ts\` holds the handlers: a page, a JSON route and a WebSocket echo.
 - \`src/greeter.ts\` is a service, injected into the handlers that ask for it.
 - \`templates/\` holds Handlebars templates; \`static/\` is served under /static/.
-`,
+${uws ? `
+Typhoon serves on uWebSockets.js where a native build loads, else on Node's own HTTP server
+(\`server.transport\` says which, and the first log line why). \`package.json\` asks for
+\`uWebSockets.js\` ${uws.startsWith('npm:') ? `v${uws.split('@').pop()} from the npm registry` : `as \`${uws}\``}, the build for Node.js 22 and later; it needs
+glibc 2.38 (Debian 13, Ubuntu 24.04 or later). The official release is
+\`github:uNetworking/uWebSockets.js#v20.57.0\`, where GitHub can be reached.
+` : ''}`,
     'src/greeter.ts': `import { singleton } from 'typhoon';
 
 /** A service: one instance per Application, injected into every handler that asks for it. */

@@ -1,8 +1,9 @@
+import { isMainThread } from 'node:worker_threads';
 import { ConfigurationError } from '../common/errors';
 import { genLog } from '../common/log';
 import { NodeServer } from './node-server';
 import type { TransportKind, TransportOptions, TransportServer } from './types';
-import { uwsAvailability } from './uws';
+import { describeUws, uwsAvailability } from './uws';
 import { UwsServer } from './uws-server';
 
 /** The `transport` setting: a transport, or `'auto'` (uWS when its native build loads here, else node). */
@@ -12,18 +13,20 @@ const SETTINGS: readonly TransportSetting[] = ['auto', 'uws', 'node'];
 let explained = false;
 
 /**
- * The transport `setting` stands for on this machine. `'auto'` picks uWS when its native
- * binary loads, otherwise the Node transport, saying why in one log line (once per process).
+ * The transport `setting` stands for on this machine. `'auto'` picks uWS when a native build
+ * loads, otherwise the Node transport. The first time (per process; worker threads say
+ * nothing) one log line says which uWebSockets.js build serves and from where, or why none
+ * does and what would give one.
  */
 export function resolveTransport(setting: TransportSetting): TransportKind {
-  if (setting !== 'auto') return setting;
+  if (setting === 'node') return setting;
   const uws = uwsAvailability();
-  if (uws.uws) return 'uws';
-  if (!explained) {
+  const kind = uws.uws || setting === 'uws' ? 'uws' : 'node';
+  if (!explained && isMainThread && (uws.uws || setting === 'auto')) {
     explained = true;
-    genLog.info(`Serving on the Node transport (node:http + ws): ${uws.reason}`);
+    genLog.info(kind === 'uws' ? `Serving on ${describeUws(uws)}` : `Serving on the Node transport (node:http + ws): ${describeUws(uws)}`);
   }
-  return 'node';
+  return kind;
 }
 
 /**

@@ -52,7 +52,3 @@ export function nativeKey(name: string): string | Uint8Array {
   }
 }
 
-/** uWS reports methods lower-case; interned upper-case names save an allocation per request. */
-export const UPPER_METHODS: Record<string, string> = {
-  get: 'GET', head: 'HEAD', post: 'POST', put: 'PUT', delete: 'DELETE', patch: 'PATCH', options: 'OPTIONS',
-};

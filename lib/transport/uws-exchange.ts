@@ -6,7 +6,7 @@ import { ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners
 import { pumpSource } from './uws-file-stream';
 import { headerValue, type HeaderList, type PullSource, type ServerExchange, type UpgradeExchange } from './types';
 import { CopiedExchange } from './copied-exchange';
-import { internHeaderName, nativeKey, sharedHeaderValue, UPPER_METHODS } from './header-strings';
+import { internHeaderName, nativeKey, sharedHeaderValue } from './header-strings';
 import { UwsSocket, type SocketUserData } from './uws-socket';
 
 const textDecoder = new TextDecoder();
@@ -62,11 +62,9 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   constructor(private res: HttpResponse, req: HttpRequest, ssl: boolean, method?: string) {
     super();
     this.req = req;
-    if (method) this.method = method;
-    else {
-      const asked = req.getMethod();
-      this.method = UPPER_METHODS[asked] ?? asked.toUpperCase();
-    }
+    // Methods are case-sensitive (RFC 9110 9.1): `get` is not GET. getMethod() lower-cases
+    // them, and builds after v20.30 route a lower-case method to the catch-all.
+    this.method = method ?? req.getCaseSensitiveMethod();
     this.protocol = ssl ? 'https' : 'http';
   }
 

@@ -4,11 +4,15 @@ import { ConfigurationError } from '../common/errors';
 import { genLog } from '../common/log';
 import type { RouteCallback, SocketRouteCallbacks, SocketRouteOptions, TransportOptions, TransportServer } from './types';
 import { openDescriptors } from './descriptors';
-import { loadUws, type Uws } from './uws';
+import { loadUws, uwsAvailability, type IdleTimeouts, type Uws } from './uws';
 import { UwsExchange } from './uws-exchange';
 import type { SocketUserData } from './uws-socket';
 
 const NO_PARAMS = Object.freeze([]) as unknown as string[];
+/** Typhoon's idleConnectionTimeout default, on every transport; v20.30 builds have it fixed. */
+const DEFAULT_IDLE_TIMEOUT = 10;
+/** uSockets keeps a socket's timeout in 240 four-second ticks (longer values wrap around). */
+const MAX_TIMER_SECONDS = 960;
 /** Text messages keep a leading U+FEFF: it is the sender's text, not a byte-order mark to strip. */
 const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -43,7 +47,8 @@ export class UwsServer implements TransportServer {
   /** @throws ConfigurationError when the native build does not load, or for a setting it cannot honour */
   constructor(options: TransportOptions = {}) {
     UwsServer.checkOptions(options);
-    this.uws = loadUws();
+    const build = loadUws();
+    this.uws = build.uws;
     this.ssl = Boolean(options.ssl);
     this.reusePort = options.reusePort ?? false;
     this.maxConnections = options.maxConnections;
@@ -54,13 +59,38 @@ export class UwsServer implements TransportServer {
           passphrase: options.ssl.passphrase,
         })
       : this.uws.App();
+    if (build.settableIdleTimeout) {
+      // Before a request (and while a head or body is awaited) and between requests: the same
+      // idleConnectionTimeout as the Node transport, instead of these builds' own 30 s.
+      const seconds = Math.ceil(options.idleConnectionTimeout ?? DEFAULT_IDLE_TIMEOUT);
+      (this.app as TemplatedApp & IdleTimeouts).setIdleTimeout!(seconds);
+      (this.app as TemplatedApp & IdleTimeouts).setResponseTimeout!(seconds);
+    }
+  }
+
+  /**
+   * Seconds an idle HTTP connection is kept with these options on the loaded build: the
+   * setting (default 10) where the build can set it, else its fixed 10 s. uSockets counts in
+   * 4-second ticks, so a connection closes up to 4 s later than this.
+   */
+  static idleTimeout(options: TransportOptions = {}): number {
+    return uwsAvailability().build?.settableIdleTimeout ? Math.ceil(options.idleConnectionTimeout ?? DEFAULT_IDLE_TIMEOUT) : DEFAULT_IDLE_TIMEOUT;
   }
 
   /** @throws ConfigurationError for an option this uWS build cannot honour */
   static checkOptions(options: TransportOptions): void {
-    if (options.idleConnectionTimeout !== undefined && options.idleConnectionTimeout !== 10) {
+    const seconds = options.idleConnectionTimeout;
+    const build = uwsAvailability().build;
+    // Without a build there is nothing to check against: the constructor says why uWS cannot serve.
+    if (seconds === undefined || !build) return;
+    if (build.settableIdleTimeout && seconds > MAX_TIMER_SECONDS) {
       throw new ConfigurationError(
-        `idleConnectionTimeout ${options.idleConnectionTimeout} cannot be honoured on transport 'uws': this uWebSockets.js build closes idle HTTP connections after 10 seconds (a compile-time constant). Remove the setting, set it to 10, or use transport: 'node'.`,
+        `idleConnectionTimeout ${seconds} cannot be honoured on transport 'uws': uSockets' timers reach ${MAX_TIMER_SECONDS} seconds at most. Set it to ${MAX_TIMER_SECONDS} or less, or use transport: 'node'.`,
+      );
+    }
+    if (!build.settableIdleTimeout && seconds !== DEFAULT_IDLE_TIMEOUT) {
+      throw new ConfigurationError(
+        `idleConnectionTimeout ${seconds} cannot be honoured on transport 'uws': this uWebSockets.js build (v${build.version}) closes idle HTTP connections after 10 seconds (a compile-time constant; builds since v20.5x can set it). Remove the setting, set it to 10, or use transport: 'node'.`,
       );
     }
   }
@@ -99,7 +129,9 @@ export class UwsServer implements TransportServer {
       idleTimeout: options.idleTimeout,
       compression,
       maxBackpressure: options.maxBackpressure,
-      closeOnBackpressureLimit: options.closeOnBackpressureLimit ? 1 : 0,
+      // v20.30's typings say a number, later ones a boolean; every build reads it as a number
+      // (V8's Int32Value: true is 1), so the boolean serves both under either's type.
+      closeOnBackpressureLimit: options.closeOnBackpressureLimit as never,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => this.serveUpgrade(res, req, context, paramCount, callbacks),
       open: (ws) => {
@@ -213,7 +245,7 @@ export class UwsServer implements TransportServer {
       exchange = new UwsExchange(res, req, this.ssl);
       exchange.prepareUpgrade(context);
       const params: string[] = paramCount === 0 ? NO_PARAMS : new Array(paramCount);
-      for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i);
+      for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i) ?? '';
       callbacks.upgrade(exchange, params);
     } catch (error) {
       answerFailure('in a WebSocket upgrade', error, res, exchange);
@@ -227,7 +259,7 @@ export class UwsServer implements TransportServer {
     try {
       exchange = new UwsExchange(res, req, this.ssl, method);
       const params: string[] = paramCount === 0 ? NO_PARAMS : new Array(paramCount);
-      for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i);
+      for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i) ?? '';
       callback(exchange, params);
     } catch (error) {
       answerFailure('in a route callback', error, res, exchange);
