@@ -5,6 +5,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { websocketConnect } from '../lib';
+import { STARTER_UWS } from '../lib/cli/starter';
+import { glibcVersion } from '../lib/transport/uws';
 
 const exec = promisify(execFile);
 const root = path.join(__dirname, '..', '..');
@@ -138,6 +141,56 @@ describe('the package, installed as a user would', function () {
       }
     });
   }
+
+  it("serves on the application's own uWebSockets.js (the registry's v20.57.0, no overrides) where it loads, and says which build serves", async () => {
+    const dir = path.join(work, 'own-uws');
+    mkdirSync(dir);
+    const uws = STARTER_UWS;
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'own-uws', private: true, dependencies: { typhoon: `file:${tarball}`, 'uWebSockets.js': uws } }));
+    // Tornado's tuple form: plain JavaScript, default settings.
+    writeFileSync(path.join(dir, 'app.js'), `
+const { Application, RequestHandler, WebSocketHandler } = require('typhoon');
+class Hello extends RequestHandler { get() { this.write('Hello, world'); } }
+class Echo extends WebSocketHandler { onMessage(message) { return this.writeMessage('echo ' + message); } }
+new Application([['/', Hello], ['/echo', Echo]]).listen(Number(process.env.PORT)).then((server) => console.log('Listening on ' + server.port + ' (' + server.transport + ')'));
+`);
+    await npm(['install'], dir);
+    const installed = (folder: string) => JSON.parse(readFileSync(path.join(dir, folder, 'package.json'), 'utf8')) as { name: string; version: string };
+    expect(installed('node_modules/uWebSockets.js')).to.include({ name: '@btc-vision/uwebsockets.js', version: '20.57.0' });
+    // npm nests Typhoon's own build (v20.30) below it: the one Typhoon would find by itself.
+    expect(installed('node_modules/typhoon/node_modules/uWebSockets.js')).to.include({ version: '20.30.0-unofficial.0' });
+    const glibc = glibcVersion();
+    const abi = process.versions.modules;
+    const ownLoads = glibc !== undefined && Number(glibc.split('.')[1]) >= 38 && ['115', '127', '137', '141'].includes(abi);
+    const server = await serve(dir, ['app.js'], { PORT: String(await freePort()), TYPHOON_LOG_LEVEL: 'info', TYPHOON_TRANSPORT: '' });
+    try {
+      const answer = await fetch(`http://127.0.0.1:${server.port}/`);
+      expect([answer.status, await answer.text()]).to.deep.equal([200, 'Hello, world']);
+      const socket = await websocketConnect(`ws://127.0.0.1:${server.port}/echo`);
+      await socket.writeMessage('hi');
+      expect(await socket.readMessage()).to.equal('echo hi');
+      socket.close();
+      const line = /Serving on .*/.exec(server.output())?.[0];
+      if (ownLoads) {
+        expect(server.output()).to.contain(`Listening on ${server.port} (uws)`);
+        expect(line).to.equal('Serving on uWebSockets.js 20.57.0 (@btc-vision/uwebsockets.js) from node_modules/uWebSockets.js');
+      } else if (abi === '115') {
+        // Node 20 on an older glibc: Typhoon's own build serves, and the line says why the application's did not.
+        expect(server.output()).to.contain(`Listening on ${server.port} (uws)`);
+        expect(line).to.equal(
+          'Serving on uWebSockets.js 20.30.0 (@trufflesuite/uws-js-unofficial) from node_modules/typhoon/node_modules/uWebSockets.js; ' +
+            `passed over: uWebSockets.js 20.57.0 in node_modules/uWebSockets.js did not load: its binary needs glibc 2.38, and this system has glibc ${glibc}`,
+        );
+      } else {
+        expect(server.output()).to.contain(`Listening on ${server.port} (node)`);
+        expect(line).to.contain('Serving on the Node transport (node:http + ws): uWebSockets.js 20.57.0 in node_modules/uWebSockets.js did not load: its binary needs glibc 2.38')
+          .and.contain(`uWebSockets.js 20.30.0-unofficial.0 in node_modules/typhoon/node_modules/uWebSockets.js has no binary for Node.js ${process.versions.node}`)
+          .and.contain('need glibc 2.38 (Debian 13, Ubuntu 24.04, RHEL 10 or later)');
+      }
+    } finally {
+      await stop(server.child);
+    }
+  });
 
   it('names the tsconfig flags when the code was compiled without experimentalDecorators', async () => {
     const dir = path.join(work, 'cjs'); // the CommonJS project above, compiled again without the flags

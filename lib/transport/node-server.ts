@@ -9,7 +9,7 @@ import { genLog } from '../common/log';
 import { admit, NodeExchange, REFUSED, type UpgradeTarget } from './node-exchange';
 import { NodeSocket, Topics } from './node-socket';
 import { RouteTable } from './route-table';
-import type { RouteCallback, SocketRouteCallbacks, SocketRouteOptions, TransportOptions, TransportServer } from './types';
+import { MIN_HEAD_LIMIT, type RouteCallback, type SocketRouteCallbacks, type SocketRouteOptions, type TransportOptions, type TransportServer } from './types';
 
 /** The subprotocol the layer above chose, handed to ws's `handleProtocols` on the request. */
 const CHOSEN_PROTOCOL = Symbol('typhoon.subprotocol');
@@ -36,9 +36,6 @@ interface PendingUpgrade {
 /** Bytes a client may send before the handshake is answered. */
 const MAX_EARLY_BYTES = 64 * 1024;
 
-
-/** Head size node's parser accepts at least (its own default is 16 KiB; uWS's is larger). */
-const MIN_HEAD_LIMIT = 64 * 1024;
 
 /** Node.js versions whose `listen()` takes `reusePort` (22.12+, 23.1+). */
 export function nodeHasReusePort(version = process.versions.node): boolean {

@@ -207,11 +207,18 @@ export interface TransportServer {
   closeAll(): void;
 }
 
+/**
+ * The request head (request line and headers, in bytes) every transport takes at least before
+ * its own 431: node's parser defaults to 16 KiB and uWS builds after v20.30 to 4 KiB, too little
+ * for a few cookies or a token. `maxHeaderSize` sets a lower limit the web layer enforces.
+ */
+export const MIN_HEAD_LIMIT = 64 * 1024;
+
 /** Options a transport takes from the application. */
 export interface TransportOptions {
   /** Serve HTTPS with these PEM files. */
   ssl?: { keyFile: string; certFile: string; passphrase?: string };
-  /** Seconds an idle keep-alive connection stays open (the uWS build here: 10, fixed). */
+  /** Seconds an idle connection stays open (default 10; uWS v20.30 builds: 10, fixed). */
   idleConnectionTimeout?: number;
   /** Largest request head in bytes, where the transport enforces one itself. */
   maxHeaderSize?: number;

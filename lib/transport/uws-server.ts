@@ -79,21 +79,32 @@ export class UwsServer implements TransportServer {
 
   /** @throws ConfigurationError for an option this uWS build cannot honour */
   static checkOptions(options: TransportOptions): void {
-    const seconds = options.idleConnectionTimeout;
     const build = uwsAvailability().build;
     // Without a build there is nothing to check against: the constructor says why uWS cannot serve.
-    if (seconds === undefined || !build) return;
-    if (build.settableIdleTimeout && seconds > MAX_TIMER_SECONDS) {
-      throw new ConfigurationError(
-        `idleConnectionTimeout ${seconds} cannot be honoured on transport 'uws': uSockets' timers reach ${MAX_TIMER_SECONDS} seconds at most. Set it to ${MAX_TIMER_SECONDS} or less, or use transport: 'node'.`,
+    if (!build) return;
+    const { idleConnectionTimeout: seconds, maxHeaderSize } = options;
+    const refuse = (what: string, why: string, fix: string) => {
+      throw new ConfigurationError(`${what} cannot be honoured on transport 'uws': ${why}. ${fix}`);
+    };
+    if (seconds !== undefined && build.settableIdleTimeout && seconds > MAX_TIMER_SECONDS) {
+      refuse(`idleConnectionTimeout ${seconds}`, `uSockets' timers reach ${MAX_TIMER_SECONDS} seconds at most`, `Set it to ${MAX_TIMER_SECONDS} or less, or use transport: 'node'.`);
+    }
+    if (seconds !== undefined && !build.settableIdleTimeout && seconds !== DEFAULT_IDLE_TIMEOUT) {
+      refuse(
+        `idleConnectionTimeout ${seconds}`,
+        `this uWebSockets.js build (v${build.version}) closes idle HTTP connections after 10 seconds (a compile-time constant; builds since v20.5x can set it)`,
+        "Remove the setting, set it to 10, or use transport: 'node'.",
       );
     }
-    if (!build.settableIdleTimeout && seconds !== DEFAULT_IDLE_TIMEOUT) {
-      throw new ConfigurationError(
-        `idleConnectionTimeout ${seconds} cannot be honoured on transport 'uws': this uWebSockets.js build (v${build.version}) closes idle HTTP connections after 10 seconds (a compile-time constant; builds since v20.5x can set it). Remove the setting, set it to 10, or use transport: 'node'.`,
+    if (maxHeaderSize !== undefined && build.headLimit !== null && maxHeaderSize > build.headLimit) {
+      refuse(
+        `maxHeaderSize ${maxHeaderSize}`,
+        `this uWebSockets.js build (v${build.version}) answers 431 itself to request heads over ${build.headLimit} bytes (UWS_HTTP_MAX_HEADERS_SIZE, read when it loads)`,
+        `Start the process with UWS_HTTP_MAX_HEADERS_SIZE=${maxHeaderSize} in its environment, or lower maxHeaderSize.`,
       );
     }
   }
+
 
   /** Registers a native uWS pattern (`/items/:id`, `/files/*`) for every method. */
   route(pattern: string, paramCount: number, callback: RouteCallback, methods: readonly string[] = []): void {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError } from '../common/errors';
+import { MIN_HEAD_LIMIT } from './types';
 
 /** The uWebSockets.js module, loaded on first use so importing Typhoon never fails. */
 export type Uws = typeof import('uWebSockets.js');
@@ -20,6 +21,13 @@ export interface UwsBuild {
    * Older builds close them after a fixed 10 s (`HTTP_IDLE_TIMEOUT_S`).
    */
   settableIdleTimeout: boolean;
+  /**
+   * The largest request head the build takes before answering 431 itself: builds after v20.30
+   * read it from `UWS_HTTP_MAX_HEADERS_SIZE` when they load (Typhoon sets 64 KiB unless the
+   * environment says otherwise). Null for v20.30, whose limit is fixed (about 100 KB and 48
+   * headers; beyond, the connection drops or idles).
+   */
+  headLimit: number | null;
 }
 
 /** The native build, or why there is none here; `skipped` says why each other candidate was passed over. */
@@ -121,6 +129,9 @@ function load(main: string): UwsBuild | { skip: string } {
   if (shipped.length && !shipped.includes(binary)) {
     return { skip: `${where} has no binary for Node.js ${process.versions.node} (${binary})` };
   }
+  // Builds after v20.30 refuse heads over UWS_HTTP_MAX_HEADERS_SIZE (4 KiB unless set, read as
+  // the binary loads) with a 431 of their own: allow what the Node transport allows.
+  process.env.UWS_HTTP_MAX_HEADERS_SIZE ??= String(MIN_HEAD_LIMIT);
   let uws: Uws;
   try {
     uws = require(main) as Uws;
@@ -131,7 +142,8 @@ function load(main: string): UwsBuild | { skip: string } {
   // uWS marks every response with a `uWebSockets: 20` header unless told to be silent (its
   // `_cfg`, in every release from v20.30 to v20.57 at least): a server should not advertise its stack.
   (uws as Uws & { _cfg?: (key: string) => void })._cfg?.('silent');
-  return { uws, version, root, packageName: pkg.name ?? 'uWebSockets.js', settableIdleTimeout: hasIdleTimeouts(uws) };
+  const headLimit = compareVersions(version, [20, 31, 0]) >= 0 ? Number(process.env.UWS_HTTP_MAX_HEADERS_SIZE) || 4096 : null;
+  return { uws, version, root, packageName: pkg.name ?? 'uWebSockets.js', settableIdleTimeout: hasIdleTimeouts(uws), headLimit };
 }
 
 /** Whether an App of this build has the idle-timeout setters (they are on instances, not on `App.prototype`). */

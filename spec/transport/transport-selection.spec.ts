@@ -90,13 +90,13 @@ describe('transports: choosing one', function () {
   });
 
   it('accepts the retired allowUwsFallback setting with a warning that it does nothing', async () => {
-    const { code, stdout, stderr } = await start({ UWS_USE_FALLBACK: '1' }, { allowUwsFallback: true });
+    const { code, stdout, stderr } = await start({ UWS_USE_FALLBACK: '1', TYPHOON_TRANSPORT: '' }, { allowUwsFallback: true });
     expect(code).to.equal(0);
     expect(stdout + stderr).to.contain('allowUwsFallback setting is no longer needed');
     expect(stdout).to.contain('TRANSPORT node');
   });
 
-  it("'auto' serves on uWS where its native build loads (Node.js 20 here)", async function () {
+  it("'auto' serves on uWS where a native build loads (Node.js 20 here; Node.js 22 and 24 in CI's Debian 13 run), naming the build once", async function () {
     const native = uwsAvailability();
     if (!native.uws) {
       process.stdout.write(`      [skipped: no native uWebSockets.js on this Node.js (${native.reason})]\n`);
@@ -104,5 +104,9 @@ describe('transports: choosing one', function () {
     }
     const { stdout } = await start({ TYPHOON_TRANSPORT: '' });
     expect(stdout).to.contain('TRANSPORT uws').and.contain('WEBSOCKET echo hi').and.not.contain('Serving on the Node transport');
+    const { version, packageName } = native.build!;
+    expect(stdout.match(/Serving on uWebSockets\.js .*/g)).to.deep.equal([
+      `Serving on uWebSockets.js ${version}${packageName === 'uWebSockets.js' ? '' : ` (${packageName})`} from node_modules/uWebSockets.js`,
+    ]);
   });
 });
