@@ -1,17 +1,19 @@
 /**
- * `npm run bench [-- --quick] [-- --only core,techempower,connections]`: every scenario against
+ * `npm run bench [-- --quick] [-- --only core,techempower,connections] [-- --trixie]`: every scenario against
  * Typhoon and the reference servers in one run, same load generators, printed as markdown
  * tables with ratios to raw uWebSockets.js, and saved as JSON and an SVG chart of the ratios
  * under benchmarks/results/. Three parts: the core scenarios (this file), TechEmpower's six
  * test types on PostgreSQL (techempower.ts) and 100,000 concurrent WebSockets
- * (connections.ts). Servers run on CPU 0, load generators on CPU 1.
+ * (connections.ts). Servers run on CPU 0, load generators on CPU 1. `--trixie` runs the same
+ * inside CI's Debian 13 chroot (.ci/trixie, root needed) on Node 24 with uWebSockets.js v20.57,
+ * the platform of users on Node 22/24, and copies its results back here.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isNative } from '../lib/transport/uws';
+import { glibcVersion, isNative, uwsAvailability } from '../lib/transport/uws';
 import { ratioChart } from './lib/chart';
 import { rss, sampleRss, startServer, type RunningServer } from './lib/processes';
 import { bestOf as bestOfRounds, roundRatio } from './lib/rounds';
@@ -98,7 +100,8 @@ function preflight(): ServerSpec[] {
   const unknown = PARTS.filter((part) => !['core', 'techempower', 'connections'].includes(part));
   if (unknown.length) throw new Error(`--only takes core, techempower and connections, comma-separated; got ${unknown.join(', ')}`);
   if (!existsSync('/usr/bin/wrk')) throw new Error("wrk is missing: apt-get install -y wrk (the HTTP load generator)");
-  if (!isNative(require('uWebSockets.js'))) throw new Error('uWebSockets.js is on its JavaScript fallback: refusing to benchmark');
+  const uws = uwsAvailability();
+  if (!uws.uws || !isNative(require('uWebSockets.js'))) throw new Error(`no native uWebSockets.js build here, refusing to benchmark: ${uws.reason ?? 'the one raw uWS would load is its JavaScript fallback'}`);
   try {
     execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   } catch {
@@ -406,7 +409,8 @@ async function main(): Promise<void> {
     notes.push(...connections.notes);
   }
   const seconds = Math.round((Date.now() - started) / 1000);
-  const title = `Typhoon benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${quick ? 'quick' : 'full'} run (${seconds} s), Node ${process.versions.node}, ${require('node:os').cpus().length} cores`;
+  const platform = `Node ${process.versions.node}, uWS ${uwsAvailability().build?.version ?? '(none)'}, glibc ${glibcVersion() ?? '(none)'}`;
+  const title = `Typhoon benchmarks — ${new Date().toISOString().slice(0, 16)}Z, ${quick ? 'quick' : 'full'} run (${seconds} s), ${platform}, ${require('node:os').cpus().length} cores`;
   console.log(`## ${title}; ${ROUNDS} interleaved ${SECONDS} s rounds: throughput and p99 of each server's best round, ratios the median of per-round ratios`);
   const chartFile = `${stamp}${quick ? '-quick' : ''}.svg`;
   const throughput = [...rows, ...techempower].filter((row) => row.unit !== 'bytes/conn');
@@ -433,10 +437,18 @@ async function main(): Promise<void> {
   }
   if (notes.length) console.log(`\nNotes: ${notes.join('; ')}`);
   const file = path.join(dirOut, `${stamp}${quick ? '-quick' : ''}.json`);
-  writeFileSync(file, JSON.stringify({ quick, seconds, node: process.versions.node, parts: PARTS, rows, techempower, connections: connections && { rows: connections.rows, measurements: connections.measurements, plan: connections.plan }, notes }, null, 2));
+  writeFileSync(file, JSON.stringify({ quick, seconds, node: process.versions.node, uws: uwsAvailability().build?.version, glibc: glibcVersion(), parts: PARTS, rows, techempower, connections: connections && { rows: connections.rows, measurements: connections.measurements, plan: connections.plan }, notes }, null, 2));
   console.log(`\nSaved ${path.relative(root, file)} and the charts beside it`);
 }
 
+/** `--trixie`: this command again, inside the Debian 13 chroot (servers, wrk and all), results copied back. */
+function inTrixie(): number {
+  const args = process.argv.slice(2).filter((arg) => arg !== '--trixie');
+  const run = spawnSync(path.join(root, '.ci', 'trixie'), ['--node', '24', '--copy-back', 'benchmarks/results', 'npm', 'run', 'bench', '--', ...args], { stdio: 'inherit' });
+  return run.status ?? 1;
+}
+
+if (process.argv.includes('--trixie')) process.exit(inTrixie());
 main().catch((error) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);

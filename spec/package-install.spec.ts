@@ -210,6 +210,13 @@ new Application([['/', Hello], ['/echo', Echo]]).listen(Number(process.env.PORT)
     const dir = path.join(work, 'starter');
     const { stdout } = await exec(process.execPath, [path.join(root, 'dist/lib/cli/typhoon.js'), 'new', dir, '--typhoon', `file:${tarball}`]);
     expect(stdout).to.contain('Wrote 11 files').and.contain('npm install && npm start');
+    // It asks for a uWS build for Node 22 and later (--uws none leaves it out), and its README says so.
+    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).dependencies).to.deep.equal({ typhoon: `file:${tarball}`, 'uWebSockets.js': STARTER_UWS });
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).to.contain('glibc 2.38').and.contain('github:uNetworking/uWebSockets.js#v20.57.0');
+    const bare = path.join(work, 'starter-without-uws');
+    await exec(process.execPath, [path.join(root, 'dist/lib/cli/typhoon.js'), 'new', bare, '--uws', 'none']);
+    expect(JSON.parse(readFileSync(path.join(bare, 'package.json'), 'utf8')).dependencies).to.have.keys(['typhoon']);
+    expect(readFileSync(path.join(bare, 'README.md'), 'utf8')).to.not.contain('glibc');
     const refused = await exec(process.execPath, [path.join(root, 'dist/lib/cli/typhoon.js'), 'new', dir]).catch((error: { code: number; stderr: string }) => error);
     expect(refused).to.include({ code: 1 }).and.have.property('stderr').that.contains('is not empty');
     await npm(['install'], dir);

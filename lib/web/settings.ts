@@ -130,8 +130,11 @@ export interface ApplicationSettings {
    */
   maxBufferedBodySize?: number;
   /**
-   * Largest request head (request line and headers), in bytes; larger → 431. Unset: uWS's own
-   * limits apply (about 100 KB and 50 headers; beyond, uWS drops the connection).
+   * Largest request head (request line and headers), in bytes; larger → 431. Unset, the
+   * transport's own limit applies: 64 KiB on the Node transport and on uWS builds after
+   * v20.30 (431 beyond; on those builds a larger value needs `UWS_HTTP_MAX_HEADERS_SIZE` in the
+   * environment, else a ConfigurationError at start-up), about 100 KB and 48 header fields on
+   * uWS v20.30 (beyond, it drops the connection or does not answer). docs/transports.md.
    */
   maxHeaderSize?: number;
   /**
@@ -145,7 +148,14 @@ export interface ApplicationSettings {
    * the limit cannot be read, none
    */
   maxConnections?: number;
-  /** Seconds an idle keep-alive connection stays open: fixed at 10 in this uWS build (the only value accepted). */
+  /**
+   * Seconds a connection may stay idle: before its first request, while a head or body is
+   * awaited, and between requests. uWS counts in 4-second ticks (a connection closes up to 4 s
+   * late) and takes at most 960; uWS v20.30 builds accept only 10 (their compile-time constant).
+   *
+   * @defaultValue 10
+   * @throws ConfigurationError (at construction) for a value the serving uWS build cannot honour
+   */
   idleConnectionTimeout?: number;
   /**
    * Seconds to receive a whole request body; slower → 408, and the connection closes after the
