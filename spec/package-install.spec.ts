@@ -178,13 +178,13 @@ new Application([['/', Hello], ['/echo', Echo]]).listen(Number(process.env.PORT)
         // Node 20 on an older glibc: Typhoon's own build serves, and the line says why the application's did not.
         expect(server.output()).to.contain(`Listening on ${server.port} (uws)`);
         expect(line).to.equal(
-          'Serving on uWebSockets.js 20.30.0 (@trufflesuite/uws-js-unofficial) from node_modules/typhoon/node_modules/uWebSockets.js; ' +
+          "Serving on Typhoon's own uWebSockets.js 20.30.0 (@trufflesuite/uws-js-unofficial) from node_modules/typhoon/node_modules/uWebSockets.js; " +
             `passed over: uWebSockets.js 20.57.0 in node_modules/uWebSockets.js did not load: its binary needs glibc 2.38, and this system has glibc ${glibc}`,
         );
       } else {
         expect(server.output()).to.contain(`Listening on ${server.port} (node)`);
         expect(line).to.contain('Serving on the Node transport (node:http + ws): uWebSockets.js 20.57.0 in node_modules/uWebSockets.js did not load: its binary needs glibc 2.38')
-          .and.contain(`uWebSockets.js 20.30.0-unofficial.0 in node_modules/typhoon/node_modules/uWebSockets.js has no binary for Node.js ${process.versions.node}`)
+          .and.contain(`Typhoon's own uWebSockets.js 20.30.0-unofficial.0 in node_modules/typhoon/node_modules/uWebSockets.js has no binary for Node.js ${process.versions.node}`)
           .and.contain('need glibc 2.38 (Debian 13, Ubuntu 24.04, RHEL 10 or later)');
       }
     } finally {

@@ -36,6 +36,10 @@ export function writeStarter(dir: string, options: StarterOptions = {}): string[
   const name = (options.name ?? path.basename(path.resolve(dir))).toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
   const version: string = require('../../../package.json').version;
   const uws = options.uws === 'none' ? null : (options.uws ?? STARTER_UWS);
+  // The package is installed under the name uWebSockets.js, so its spec names where it comes from.
+  if (uws !== null && !/^(npm:|github:|git\+|git:|https?:|file:)/.test(uws)) {
+    throw new InvalidArgumentError(`--uws takes 'none' or where uWebSockets.js comes from (npm:@btc-vision/uwebsockets.js@20.57.0, github:uNetworking/uWebSockets.js#v20.57.0, file:...), got ${JSON.stringify(uws)}`);
+  }
   const files = starterFiles(name, options.typhoon ?? `^${version}`, uws);
   for (const [file, text] of Object.entries(files)) {
     const target = path.join(dir, file);
@@ -99,7 +103,7 @@ npm test         # the specs in src/*.test.ts, on node's test runner
 ${uws ? `
 Typhoon serves on uWebSockets.js where a native build loads, else on Node's own HTTP server
 (\`server.transport\` says which, and the first log line why). \`package.json\` asks for
-\`uWebSockets.js\` ${uws.startsWith('npm:') ? `v${uws.split('@').pop()} from the npm registry` : `as \`${uws}\``}, the build for Node.js 22 and later; it needs
+\`uWebSockets.js\` as \`${uws}\`, a build for Node.js 22 and later; it needs
 glibc 2.38 (Debian 13, Ubuntu 24.04 or later). The official release is
 \`github:uNetworking/uWebSockets.js#v20.57.0\`, where GitHub can be reached.
 ` : ''}`,

@@ -20,7 +20,10 @@ function main(argv: string[]): number {
   }
   const option = (flag: string) => {
     const at = rest.indexOf(flag);
-    return at >= 0 ? rest[at + 1] : undefined;
+    if (at < 0) return undefined;
+    const value = rest[at + 1];
+    if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a value\n\n${USAGE}`);
+    return value;
   };
   try {
     const files = writeStarter(dir, { name: option('--name'), typhoon: option('--typhoon'), uws: option('--uws') });

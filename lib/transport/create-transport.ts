@@ -1,4 +1,4 @@
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { ConfigurationError } from '../common/errors';
 import { genLog } from '../common/log';
 import { NodeServer } from './node-server';
@@ -14,15 +14,19 @@ let explained = false;
 
 /**
  * The transport `setting` stands for on this machine. `'auto'` picks uWS when a native build
- * loads, otherwise the Node transport. The first time (per process; worker threads say
- * nothing) one log line says which uWebSockets.js build serves and from where, or why none
- * does and what would give one.
+ * loads, otherwise the Node transport. The first time in a process (Typhoon's own worker
+ * threads say nothing: their supervisor did) one log line says which uWebSockets.js build
+ * serves and from where, or why none does and what would give one.
+ *
+ * @param maxHeaderSize the application's setting: the head limit a uWS build loaded now takes
+ * @throws ConfigurationError for a `UWS_HTTP_MAX_HEADERS_SIZE` that is not a number of bytes
  */
-export function resolveTransport(setting: TransportSetting): TransportKind {
+export function resolveTransport(setting: TransportSetting, maxHeaderSize?: number): TransportKind {
   if (setting === 'node') return setting;
-  const uws = uwsAvailability();
+  const uws = uwsAvailability(maxHeaderSize);
   const kind = uws.uws || setting === 'uws' ? 'uws' : 'node';
-  if (!explained && isMainThread && (uws.uws || setting === 'auto')) {
+  const typhoonWorker = !isMainThread && (workerData as { typhoon?: unknown } | null)?.typhoon;
+  if (!explained && !typhoonWorker && (uws.uws || setting === 'auto')) {
     explained = true;
     genLog.info(kind === 'uws' ? `Serving on ${describeUws(uws)}` : `Serving on the Node transport (node:http + ws): ${describeUws(uws)}`);
   }

@@ -68,15 +68,6 @@ export class UwsServer implements TransportServer {
     }
   }
 
-  /**
-   * Seconds an idle HTTP connection is kept with these options on the loaded build: the
-   * setting (default 10) where the build can set it, else its fixed 10 s. uSockets counts in
-   * 4-second ticks, so a connection closes up to 4 s later than this.
-   */
-  static idleTimeout(options: TransportOptions = {}): number {
-    return uwsAvailability().build?.settableIdleTimeout ? Math.ceil(options.idleConnectionTimeout ?? DEFAULT_IDLE_TIMEOUT) : DEFAULT_IDLE_TIMEOUT;
-  }
-
   /** @throws ConfigurationError for an option this uWS build cannot honour */
   static checkOptions(options: TransportOptions): void {
     const build = uwsAvailability().build;
@@ -92,7 +83,7 @@ export class UwsServer implements TransportServer {
     if (seconds !== undefined && !build.settableIdleTimeout && seconds !== DEFAULT_IDLE_TIMEOUT) {
       refuse(
         `idleConnectionTimeout ${seconds}`,
-        `this uWebSockets.js build (v${build.version}) closes idle HTTP connections after 10 seconds (a compile-time constant; builds since v20.5x can set it)`,
+        `this uWebSockets.js build (v${build.version}) closes idle HTTP connections after 10 seconds (a compile-time constant; later builds such as v20.57 can set it)`,
         "Remove the setting, set it to 10, or use transport: 'node'.",
       );
     }
@@ -104,7 +95,6 @@ export class UwsServer implements TransportServer {
       );
     }
   }
-
 
   /** Registers a native uWS pattern (`/items/:id`, `/files/*`) for every method. */
   route(pattern: string, paramCount: number, callback: RouteCallback, methods: readonly string[] = []): void {

@@ -81,7 +81,7 @@ export class Application {
     if (this.settings.allowUwsFallback !== undefined) {
       genLog.warn("The allowUwsFallback setting is no longer needed and does nothing: without uWebSockets.js's native build Typhoon serves through its Node transport (transport: 'auto')");
     }
-    checkTransportOptions(resolveTransport(this.settings.transport), transportOptions(this.settings));
+    checkTransportOptions(resolveTransport(this.settings.transport, this.settings.maxHeaderSize), transportOptions(this.settings));
     this.container = rootContainer.createChildContainer();
     this.container.registerInstance(Application, this);
     this.container.register(AsyncHTTPClient, { useFactory: () => this.httpClient });

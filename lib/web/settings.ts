@@ -132,9 +132,10 @@ export interface ApplicationSettings {
   /**
    * Largest request head (request line and headers), in bytes; larger → 431. Unset, the
    * transport's own limit applies: 64 KiB on the Node transport and on uWS builds after
-   * v20.30 (431 beyond; on those builds a larger value needs `UWS_HTTP_MAX_HEADERS_SIZE` in the
-   * environment, else a ConfigurationError at start-up), about 100 KB and 48 header fields on
-   * uWS v20.30 (beyond, it drops the connection or does not answer). docs/transports.md.
+   * v20.30 (431 beyond), about 100 KB and 48 header fields on uWS v20.30 (beyond, it drops the
+   * connection or does not answer). On uWS builds after v20.30 a larger value takes effect when
+   * its Application is the first of the process, as the build loads with it; a later one's is
+   * refused (ConfigurationError) unless `UWS_HTTP_MAX_HEADERS_SIZE` allows it. docs/transports.md.
    */
   maxHeaderSize?: number;
   /**
