@@ -90,17 +90,21 @@ function probe(headLimit: number | undefined): UwsAvailability {
     return { skipped: [], notes: [], reason: `the environment variable UWS_USE_FALLBACK=${forced} disables the native uWebSockets.js build` };
   }
   const notes: string[] = [];
-  const nativeHeadLimit = prepareHeadLimit(headLimit, notes);
+  const head = prepareHeadLimit(headLimit, notes);
   const skipped: string[] = [];
   const own = ownMain();
-  for (const found of candidates(own)) {
-    if ('skip' in found) {
-      skipped.push(found.skip);
-      continue;
+  try {
+    for (const found of candidates(own)) {
+      if ('skip' in found) {
+        skipped.push(found.skip);
+        continue;
+      }
+      const loaded = load(found.main, found.main === own, head.limit);
+      if ('uws' in loaded) return { uws: loaded.uws, build: loaded, skipped, notes };
+      skipped.push(loaded.skip);
     }
-    const loaded = load(found.main, found.main === own, nativeHeadLimit);
-    if ('uws' in loaded) return { uws: loaded.uws, build: loaded, skipped, notes };
-    skipped.push(loaded.skip);
+  } finally {
+    head.restore();
   }
   if (!skipped.length) return { skipped, notes, reason: `the uWebSockets.js package is not installed; ${advice()}` };
   return { skipped: [], notes, reason: `${skipped.join('; ')}; ${advice()}` };
@@ -109,22 +113,34 @@ function probe(headLimit: number | undefined): UwsAvailability {
 /**
  * Builds after v20.30 answer 431 themselves to heads over `UWS_HTTP_MAX_HEADERS_SIZE`, read with
  * C's atoi when the binary loads (4 KiB unset, every request refused when empty or not a
- * number). Sets it where the environment does not, and says what the build will use.
+ * number). Sets it where the environment does not, for the loading only (`restore()` takes it
+ * away again, so child processes inherit the environment as it was), and says what the build
+ * will use.
  */
-function prepareHeadLimit(wanted: number | undefined, notes: string[]): number {
+function prepareHeadLimit(wanted: number | undefined, notes: string[]): { limit: number; restore(): void } {
   const name = 'UWS_HTTP_MAX_HEADERS_SIZE';
   const given = process.env[name];
-  if (given === undefined || given === '') {
-    // A worker thread's process.env is its own copy: native code never sees what it sets.
-    if (!isMainThread && !(workerData as { typhoon?: unknown } | null)?.typhoon) {
-      notes.push(`request heads over ${NATIVE_HEAD_DEFAULT} bytes get 431: uWS loaded in a worker thread, where ${name} cannot be set for it (set it in the environment)`);
-      return NATIVE_HEAD_DEFAULT;
+  if (given !== undefined && given !== '') {
+    if (!/^\d+$/.test(given) || Number(given) < 1) {
+      throw new ConfigurationError(`${name} must be a whole number of bytes (the largest request head uWebSockets.js takes), got ${JSON.stringify(given)}; unset, Typhoon uses 64 KiB`);
     }
-    process.env[name] = String(Math.max(MIN_HEAD_LIMIT, wanted ?? 0));
-  } else if (!/^\d+$/.test(given) || Number(given) < 1) {
-    throw new ConfigurationError(`${name} must be a whole number of bytes (the largest request head uWebSockets.js takes), got ${JSON.stringify(given)}; unset, Typhoon uses 64 KiB`);
+    return { limit: Number(given), restore() {} };
   }
-  return Number(process.env[name]);
+  // A worker thread's process.env is its own copy: native code never sees what it sets. In
+  // Typhoon's workers the supervisor loaded the build first, with the same settings.
+  if (!isMainThread && !(workerData as { typhoon?: unknown } | null)?.typhoon) {
+    notes.push(`request heads over ${NATIVE_HEAD_DEFAULT} bytes get 431: uWS loaded in a worker thread, where ${name} cannot be set for it (set it in the environment)`);
+    return { limit: NATIVE_HEAD_DEFAULT, restore() {} };
+  }
+  const limit = Math.max(MIN_HEAD_LIMIT, wanted ?? 0);
+  process.env[name] = String(limit);
+  return {
+    limit,
+    restore() {
+      if (given === undefined) delete process.env[name];
+      else process.env[name] = given;
+    },
+  };
 }
 
 /** Typhoon's own uWebSockets.js main file, or null. */
