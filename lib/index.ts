@@ -52,4 +52,4 @@ export { HTTPResponse } from './httpclient/http-response';
 export { HTTPClientError } from './httpclient/http-client-error';
 export { Condition, Event, Semaphore, BoundedSemaphore, Lock, type Releaser } from './ioloop/locks';
 export { Queue, PriorityQueue, LifoQueue, type Comparator } from './ioloop/queues';
-export type { PubSubOptions } from './scale/pubsub';
+export type { ClusterState, PubSubOptions } from './scale/pubsub';

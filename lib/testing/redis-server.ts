@@ -21,7 +21,8 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `/usr/bin/redis-server` without persistence on a free port; `stop()` and `start()`
- * simulate an outage on the same port.
+ * simulate an outage on the same port. With `{ start: false }` the port is only chosen, and
+ * the server starts at `start()` (Redis coming up after the application).
  *
  * @example
  * ```ts
@@ -29,7 +30,7 @@ export async function freePort(): Promise<number> {
  * const app = new Application({ pubsub: { redis: redis.url }, handlers });
  * ```
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: { start?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const start = () => new Promise<void>((resolve, reject) => {
@@ -50,6 +51,6 @@ export async function startRedis(): Promise<RedisServer> {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });
-  await start();
+  if (options.start !== false) await start();
   return { port, url: `redis://127.0.0.1:${port}`, stop, start };
 }

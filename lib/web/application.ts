@@ -20,7 +20,7 @@ import { Router, type HandlerSpec } from './router';
 import { resolveSettings, transportOptions, type ApplicationSettings, type ResolvedSettings } from './settings';
 import { StaticFiles } from './static-files';
 import { StaticFileHandler } from './static-file-handler';
-import { PubSub } from '../scale/pubsub';
+import { PubSub, type ClusterState } from '../scale/pubsub';
 import { serveAsWorker, workerCount, workerRole, WorkerPool } from '../scale/worker-pool';
 import { messageData } from './message-data';
 import type { ApplicationOptions, CloseOptions, HTTPServer, InjectOptions, ListenOptions } from './application-options';
@@ -358,6 +358,11 @@ export class Application {
    */
   get isClosing(): boolean {
     return this.closing !== null;
+  }
+
+  /** How its topics reach other processes (`pubsub`): Redis connected or not, channels subscribed, messages not forwarded. */
+  get cluster(): ClusterState {
+    return this.pubsub?.state ?? PubSub.stateBefore(this.settings.pubsub);
   }
 
   /** This application's HTTP client (pooled connections), injectable as `AsyncHTTPClient`; closed with the app. */

@@ -290,6 +290,8 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
   if (settings.pubsub && !/^rediss?:\/\//.test(settings.pubsub.redis ?? '')) {
     throw new ConfigurationError(`pubsub.redis must be a Redis URL (redis://host:port), got ${JSON.stringify(settings.pubsub.redis)}`);
   }
+  const retry = settings.pubsub?.maxRetryDelay;
+  if (retry !== undefined && !(retry >= 1 && retry <= 2 ** 31 - 1)) throw new ConfigurationError(`pubsub.maxRetryDelay must be a number of milliseconds from 1, got ${retry}`);
   if (settings.cors) {
     const origins = settings.cors.origins;
     if (origins !== '*' && !Array.isArray(origins) && typeof origins !== 'function') {

@@ -1,4 +1,4 @@
-// A health extension: GET /health/live (the process answers) and GET /health/ready (checks pass and the application is not closing), for load balancers and Kubernetes probes. Use: await app.register(health, { checks: { redis: () => ping() } })
+// A health extension: GET /health/live (the process answers) and GET /health/ready (checks pass, the cluster is connected where pubsub is set, and the application is not closing), for load balancers and Kubernetes probes. Use: await app.register(health, { checks: { db: () => ping() } })
 import { Application, RequestHandler, Route } from '../../lib';
 
 /** Options of the health extension. */
@@ -10,7 +10,9 @@ export interface HealthOptions {
 /**
  * Adds `/health/live` and `/health/ready`. Readiness fails (503) as soon as `close()` begins,
  * so during a rolling deploy the balancer stops sending new requests while the old process
- * finishes the ones it has; it also fails while any check fails or throws.
+ * finishes the ones it has; it also fails while any check fails or throws, and, with the
+ * `pubsub` setting, while this process is not connected to the cluster's Redis (`app.cluster`,
+ * reported as `cluster`: its topics would reach only its own clients).
  */
 export function health(app: Application, options: HealthOptions = {}): void {
   const checks = options.checks ?? {};
@@ -35,9 +37,11 @@ export function health(app: Application, options: HealthOptions = {}): void {
           }
         }),
       );
+      const cluster = app.cluster;
+      if (cluster.redis !== 'off') results.cluster = cluster.redis === 'connected';
       const ready = !app.isClosing && Object.values(results).every(Boolean);
       this.setStatus(ready ? 200 : 503);
-      this.write({ status: ready ? 'ready' : app.isClosing ? 'closing' : 'not ready', checks: results });
+      this.write({ status: ready ? 'ready' : app.isClosing ? 'closing' : 'not ready', checks: results, ...(cluster.redis !== 'off' && { cluster }) });
     }
   }
 

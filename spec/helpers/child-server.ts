@@ -8,10 +8,13 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Starts `script` with Node and waits for it to print its port (`PORT <n>` unless `ready` says otherwise). */
-export function startChildServer(script: string, args: string[] = [], env: Record<string, string> = {}, ready = /PORT (\d+)/): Promise<ChildServer> {
+/**
+ * Starts `script` with Node and waits for it to print its port (`PORT <n>` unless `ready` says
+ * otherwise). Its stderr is the spec run's, unless `stderr: 'pipe'` keeps it to be read.
+ */
+export function startChildServer(script: string, args: string[] = [], env: Record<string, string> = {}, ready = /PORT (\d+)/, stderr: 'inherit' | 'pipe' = 'inherit'): Promise<ChildServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, TYPHOON_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, TYPHOON_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', stderr] });
     let output = '';
     const timer = setTimeout(() => reject(new Error(`child server did not start: ${output}`)), 10_000);
     child.stdout!.on('data', (chunk) => {

@@ -3,7 +3,9 @@ import { makeApp } from '../../samples/extensions/app';
 import { health } from '../../samples/extensions/health';
 import { Application, RequestHandler, Route } from '../../lib';
 import { TestServer } from '../../lib/testing';
-import { waitFor } from '../helpers/promises';
+import { startRedis } from '../../lib/testing';
+import { hasRedis, requirePackage } from '../helpers/requirements';
+import { waitFor, waitUntil } from '../helpers/promises';
 
 describe('samples/extensions: health and Prometheus metrics', () => {
   let server: TestServer;
@@ -58,5 +60,31 @@ describe('samples/extensions: readiness during a rolling deploy', () => {
     release();
     expect((await inFlight).text).to.equal('done');
     await closing;
+  });
+});
+
+describe('samples/extensions: readiness of a node of a cluster', function () {
+  this.timeout(30_000);
+
+  it('is not ready until this process is connected to the cluster\'s Redis, and says how the cluster stands', async function () {
+    requirePackage(this, 'redis-server', hasRedis());
+    const redis = await startRedis({ start: false });
+    const app = new Application({ handlers: [], pubsub: { redis: redis.url, maxRetryDelay: 50 } });
+    await app.register(health);
+    const server = await TestServer.start(app);
+    try {
+      const waiting = await server.fetch('/health/ready');
+      expect(waiting.status).to.equal(503);
+      expect(waiting.json()).to.deep.include({ status: 'not ready', checks: { cluster: false } });
+      expect(waiting.json<{ cluster: object }>().cluster).to.deep.include({ redis: 'connecting', subscribed: [] });
+      await redis.start();
+      await waitUntil(async () => (await server.fetch('/health/ready')).status === 200, 15_000, 'readiness once Redis is there');
+      const ready = (await server.fetch('/health/ready')).json<{ checks: object; cluster: object }>();
+      expect(ready.checks).to.deep.equal({ cluster: true });
+      expect(ready.cluster).to.deep.include({ redis: 'connected', subscribed: ['typhoon'], notForwarded: 0 });
+    } finally {
+      await server.close();
+      await redis.stop();
+    }
   });
 });

@@ -107,3 +107,83 @@ describe('pub/sub across processes through Redis', function () {
     await Promise.all([a.close(), b.close()]);
   });
 });
+
+/** What `app.cluster` says in a process, asked through one of its worker threads. */
+async function cluster(port: number): Promise<{ redis: string; subscribed: string[]; notForwarded: number; thread: number }> {
+  return (await fetch(`http://127.0.0.1:${port}/cluster`)).json() as never;
+}
+
+/** Everything a child writes from now on (its log lines, with TYPHOON_LOG_LEVEL=info; stderr piped). */
+function logOf(server: ChildServer): () => string {
+  let text = '';
+  server.child.stdout!.on('data', (chunk) => (text += chunk));
+  server.child.stderr!.on('data', (chunk) => (text += chunk));
+  return () => text;
+}
+
+describe('pub/sub when Redis comes late or goes away', function () {
+  this.timeout(90_000);
+  let redis: RedisServer;
+  let first: ChildServer;
+  let second: ChildServer;
+  let firstLog: () => string;
+
+  before(async function () {
+    requirePackage(this, 'redis-server', hasRedis());
+    requireWorkers(this);
+    // The port is chosen; Redis itself starts later.
+    redis = await startRedis({ start: false });
+    // Attempts 50 ms apart at most: ioredis gives up a queued command after 20 retries, so a
+    // SUBSCRIBE queued at start-up would be dropped within about 2 s here (80 s by default).
+    const env = { REDIS_URL: redis.url, REDIS_RETRY_MS: '50', TYPHOON_LOG_LEVEL: 'info' };
+    [first, second] = await Promise.all([startChildServer(fixture, [], { ...env, WORKERS: '2' }, undefined, 'pipe'), startChildServer(fixture, [], { ...env, WORKERS: '1' }, undefined, 'pipe')]);
+    firstLog = logOf(first);
+    logOf(second);
+  });
+  after(async () => {
+    await Promise.all([first?.stop(), second?.stop()]);
+    await redis?.stop();
+  });
+
+  it('joins the cluster when Redis starts after the applications, however long it took, and says so', async () => {
+    const before = await cluster(first.port);
+    expect(before).to.include({ redis: 'connecting', notForwarded: 0 });
+    const a = await room(first.port);
+    await a.writeMessage('all while Redis is away');
+    expect(await a.readMessage()).to.equal('while Redis is away');
+    await waitUntil(async () => (await cluster(first.port)).notForwarded === 1, 10_000, 'the message counted as not forwarded');
+    // Redis stays away well past the point where a queued SUBSCRIBE would have been dropped.
+    await pause(4000);
+    await redis.start();
+    await redisSubscribers(redis.url, 2);
+    for (const port of [first.port, second.port]) {
+      await waitUntil(async () => (await cluster(port)).redis === 'connected', 15_000, 'both processes to say they are connected');
+    }
+    // Asked through either worker thread of the first process, the state is the same.
+    const states = await Promise.all(Array.from({ length: 6 }, () => cluster(first.port)));
+    expect(new Set(states.map((state) => state.thread)).size).to.equal(2);
+    for (const state of states) expect(state).to.deep.include({ redis: 'connected', subscribed: ['typhoon'], notForwarded: 1 });
+    const b = await room(second.port);
+    await a.writeMessage('all after Redis came');
+    expect(await a.readMessage()).to.equal('after Redis came');
+    expect(await b.readMessage()).to.equal('after Redis came');
+    expect(firstLog().match(/pubsub: Redis connected, subscribed to typhoon; 1 message\(s\) were not sent to other processes before/g)).to.have.length(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('says the cluster is down while Redis is away, and subscribes again when it is back', async () => {
+    await redis.stop();
+    await waitUntil(async () => (await cluster(first.port)).redis === 'down', 10_000, 'the first process to say Redis is down');
+    expect(firstLog()).to.contain('pubsub: Redis connection lost; retrying with backoff');
+    await pause(3000);
+    await redis.start();
+    await redisSubscribers(redis.url, 2);
+    await waitUntil(async () => (await cluster(first.port)).redis === 'connected' && (await cluster(second.port)).redis === 'connected', 15_000, 'both processes connected again');
+    const a = await room(first.port);
+    const b = await room(second.port);
+    await b.writeMessage('all back again');
+    expect(await a.readMessage()).to.equal('back again');
+    expect(firstLog().match(/pubsub: Redis connected, subscribed to typhoon/g)).to.have.length(2);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
