@@ -79,6 +79,12 @@ export class WorkerPool {
   private closing = false;
   private port = 0;
   private readonly restarts = new Map<number, number>();
+  /**
+   * The application's module code runs in this thread too (each worker runs the entry script
+   * again, and so did this one): a timer or promise of it that throws must not take the
+   * process, and every worker's connections, with it. Logged instead; the workers serve on.
+   */
+  private readonly guard = (error: unknown) => genLog.error('Uncaught exception in the supervisor thread (the application\'s module code runs there too); logged, the workers serve on', error);
 
   constructor(private readonly count: number, private readonly host: string, private readonly appIndex: number, private readonly channel: string) {}
 
@@ -88,6 +94,8 @@ export class WorkerPool {
    */
   async start(requestedPort: number): Promise<number> {
     if (!process.argv[1]) throw new ConfigurationError('workers need an entry script (node app.js), which each worker runs again');
+    process.on('uncaughtException', this.guard);
+    process.on('unhandledRejection', this.guard);
     try {
       // uSockets shares a port between threads only when it is given explicitly (not 0).
       const port = requestedPort === 0 ? await freePort(this.host) : requestedPort;
@@ -114,11 +122,15 @@ export class WorkerPool {
     }));
     await Promise.all(exits);
     this.workers.clear();
+    process.off('uncaughtException', this.guard);
+    process.off('unhandledRejection', this.guard);
   }
 
   private spawn(index: number, port: number): Promise<number> {
     const role: WorkerRole = { index, appIndex: this.appIndex, host: this.host, port, channel: this.channel };
-    const worker = new Worker(process.argv[1], { argv: process.argv.slice(2), execArgv: process.execArgv, workerData: { typhoon: role } });
+    // execArgv is left to Node, which gives the worker this process's: passing process.execArgv
+    // itself refuses V8 flags (--max-old-space-size, --expose-gc), which are process-wide anyway.
+    const worker = new Worker(process.argv[1], { argv: process.argv.slice(2), workerData: { typhoon: role } });
     this.workers.set(index, worker);
     return new Promise((resolve, reject) => {
       let listening = false;

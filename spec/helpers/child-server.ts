@@ -10,11 +10,12 @@ export interface ChildServer {
 
 /**
  * Starts `script` with Node and waits for it to print its port (`PORT <n>` unless `ready` says
- * otherwise). Its stderr is the spec run's, unless `stderr: 'pipe'` keeps it to be read.
+ * otherwise). Its stderr is the spec run's, unless `stderr: 'pipe'` keeps it to be read;
+ * `nodeArgs` go to Node before the script (`--max-old-space-size=512`).
  */
-export function startChildServer(script: string, args: string[] = [], env: Record<string, string> = {}, ready = /PORT (\d+)/, stderr: 'inherit' | 'pipe' = 'inherit'): Promise<ChildServer> {
+export function startChildServer(script: string, args: string[] = [], env: Record<string, string> = {}, ready = /PORT (\d+)/, stderr: 'inherit' | 'pipe' = 'inherit', nodeArgs: string[] = []): Promise<ChildServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, TYPHOON_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', stderr] });
+    const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env: { ...process.env, TYPHOON_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', stderr] });
     let output = '';
     const timer = setTimeout(() => reject(new Error(`child server did not start: ${output}`)), 10_000);
     child.stdout!.on('data', (chunk) => {

@@ -102,6 +102,46 @@ describe('workers: one port served by several threads', function () {
   });
 });
 
+describe('workers: what the supervisor thread and Node flags bring', function () {
+  this.timeout(60_000);
+  let server: ChildServer;
+  let log = '';
+
+  before(async function () {
+    requireWorkers(this);
+    // V8 flags on the command line: workers inherit them (passing process.execArgv refused them).
+    server = await startChildServer(fixture, [], { WORKERS: '2', TYPHOON_LOG_LEVEL: 'error' }, undefined, 'pipe', ['--max-old-space-size=512', '--expose-gc']);
+    server.child.stderr!.on('data', (chunk) => (log += chunk));
+  });
+  after(() => server?.stop());
+
+  it('starts workers under V8 flags (node --max-old-space-size=512 --expose-gc app.js), which they share', async () => {
+    const seen = new Map<number, { gc: string; heapLimitMb: number }>();
+    for (let i = 0; i < 40 && seen.size < 2; i++) {
+      const flags = JSON.parse((await get(server.port, '/node-flags')).text) as { thread: number; gc: string; heapLimitMb: number };
+      seen.set(flags.thread, flags);
+    }
+    expect(seen.size).to.equal(2);
+    for (const flags of seen.values()) {
+      expect(flags.gc).to.equal('function');
+      expect(flags.heapLimitMb).to.be.within(512, 800);
+    }
+  });
+
+  it("survives what the application's module code throws in the supervisor: every worker and connection goes on", async () => {
+    const [a, b] = await socketsOnTwoThreads(server.port);
+    server.child.kill('SIGUSR2');
+    await waitFor(() => log.split('Uncaught exception in the supervisor thread').length - 1 === 2, 10_000, 'the throw and the rejection to be logged');
+    expect(log).to.contain('a module-level timer throws in the supervisor').and.contain('a module-level promise rejects in the supervisor');
+    expect(server.child.exitCode).to.equal(null);
+    await a.conn.writeMessage('pub still here');
+    expect(await b.conn.readMessage()).to.equal('still here');
+    expect((await threadsSeen(server.port)).size).to.equal(2);
+    await Promise.all([a.conn.close(), b.conn.close()]);
+    expect([a.conn.closeCode, b.conn.closeCode]).to.not.include(1006);
+  });
+});
+
 describe('workers: SIGTERM during load', function () {
   this.timeout(60_000);
   before(function () {
