@@ -5,7 +5,7 @@ import { STREAM_CHUNK, streamBuffers } from './buffer-pool';
 import { CopiedExchange } from './copied-exchange';
 import { internHeaderName, sharedHeaderValue } from './header-strings';
 import { bodySourceEnded, ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
-import type { HeaderList, PullSource, UpgradeExchange } from './types';
+import type { ExchangeContext, HeaderList, PullSource, UpgradeExchange } from './types';
 
 /** Bytes of a streamed body read and written at a time. */
 const EMPTY = Buffer.alloc(0);
@@ -120,10 +120,13 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
 
   /**
    * @param res the response; for an upgrade request, one made on its socket by the server
-   * @param protocol `'http'` or `'https'`
    */
-  constructor(private readonly req: IncomingMessage, private readonly res: ServerResponse, readonly protocol: string) {
+  readonly protocol: string;
+
+  /** @param context the server's: TLS or not, and whether it is closing gracefully */
+  constructor(private readonly req: IncomingMessage, private readonly res: ServerResponse, private readonly context: ExchangeContext) {
     super();
+    this.protocol = context.ssl ? 'https' : 'http';
     this.method = req.method ?? 'GET';
     const url = requestTarget(req.url ?? '/');
     const mark = url.indexOf('?');
@@ -199,7 +202,7 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
     this.settle();
     const [code, reason] = splitStatus(status);
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    const close = closeConnection || this.bodyPending;
+    const close = closeConnection || this.bodyPending || this.context.draining;
     if (close) this.closeAfterAnswer();
     this.res.writeHead(code, reason, withHeaders(headers, length, close));
     this.res.end(body);
@@ -209,7 +212,7 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
     if (this.state !== 'open') return;
     this.settle();
     const [code, reason] = splitStatus(status);
-    const close = closeConnection || this.bodyPending;
+    const close = closeConnection || this.bodyPending || this.context.draining;
     if (close) this.closeAfterAnswer();
     this.res.writeHead(code, reason, close ? withHeaders(headers, null, true) : headers);
     this.res.end();
@@ -218,7 +221,9 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
   writeHead(status: string, headers: HeaderList): void {
     if (this.state !== 'open') return;
     const [code, reason] = splitStatus(status);
-    this.res.writeHead(code, reason, headers);
+    const close = this.context.draining;
+    if (close) this.closeAfterAnswer();
+    this.res.writeHead(code, reason, close ? withHeaders(headers, null, true) : headers);
     this.res.flushHeaders();
   }
 
@@ -248,8 +253,9 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
     let reading = false;
     try {
       const [code, reason] = splitStatus(status);
-      if (this.bodyPending) this.closeAfterAnswer();
-      res.writeHead(code, reason, withHeaders(headers, size, this.bodyPending));
+      const close = this.bodyPending || this.context.draining;
+      if (close) this.closeAfterAnswer();
+      res.writeHead(code, reason, withHeaders(headers, size, close));
       // Two buffers, one being filled while node writes the other: node keeps a buffer until
       // the kernel took it, so each is refilled only once its write called back.
       buffers.push(streamBuffers.take(size));

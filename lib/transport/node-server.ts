@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http, { ServerResponse, type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer as WsServer } from 'ws';
 import { ConfigurationError } from '../common/errors';
@@ -9,7 +9,7 @@ import { genLog } from '../common/log';
 import { admit, NodeExchange, REFUSED, type UpgradeTarget } from './node-exchange';
 import { NodeSocket, Topics } from './node-socket';
 import { RouteTable } from './route-table';
-import { MIN_HEAD_LIMIT, type RouteCallback, type SocketRouteCallbacks, type SocketRouteOptions, type TransportOptions, type TransportServer } from './types';
+import { MIN_HEAD_LIMIT, type ExchangeContext, type RouteCallback, type SocketRouteCallbacks, type SocketRouteOptions, type TransportOptions, type TransportServer } from './types';
 
 /** The subprotocol the layer above chose, handed to ws's `handleProtocols` on the request. */
 const CHOSEN_PROTOCOL = Symbol('typhoon.subprotocol');
@@ -53,7 +53,7 @@ export function nodeHasReusePort(version = process.versions.node): boolean {
 export class NodeServer implements TransportServer {
   readonly kind = 'node';
   private readonly server: http.Server;
-  private readonly protocol: string;
+  private readonly context: ExchangeContext;
   private readonly routes = new RouteTable<RouteCallback>();
   private readonly socketRoutes = new RouteTable<SocketRoute>();
   private fallbackCallback: RouteCallback = (exchange) => exchange.end('404 Not Found', [], '');
@@ -105,7 +105,7 @@ export class NodeServer implements TransportServer {
     } else {
       this.server = http.createServer(serverOptions, this.listener);
     }
-    this.protocol = options.ssl ? 'https' : 'http';
+    this.context = { ssl: Boolean(options.ssl), draining: false };
     this.reusePort = options.reusePort ?? false;
     this.server.keepAliveTimeout = idle;
     // Above it node accepts and closes at once (libuv keeps a spare descriptor for that, so
@@ -170,8 +170,13 @@ export class NodeServer implements TransportServer {
   stopListening(): void {
     if (!this.listening) return;
     this.listening = false;
-    // Also closes keep-alive connections that are idle now; busy ones close after their response.
-    this.server.close();
+    // net's close, not node:http's: that one also closes the keep-alive connections idle at
+    // this instant, and a client's next request may be on its way on one (reset, not served).
+    net.Server.prototype.close.call(this.server);
+  }
+
+  drain(): void {
+    this.context.draining = true;
   }
 
   closeAll(): void {
@@ -189,7 +194,7 @@ export class NodeServer implements TransportServer {
     if (!admit(req.socket, () => this.listener(req, res))) return;
     let exchange: NodeExchange | undefined;
     try {
-      exchange = new NodeExchange(req, res, this.protocol);
+      exchange = new NodeExchange(req, res, this.context);
       this.dispatch(exchange);
     } catch (error) {
       answerFailure('in a route callback', error, res, exchange);
@@ -245,7 +250,7 @@ export class NodeServer implements TransportServer {
         socket.off('data', early);
         socket.off('end', left);
       };
-      exchange = new NodeExchange(req, res, this.protocol);
+      exchange = new NodeExchange(req, res, this.context);
       // A request with a body that asks to switch protocols (h2c...): node has stopped parsing
       // the connection, so that body cannot be read. A WebSocket handshake has no body.
       if (req.headers['content-length'] || req.headers['transfer-encoding']) {

@@ -203,8 +203,22 @@ export interface TransportServer {
   listen(host: string, port: number): Promise<number>;
   /** Stops accepting connections; open connections go on. */
   stopListening(): void;
+  /**
+   * Stops keeping connections alive, for a graceful close (RFC 9112 §9.6): every response from
+   * now on, those in flight included, says `Connection: close` and its connection closes after
+   * it. Connections idle between requests stay until `closeAll()`: a request already on its
+   * way on one is served, not reset.
+   */
+  drain(): void;
   /** Closes every connection at once. */
   closeAll(): void;
+}
+
+/** What a server tells the exchanges it makes. */
+export interface ExchangeContext {
+  readonly ssl: boolean;
+  /** The server is closing gracefully: no connection is kept alive after its response. */
+  draining: boolean;
 }
 
 /**

@@ -4,7 +4,7 @@ import { ResponseStateError } from '../common/errors';
 import { genLog } from '../common/log';
 import { ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
 import { pumpSource } from './uws-file-stream';
-import { headerValue, type HeaderList, type PullSource, type ServerExchange, type UpgradeExchange } from './types';
+import { headerValue, type ExchangeContext, type HeaderList, type PullSource, type ServerExchange, type UpgradeExchange } from './types';
 import { CopiedExchange } from './copied-exchange';
 import { internHeaderName, nativeKey, sharedHeaderValue } from './header-strings';
 import { UwsSocket, type SocketUserData } from './uws-socket';
@@ -58,14 +58,17 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
    */
   private lingering: { discarded: number; timer: NodeJS.Timeout } | null = null;
 
-  /** @param method the method, when the route was registered for one (saves asking uWS) */
-  constructor(private res: HttpResponse, req: HttpRequest, ssl: boolean, method?: string) {
+  /**
+   * @param context the server's: TLS or not, and whether it is closing gracefully
+   * @param method the method, when the route was registered for one (saves asking uWS)
+   */
+  constructor(private res: HttpResponse, req: HttpRequest, private readonly context: ExchangeContext, method?: string) {
     super();
     this.req = req;
     // Methods are case-sensitive (RFC 9110 9.1): `get` is not GET. getMethod() lower-cases
     // them, and builds after v20.30 route a lower-case method to the catch-all.
     this.method = method ?? req.getCaseSensitiveMethod();
-    this.protocol = ssl ? 'https' : 'http';
+    this.protocol = context.ssl ? 'https' : 'http';
   }
 
   get path(): string {
@@ -224,7 +227,7 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
 
   end(status: string, headers: HeaderList, body: string | Buffer, closeConnection = false): void {
     if (this.state !== 'open') return;
-    closeConnection ||= this.closeAfter;
+    closeConnection ||= this.closeAfter || this.context.draining;
     if (this.bodyPending && !closeConnection) {
       headers = [...headers, 'Connection', 'close'];
       // uWS's own test for a closing request: a Connection value of five characters.
@@ -239,13 +242,14 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   endWithoutBody(status: string, headers: HeaderList, closeConnection = false): void {
     if (this.state !== 'open') return;
     this.ending();
-    closeConnection ||= this.closeAfter;
-    if (this.bodyPending && !closeConnection) headers = [...headers, 'Connection', 'close'];
+    closeConnection ||= this.closeAfter || this.context.draining;
     // This build's endWithoutBody(length) writes Content-Length itself, and aborts the process
     // for a non-zero length. So: our own Content-Length header and no arguments, or (to close a
-    // connection whose body was not read) `(0, true)`, which only suits responses without one.
+    // connection whose body was not read) `(0, true)`, which only suits responses without one;
+    // with one, the client is told to close instead.
     let hasLength = false;
     for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() === 'content-length') hasLength = true;
+    if ((this.bodyPending && !closeConnection) || (closeConnection && hasLength)) headers = [...headers, 'Connection', 'close'];
     const send = () => {
       this.writeStatusAndHeaders(status, headers);
       if (closeConnection && !hasLength) this.res.endWithoutBody(0, true);
@@ -258,8 +262,14 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
 
   writeHead(status: string, headers: HeaderList): void {
     if (this.state !== 'open') return;
+    headers = this.streamedHeaders(headers);
     if (this.inCallback) this.writeStatusAndHeaders(status, headers);
     else this.res.cork(() => this.writeStatusAndHeaders(status, headers));
+  }
+
+  /** A streamed head says `Connection: close` where the connection is not kept (its end cannot: see endChunked). */
+  private streamedHeaders(headers: HeaderList): HeaderList {
+    return this.closeAfter || this.bodyPending || this.context.draining ? [...headers, 'Connection', 'close'] : headers;
   }
 
   write(chunk: string | Buffer): boolean {
@@ -291,7 +301,7 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
     // The response may end inside a native writable callback: read the address now if it is wanted.
     if (this.keepAddress) void this.remoteAddress;
     return pumpSource(this.res, source, {
-      writeHead: () => this.writeStatusAndHeaders(status, headers),
+      writeHead: () => this.writeStatusAndHeaders(status, this.streamedHeaders(headers)),
       isOpen: () => this.state === 'open',
       onAbort: (listener) => this.onAbort(listener),
       finished: () => {
@@ -312,9 +322,10 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   endChunked(chunk?: string | Buffer): void {
     if (this.state !== 'open') return;
     this.ending();
-    const close = this.bodyPending || this.closeAfter;
-    if (this.inCallback) this.res.end(chunk, close);
-    else this.res.cork(() => this.res.end(chunk, close));
+    // Not end(…, true): after write() that puts a Connection header into the body (v20.30 and
+    // v20.57). The head told the client to close instead; else uWS's idle timeout does.
+    if (this.inCallback) this.res.end(chunk);
+    else this.res.cork(() => this.res.end(chunk));
     this.wakeDrainWaiters();
   }
 

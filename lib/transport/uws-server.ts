@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t } from 'uWebSockets.js';
 import { ConfigurationError } from '../common/errors';
 import { genLog } from '../common/log';
-import type { RouteCallback, SocketRouteCallbacks, SocketRouteOptions, TransportOptions, TransportServer } from './types';
+import type { ExchangeContext, RouteCallback, SocketRouteCallbacks, SocketRouteOptions, TransportOptions, TransportServer } from './types';
 import { openDescriptors } from './descriptors';
 import { loadUws, uwsAvailability, type IdleTimeouts, type Uws } from './uws';
 import { UwsExchange } from './uws-exchange';
@@ -36,7 +36,7 @@ export class UwsServer implements TransportServer {
   readonly kind = 'uws';
   private readonly uws: Uws;
   private readonly app: TemplatedApp;
-  private readonly ssl: boolean;
+  private readonly context: ExchangeContext;
   private readonly reusePort: boolean;
   private listenSocket: us_listen_socket | null = null;
   private readonly maxConnections: number | undefined;
@@ -49,7 +49,7 @@ export class UwsServer implements TransportServer {
     UwsServer.checkOptions(options);
     const build = loadUws();
     this.uws = build.uws;
-    this.ssl = Boolean(options.ssl);
+    this.context = { ssl: Boolean(options.ssl), draining: false };
     this.reusePort = options.reusePort ?? false;
     this.maxConnections = options.maxConnections;
     this.app = options.ssl
@@ -232,6 +232,11 @@ export class UwsServer implements TransportServer {
     this.listenSocket = null;
   }
 
+  /** Responses from now on close their connections. */
+  drain(): void {
+    this.context.draining = true;
+  }
+
   /** Closes every connection at once (listen socket included). */
   closeAll(): void {
     this.stopListening();
@@ -243,7 +248,7 @@ export class UwsServer implements TransportServer {
     if (this.shedding) return this.shed(res);
     let exchange: UwsExchange | undefined;
     try {
-      exchange = new UwsExchange(res, req, this.ssl);
+      exchange = new UwsExchange(res, req, this.context);
       exchange.prepareUpgrade(context);
       const params: string[] = paramCount === 0 ? NO_PARAMS : new Array(paramCount);
       for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i) ?? '';
@@ -258,7 +263,7 @@ export class UwsServer implements TransportServer {
     if (this.shedding) return this.shed(res);
     let exchange: UwsExchange | undefined;
     try {
-      exchange = new UwsExchange(res, req, this.ssl, method);
+      exchange = new UwsExchange(res, req, this.context, method);
       const params: string[] = paramCount === 0 ? NO_PARAMS : new Array(paramCount);
       for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i) ?? '';
       callback(exchange, params);

@@ -288,13 +288,7 @@ export class Application {
     const server = this.server;
     this.server = null;
     this.closing = (async () => {
-      server.stopListening();
-      this.sockets.stopPings();
-      this.sockets.closeAll(1001, 'Server shutting down');
-      await this.dispatcher.drain(timeout);
-      // Let the close frames reach the wire before every socket is cut.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      server.closeAll();
+      await this.dispatcher.closeServer(server, this.sockets, timeout);
       this.client?.close();
       this.client = null;
       await this.closePubSub();

@@ -11,6 +11,7 @@ import { acceptsGzip } from './negotiation';
 import { RequestHandler } from './request-handler';
 import { refuseRequest } from './request-framing';
 import type { Router } from './router';
+import type { SocketLayer } from './socket-layer';
 import type { ResolvedSettings } from './settings';
 import { fastStaticRoute, serveFromMemory } from './static-fast-path';
 import type { StaticFiles } from './static-files';
@@ -35,6 +36,8 @@ export interface MountContext {
  */
 export class Dispatcher {
   private inflight = 0;
+  /** Requests dispatched so far (the static fast path's too): a drain watches it for late arrivals. */
+  private requests = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -53,7 +56,10 @@ export class Dispatcher {
       const fast = context.fastStatic && fastStaticRoute(route, this.settings, context.staticHandlerReplaced);
       const files = fast ? context.staticFileCache(String(route.initArgs.path)) : null;
       server.route(pattern.source, pattern.paramNames.length, (exchange, params) => {
-        if (files && exchange.method === 'GET' && serveFromMemory(exchange, files, exchange.path.slice(pattern.wildcardAt))) return;
+        if (files && exchange.method === 'GET' && serveFromMemory(exchange, files, exchange.path.slice(pattern.wildcardAt))) {
+          this.requests++;
+          return;
+        }
         this.dispatch(exchange, fixed ?? { route, args: pattern.nativeArgs(exchange.path, params), named: null });
       }, [...route.verbs.keys()]);
     }
@@ -63,6 +69,7 @@ export class Dispatcher {
 
   /** One request: make the handler, refuse bad framing, start reading the body, run the lifecycle. */
   dispatch(exchange: ServerExchange, match: RouteMatch): void {
+    this.requests++;
     const settings = this.settings;
     const request = new HTTPServerRequest(exchange, settings);
     // The access log reads the address after the response ended (uWS would no longer have it).
@@ -131,6 +138,33 @@ export class Dispatcher {
       for (const wake of waiters) wake();
     }
   };
+
+  /**
+   * Closes one server gracefully: it stops accepting; every response from now on, those in
+   * flight too, says `Connection: close` (RFC 9112 §9.6), so keep-alive clients send nothing
+   * more on a connection about to close; WebSockets close with 1001; requests in flight finish
+   * (up to `timeoutSeconds`); then what is left is cut.
+   */
+  async closeServer(server: TransportServer, sockets: SocketLayer, timeoutSeconds: number): Promise<void> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    server.stopListening();
+    server.drain();
+    sockets.stopPings();
+    sockets.closeAll(1001, 'Server shutting down');
+    // A keep-alive client whose last answer came before the drain began (without Connection:
+    // close) may have its next request on the way: it is served, not reset. So the drain ends
+    // only after a quiet spell with nothing in flight and nothing new: 20 ms when the server
+    // was idle (it also lets the close frames reach the wire), 250 ms once it was not.
+    let quiet = this.inflight === 0 ? 20 : 250;
+    for (;;) {
+      await this.drain(Math.max(0, deadline - Date.now()) / 1000);
+      const seen = this.requests;
+      await new Promise((resolve) => setTimeout(resolve, quiet));
+      if ((this.requests === seen && this.inflight === 0) || Date.now() >= deadline) break;
+      quiet = 250;
+    }
+    server.closeAll();
+  }
 
   /** Resolves once no request is in flight, or after `timeoutSeconds` (logged). */
   drain(timeoutSeconds: number): Promise<void> {
