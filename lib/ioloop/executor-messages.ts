@@ -1,11 +1,9 @@
-/**
- * @internal What the main thread and an executor worker thread send each other (both sides
- * import this file). An error crosses as plain data, because the structured clone of an
- * `Error` keeps only the built-in names (a `ParseError` would arrive as `Error`) and drops
- * `code`.
- */
+// What the main thread and an executor worker thread send each other (both sides import this
+// file; nothing here is public). An error crosses as plain data, because the structured clone
+// of an `Error` keeps only the built-in names (a `ParseError` would arrive as `Error`) and
+// drops `code`.
 
-/** @internal A call for a worker thread: `require`/`import` `module`, call its export `name` with `args`. */
+/** A call for a worker thread: `require`/`import` `module`, call its export `name` with `args`. */
 export interface ExecutorRequest {
   /** Absolute path or `file:` URL of the module. */
   module: string;
@@ -14,7 +12,7 @@ export interface ExecutorRequest {
   args: unknown[];
 }
 
-/** @internal An error as plain, cloneable data. */
+/** An error as plain, cloneable data. */
 export interface SentError {
   name: string;
   message: string;
@@ -22,7 +20,7 @@ export interface SentError {
   code?: string | number;
 }
 
-/** @internal What the worker answers: the value, or the error it threw. */
+/** What the worker answers: the value, or the error it threw. */
 export type ExecutorOutcome = { value: unknown } | { error: SentError };
 
 /** Built-in errors rebuilt as their own class, so `instanceof TypeError` still works. */

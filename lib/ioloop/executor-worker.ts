@@ -1,8 +1,6 @@
-/**
- * @internal The script each executor worker thread runs (piscina calls `runTask` per task):
- * loads the module a task names, calls the export with the task's arguments and answers with
- * its result or the error it threw. Never imported by the main thread.
- */
+// The script each executor worker thread runs (piscina calls `runTask` per task): loads the
+// module a task names, calls the export with the task's arguments and answers with its result
+// or the error it threw. Never imported by the main thread, nor public.
 import { pathToFileURL } from 'node:url';
 import { sendError, type ExecutorOutcome, type ExecutorRequest } from './executor-messages';
 
@@ -32,11 +30,15 @@ export async function runTask(request: ExecutorRequest): Promise<ExecutorOutcome
   return { value };
 }
 
-/** The export, through `import()`: ES modules and CommonJS alike (a CommonJS module's exports are its `default`). */
+/**
+ * The export, through `import()`: ES modules and CommonJS alike. A CommonJS module's
+ * `module.exports` is its `default`, so `name` is looked for there too (TypeScript's
+ * `export default` compiles to `exports.default`, which is `namespace.default.default`).
+ */
 async function load(module: string, name: string): Promise<Exported> {
   const url = module.startsWith('file:') ? module : pathToFileURL(module).href;
   const namespace = (await import(url)) as Record<string, unknown> & { default?: Record<string, unknown> };
-  const fn = name in namespace ? namespace[name] : namespace.default?.[name];
+  const fn = [namespace[name], namespace.default?.[name]].find((candidate) => typeof candidate === 'function');
   if (typeof fn !== 'function') throw new TypeError(`${module} has no function export named '${name}' (it has: ${Object.keys(namespace).join(', ') || 'none'})`);
   loaded.set(`${module}#${name}`, fn as Exported);
   return fn as Exported;

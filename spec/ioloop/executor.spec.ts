@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
 import { Application, InvalidArgumentError, InvalidStateError, IOLoop, RequestHandler, ThreadPoolExecutor } from '../../lib';
 import { TestServer } from '../../lib/testing';
-import { add, busy, checkType, later, parse, withCallback } from '../fixtures/executor-tasks';
+import negate, { add, busy, checkType, later, parse, withCallback } from '../fixtures/executor-tasks';
 
 const run = promisify(execFile);
 const fixtures = path.join(__dirname, '..', 'fixtures');
@@ -46,6 +46,7 @@ describe('IOLoop.runInExecutor', function () {
 
   it('runs a function exported from a module on another thread and resolves with its result', async () => {
     expect(await loop.runInExecutor(add, 2, 3)).to.equal(5);
+    expect(await loop.runInExecutor(negate, 7)).to.equal(-7); // a default export
     const thread = await loop.runInExecutor(busy, 0);
     expect(thread).to.be.a('number').and.not.equal(threadId);
   });
