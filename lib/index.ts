@@ -44,6 +44,8 @@ export { WebSocketHandler, type WebSocketState } from './websocket/websocket-han
 export { WebSocket } from './websocket/websocket-decorator';
 export type { WebSocketOptions } from './websocket/websocket-options';
 export { IOLoop, TimeoutHandle, type RunSyncOptions } from './ioloop/ioloop';
+export { ThreadPoolExecutor, type ThreadPoolExecutorOptions, type ExecutorShutdownOptions } from './ioloop/thread-pool-executor';
+export type { ExecutorTask } from './ioloop/executor-task';
 export { PeriodicCallback } from './ioloop/periodic-callback';
 export { sleep, moment, multi, withTimeout, coroutine, type QuietOptions } from './ioloop/gen';
 export { AsyncHTTPClient, type AsyncHTTPClientOptions } from './httpclient/async-http-client';

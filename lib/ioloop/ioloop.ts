@@ -1,5 +1,7 @@
 import { InvalidStateError, TimeoutError } from '../common/errors';
 import { appLog } from '../common/log';
+import type { ExecutorTask } from './executor-task';
+import { ThreadPoolExecutor, type ExecutorShutdownOptions, type ThreadPoolExecutorOptions } from './thread-pool-executor';
 
 /**
  * What `callLater`/`callAt`/`addTimeout` return; give it to `removeTimeout`.
@@ -34,12 +36,19 @@ type Callback<A extends unknown[]> = (...args: A) => unknown;
  * const loop = IOLoop.current();
  * loop.callLater(1.5, () => console.log('a second and a half later'));
  * const answer = await loop.runSync(async () => 42, { timeout: 5 });
+ * // CPU work on a worker thread: an export of tasks.js, called with 'a few words'
+ * const words = await loop.runInExecutor<number>({ module: new URL('./tasks.js', import.meta.url).href, name: 'wordCount' }, 'a few words');
  * ```
  */
 export class IOLoop {
   private static instance: IOLoop | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private stopped: (() => void) | undefined;
+  private executor: ThreadPoolExecutor | undefined;
+  /** The default executor was made here (not given to `setDefaultExecutor`): replacing it shuts it. */
+  private executorIsOwn = false;
+  /** Sizes for the next default executor: those of the last one shut down. */
+  private executorOptions: ThreadPoolExecutorOptions = {};
 
   private constructor() {}
 
@@ -106,6 +115,50 @@ export class IOLoop {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Runs CPU-bound `fn(...args)` on a worker thread of the default executor (Tornado's
+   * `run_in_executor(None, fn, *args)`), so the event loop keeps serving meanwhile: a
+   * handler that awaits it can still be answered 503 by `handlerTimeout`. `fn` is a function
+   * exported from a CommonJS module (found in `require.cache`) or an {@link ExecutorTask};
+   * its arguments and result are copied between threads (structured clone). The default
+   * executor is a {@link ThreadPoolExecutor} of `availableParallelism() - 1` threads (at least
+   * 1), made on the first call; size it with `setDefaultExecutor`.
+   *
+   * @returns its result; rejects with what `fn` threw (name, message, stack, `code`) or with
+   *   a `DataCloneError` for an argument or result that cannot be copied
+   * @throws InvalidArgumentError when `fn` is a closure, an inline arrow, a method or a function
+   *   of the entry script (no thread can load it): the message says how to fix it
+   */
+  runInExecutor<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>>;
+  runInExecutor<R = unknown>(task: ExecutorTask, ...args: unknown[]): Promise<R>;
+  runInExecutor(fn: ((...args: never[]) => unknown) | ExecutorTask, ...args: unknown[]): Promise<unknown> {
+    if (!this.executor) {
+      this.executor = new ThreadPoolExecutor(this.executorOptions);
+      this.executorIsOwn = true;
+    }
+    return this.executor.submit(fn as ExecutorTask, ...args);
+  }
+
+  /** Tornado's `set_default_executor`: the executor `runInExecutor` uses (the one the loop made is shut down). */
+  setDefaultExecutor(executor: ThreadPoolExecutor): void {
+    if (this.executorIsOwn) void this.executor?.shutdown();
+    this.executor = executor;
+    this.executorIsOwn = false;
+  }
+
+  /**
+   * Shuts the default executor down (asyncio's `shutdown_default_executor`): calls already
+   * made get `timeout` seconds to finish, then its threads stop. `Application.close()` calls
+   * it. A later `runInExecutor` makes a new default executor of the same size.
+   */
+  async shutdownDefaultExecutor(options: ExecutorShutdownOptions = {}): Promise<void> {
+    const executor = this.executor;
+    if (!executor) return;
+    this.executor = undefined;
+    this.executorOptions = { maxWorkers: executor.maxWorkers, idleTimeout: executor.idleTimeout };
+    await executor.shutdown(options);
   }
 
   /** Keeps the process running until `stop()`; resolves then. */

@@ -21,6 +21,7 @@ import { resolveSettings, transportOptions, type ApplicationSettings, type Resol
 import { StaticFiles } from './static-files';
 import { StaticFileHandler } from './static-file-handler';
 import { PubSub, type ClusterState } from '../scale/pubsub';
+import { IOLoop } from '../ioloop/ioloop';
 import { serveAsWorker, workerCount, workerRole, WorkerPool } from '../scale/worker-pool';
 import { messageData } from './message-data';
 import type { ApplicationOptions, CloseOptions, HTTPServer, InjectOptions, ListenOptions } from './application-options';
@@ -271,8 +272,10 @@ export class Application {
   }
 
   /**
-   * Graceful shutdown: stop accepting, let in-flight requests finish (up to `timeout` seconds,
-   * default 10), close WebSockets with 1001 "Server shutting down", then every connection;
+   * Graceful shutdown: stop accepting, answer every request from then on (in flight or already
+   * sent) with `Connection: close`, let them finish (up to `timeout` seconds, default 10), close
+   * WebSockets with 1001 "Server shutting down", then every connection; give
+   * calls still in `IOLoop.runInExecutor` what is left of `timeout`, then stop its threads;
    * disconnect from Redis. In worker mode, every worker does so. Safe to call twice (the same
    * promise). Tornado has no single equivalent (`server.stop()` plus closing sockets by hand).
    */
@@ -287,10 +290,12 @@ export class Application {
     if (!this.server) return this.closing ?? Promise.resolve();
     const server = this.server;
     this.server = null;
+    const deadline = performance.now() + timeout * 1000;
     this.closing = (async () => {
       await this.dispatcher.closeServer(server, this.sockets, timeout);
       this.client?.close();
       this.client = null;
+      await IOLoop.current().shutdownDefaultExecutor({ timeout: Math.max(0, deadline - performance.now()) / 1000 });
       await this.closePubSub();
     })();
     return this.closing;

@@ -166,7 +166,12 @@ export interface ApplicationSettings {
    * @defaultValue 300 (node:http's `requestTimeout`)
    */
   requestTimeout?: number;
-  /** Seconds a handler may take to respond; longer → 503 (its `signal` is aborted). Default: none. */
+  /**
+   * Seconds a handler may take to respond; longer → 503 (its `signal` is aborted). A timer on
+   * the event loop: it stops a handler that awaits (I/O, `IOLoop.runInExecutor`), never one
+   * that blocks the loop synchronously (it fires only once that handler has answered).
+   * Default: none.
+   */
   handlerTimeout?: number;
   /** Cross-origin requests (CORS): answers preflights and decorates responses. */
   cors?: CorsOptions;
