@@ -8,6 +8,7 @@ import { headerValue, type ExchangeContext, type HeaderList, type PullSource, ty
 import { CopiedExchange } from './copied-exchange';
 import { internHeaderName, nativeKey, sharedHeaderValue } from './header-strings';
 import { UwsSocket, type SocketUserData } from './uws-socket';
+import { SendTimer } from './uws-send-timer';
 
 const textDecoder = new TextDecoder();
 
@@ -40,10 +41,8 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   private inCallback = true;
   private bodyReader: ((chunk: Uint8Array, last: boolean) => void) | null = null;
   /**
-   * A body is being read and its last chunk has not come. An answer now says `Connection:
-   * close` but leaves the connection to uWS, whose parser reads the rest of the body and
-   * discards it (it knows the framing): closing at once would reset the connection while the
-   * client still sends, and a reset can destroy the answer before the client reads it.
+   * A body is being read and its last chunk has not come. An answer now says `Connection: close` and leaves the rest of the
+   * body to uWS's parser to discard: closing at once would reset the connection under the client, destroying the answer.
    */
   private bodyPending = false;
   /** The request's framing cannot be trusted (`closeWhenDone`): the connection closes after the answer. */
@@ -51,12 +50,11 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   /** The body's flow is paused (flow control, a body waiting for memory). */
   private bodyPaused = false;
   /**
-   * Answered while the body still comes, on a request that said `Connection: close`: uWS closes
-   * such a connection as soon as the response ends, resetting it under the client. So the
-   * answer goes out chunked and the response stays open while the rest of the body is read and
-   * discarded; it ends (and uWS closes) with the body, or after {@link LINGER_MS} / {@link LINGER_BYTES}.
+   * Answered while the body still comes, on a request that said `Connection: close` (uWS would close, resetting it, at the
+   * end): the answer goes out chunked and ends with the body, or after {@link LINGER_MS} / {@link LINGER_BYTES} discarded.
    */
   private lingering: { discarded: number; timer: NodeJS.Timeout } | null = null;
+  private sendTimer: SendTimer | null = null;
 
   /**
    * @param context the server's: TLS or not, and whether it is closing gracefully
@@ -274,9 +272,11 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
 
   write(chunk: string | Buffer): boolean {
     if (this.state !== 'open') return true;
-    if (this.inCallback) return this.res.write(chunk);
     let ok = true;
-    this.res.cork(() => (ok = this.res.write(chunk)));
+    if (this.inCallback) ok = this.res.write(chunk);
+    else this.res.cork(() => (ok = this.res.write(chunk)));
+    // A client that reads slowly or in bursts is not cut while it still takes bytes.
+    if (!ok) (this.sendTimer ??= new SendTimer(this.res, () => this.state === 'open' && !this.bodyPaused)).start();
     return ok;
   }
 
@@ -286,6 +286,7 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
       // uWS keeps an onWritable handler for the response's life: register it once.
       if (this.addDrainWaiter(resolve)) {
         this.res.onWritable(() => {
+          this.sendTimer?.stop();
           this.wakeDrainWaiters();
           return true;
         });

@@ -3,6 +3,7 @@ import type { HttpResponse } from 'uWebSockets.js';
 import { streamBuffers } from './buffer-pool';
 import { bodySourceEnded } from './exchange-listeners';
 import type { AbortListener, PullSource } from './types';
+import { SendTimer } from './uws-send-timer';
 
 /** What `pumpSource` needs of the exchange whose response it ends. */
 export interface PumpTarget {
@@ -33,9 +34,12 @@ export function pumpSource(res: HttpResponse, source: PullSource, target: PumpTa
     const buffer = streamBuffers.take(size);
     let headWritten = false;
     let stopped = false;
+    // A client that reads slowly or in bursts is not cut while it still takes bytes.
+    const sendTimer = new SendTimer(res, () => !stopped && target.isOpen());
     const stop = (error?: unknown) => {
       if (stopped) return;
       stopped = true;
+      sendTimer.stop();
       if (!reading) streamBuffers.give(buffer);
       source.close();
       if (error) target.failed(error);
@@ -84,6 +88,7 @@ export function pumpSource(res: HttpResponse, source: PullSource, target: PumpTa
       if (done) return finished();
       if (ok) return pull();
       waiting = { chunk, offset };
+      sendTimer.start();
       if (writableHandler) return;
       writableHandler = true;
       // Registered once: uWS keeps it, and may call it when nothing is waiting (a spurious
@@ -96,6 +101,7 @@ export function pumpSource(res: HttpResponse, source: PullSource, target: PumpTa
           // uWS took the whole chunk after all. Never offer an empty one: from v20.52 an empty
           // tryEnd completes the response whatever its announced size.
           waiting = null;
+          sendTimer.stop();
           pull();
           return true;
         }
@@ -105,6 +111,7 @@ export function pumpSource(res: HttpResponse, source: PullSource, target: PumpTa
           finished();
         } else if (retryOk) {
           waiting = null;
+          sendTimer.stop();
           pull();
         }
         return retryOk;
