@@ -1,5 +1,6 @@
 import { UnsafeValueError } from '../common/errors';
 import { invalidArgument } from '../common/invalid-argument';
+import type { BudgetedStream, EventStreamBudget } from './event-stream-budget';
 
 /** One server-sent event (HTML Living Standard §9.2, "Server-sent events"). */
 export interface ServerSentEvent {
@@ -26,7 +27,8 @@ export interface EventStreamOptions {
   retry?: number;
   /**
    * Bytes of events that may wait for a client that does not read (sends not awaited, as from a
-   * timer): past it the stream is closed, as a WebSocket past its backpressure limit.
+   * timer): past it the stream is closed, as a WebSocket past its backpressure limit. All the
+   * application's streams together are bounded too (`maxEventStreamBytes`, 64 MiB).
    *
    * @defaultValue 1 MiB
    */
@@ -65,7 +67,7 @@ export const ENDED = Symbol('typhoon.eventStream.ended');
  * }
  * ```
  */
-export class EventStream {
+export class EventStream implements BudgetedStream {
   /** Resolves when the stream is over: the client went away, or `close()` was called. */
   readonly closed: Promise<void>;
   private ended = false;
@@ -75,11 +77,12 @@ export class EventStream {
   private readonly retry: number | undefined;
   private readonly maxBufferedBytes: number;
   /** Bytes written whose flush has not completed (the client has not taken them yet). */
-  private buffered = 0;
+  buffered = 0;
 
   /**
    * @param lastEventId the `Last-Event-ID` the browser sent when it reconnected, or null
    * @param connection `close()` drops a client that stopped reading
+   * @param budget the bytes all the application's streams may hold
    * @throws RangeError for options out of range
    */
   constructor(
@@ -87,11 +90,13 @@ export class EventStream {
     private readonly connection: { close(): void },
     readonly lastEventId: string | null,
     options: EventStreamOptions = {},
+    private readonly budget?: EventStreamBudget,
   ) {
     this.heartbeatSeconds = inRange('heartbeat', options.heartbeat ?? 5, 0, 2_147_483);
     this.retry = options.retry === undefined ? undefined : inRange('retry', options.retry, 0, 2 ** 31);
     this.maxBufferedBytes = inRange('maxBufferedBytes', options.maxBufferedBytes ?? 1024 * 1024, 1, Number.MAX_SAFE_INTEGER);
     this.closed = new Promise((resolve) => (this.endStream = resolve));
+    budget?.add(this);
     if (output.signal.aborted) this.over();
     else output.signal.addEventListener('abort', () => this.over(), { once: true });
   }
@@ -135,23 +140,26 @@ export class EventStream {
     this.over();
   }
 
+  /** @internal The client stopped reading while sends were not awaited: drop it rather than the memory. */
+  drop(): void {
+    this.over();
+    this.connection.close();
+  }
+
   private async emit(text: string): Promise<void> {
     if (this.ended || this.output.finished) return;
-    if (this.buffered > this.maxBufferedBytes) {
-      // The client stopped reading while sends were not awaited: drop it rather than the memory.
-      this.over();
-      this.connection.close();
-      return;
-    }
+    const size = text.length;
+    if (this.buffered > this.maxBufferedBytes || (this.budget && !this.budget.reserve(this, size))) return this.drop();
+    this.buffered += size;
     this.output.write(text);
     this.beat();
-    this.buffered += text.length;
     try {
       await this.output.flush();
     } catch {
       this.over(); // the client went away while the event was on its way
     } finally {
-      this.buffered -= text.length;
+      this.buffered -= size;
+      this.budget?.release(this, size);
     }
   }
 
@@ -166,6 +174,7 @@ export class EventStream {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.heartbeat);
+    this.budget?.remove(this);
     this.endStream();
   }
 }

@@ -5,6 +5,7 @@ import type { Application } from './application';
 import { defaultErrorPage, sendErrorPage } from './error-page';
 import { bodyEtag, noneMatchHolds } from './etag';
 import { EventStream, type EventStreamOptions } from './event-stream';
+import { eventStreamBudget } from './event-stream-budget';
 import { INTERNALS, type HandlerInternals } from './handler-internals';
 import { HEADER, type HTTPServerRequest } from './http-server-request';
 import type { HeaderValue } from './response-output';
@@ -174,7 +175,7 @@ export class HandlerBase {
     this.setHeader('X-Accel-Buffering', 'no'); // nginx: pass events on at once
     const internals = this[INTERNALS];
     internals.compression = 'off'; // a compressor would hold events back
-    const stream = new EventStream(this, internals.exchange, this.request.headers.get('last-event-id') ?? null, options);
+    const stream = new EventStream(this, internals.exchange, this.request.headers.get('last-event-id') ?? null, options, eventStreamBudget(this.application));
     internals.rare().eventStream = stream;
     // HEAD: the headers a GET would get, and no stream.
     if (this.request.method === 'HEAD') await stream.close();

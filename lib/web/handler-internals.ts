@@ -174,7 +174,8 @@ export class HandlerInternals {
     const pending = this.rareState?.pendingOutput;
     if (!pending) return this.finishNow();
     const handler = this.handler;
-    appLog.warn(`${handler.constructor.name}: the ${handler.request.method} method returned before its render() or flush() completed; await it (they are asynchronous in Typhoon). The response waited for it.`);
+    // An event stream's sends are left to run on their own (from a timer, say): no mistake there.
+    if (!this.rareState?.eventStream) appLog.warn(`${handler.constructor.name}: the ${handler.request.method} method returned before its render() or flush() completed; await it (they are asynchronous in Typhoon). The response waited for it.`);
     return pending.then(() => (handler.finished ? undefined : this.finishNow()));
   }
 

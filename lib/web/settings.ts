@@ -130,6 +130,15 @@ export interface ApplicationSettings {
    */
   maxBufferedBodySize?: number;
   /**
+   * Bytes of server-sent events that may wait for clients that do not read, across all the
+   * application's event streams (each also has its own `maxBufferedBytes`, 1 MiB by default).
+   * Past it the stream holding the most is closed, as a WebSocket past its backpressure limit;
+   * its browser reconnects later with `Last-Event-ID`. Memory costs about twice this.
+   *
+   * @defaultValue 64 MiB
+   */
+  maxEventStreamBytes?: number;
+  /**
    * Largest request head (request line and headers), in bytes; larger → 431. Unset, the
    * transport's own limit applies: 64 KiB on the Node transport and on uWS builds after
    * v20.30 (431 beyond), about 100 KB and 48 header fields on uWS v20.30 (beyond, it drops the
@@ -221,6 +230,7 @@ export interface ResolvedSettings extends ApplicationSettings {
   autoescape: boolean;
   maxBodySize: number;
   maxBufferedBodySize: number;
+  maxEventStreamBytes: number;
   requestTimeout: number;
   websocketMaxMessageSize: number;
   trustedDownstream: string[];
@@ -231,7 +241,7 @@ const KNOWN = new Set<string>([
   'debug', 'autoreload', 'serveTraceback', 'compressResponse', 'cookieSecret', 'keyVersion', 'loginUrl', 'xsrfCookies',
   'xsrfCookieName', 'xsrfCookieOptions', 'staticPath', 'staticUrlPrefix', 'staticHandlerClass', 'staticHandlerArgs',
   'templatePath', 'autoescape', 'uiMethods', 'defaultHandlerClass', 'defaultHandlerArgs', 'websocketPingInterval',
-  'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxBufferedBodySize', 'maxHeaderSize', 'maxConnections', 'idleConnectionTimeout',
+  'websocketPingTimeout', 'websocketMaxMessageSize', 'maxBodySize', 'maxBufferedBodySize', 'maxEventStreamBytes', 'maxHeaderSize', 'maxConnections', 'idleConnectionTimeout',
   'xheaders', 'trustedDownstream', 'logFunction', 'logger', 'transforms', 'ssl', 'allowUwsFallback', 'transport', 'requestTimeout', 'handlerTimeout', 'cors', 'pubsub',
 ]);
 
@@ -260,6 +270,7 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
     autoescape: input.autoescape ?? true,
     maxBodySize: input.maxBodySize ?? 10 * 1024 * 1024,
     maxBufferedBodySize: input.maxBufferedBodySize ?? Math.max(64 * 1024 * 1024, input.maxBodySize ?? 0),
+    maxEventStreamBytes: input.maxEventStreamBytes ?? 64 * 1024 * 1024,
     requestTimeout: input.requestTimeout ?? 300,
     maxConnections: input.maxConnections ?? connectionsFor(descriptorLimit()),
     websocketMaxMessageSize: input.websocketMaxMessageSize ?? 10 * 1024 * 1024,
@@ -268,6 +279,7 @@ export function resolveSettings(input: ApplicationSettings): ResolvedSettings {
   };
   positive('maxBodySize', settings.maxBodySize);
   positive('maxBufferedBodySize', settings.maxBufferedBodySize);
+  positive('maxEventStreamBytes', settings.maxEventStreamBytes);
   if (settings.transforms !== undefined && !(Array.isArray(settings.transforms) && settings.transforms.every((transform) => typeof transform === 'function'))) {
     throw new ConfigurationError('transforms must be a list of OutputTransform classes');
   }

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import http from 'node:http';
 import { Application, RequestHandler, Route, UnsafeValueError, type EventStream } from '../../lib';
 import { formatEvent } from '../../lib/web/event-stream';
+import { eventStreamBudget } from '../../lib/web/event-stream-budget';
+import { captureLogs } from '../helpers/logs';
 import { TestServer } from '../../lib/testing';
 import { waitFor } from '../helpers/promises';
 
@@ -161,6 +163,58 @@ describe('server-sent events: what careless code and clients do', () => {
       expect(sends).to.be.lessThan(10_000);
       socket.destroy();
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('server-sent events: the bytes all streams may hold', function () {
+  this.timeout(30_000);
+  const logs = captureLogs('warn');
+
+  it('drops the streams whose clients stopped reading to stay within maxEventStreamBytes, keeps the one that reads, and warns of nothing', async () => {
+    const open = new Set<EventStream>();
+    let dropped = 0;
+    @Route('/ticker')
+    class Ticker extends RequestHandler {
+      async get() {
+        const stream = await this.startEventStream();
+        open.add(stream);
+        const event = { data: 'y'.repeat(16 * 1024) };
+        // Sends from a timer, not awaited: a client that does not read makes them pile up.
+        const timer = setInterval(() => void stream.send(event), 5);
+        await stream.closed;
+        clearInterval(timer);
+        open.delete(stream);
+        dropped++;
+      }
+    }
+    const app = new Application({ handlers: [Ticker], maxEventStreamBytes: 512 * 1024 });
+    const server = await TestServer.start(app);
+    const budget = eventStreamBudget(app);
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, budget.used)), 1);
+    const net = await import('node:net');
+    const stalled = Array.from({ length: 10 }, () => {
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.write('GET /ticker HTTP/1.1\r\nHost: x\r\n\r\n'));
+      socket.on('error', () => undefined);
+      socket.pause(); // never reads
+      return socket;
+    });
+    const reader = listen(server.port, '/ticker');
+    try {
+      await waitFor(() => dropped === 10, 20_000, 'the ten streams that do not read to be dropped');
+      // Each non-reader held less than its own 1 MiB limit: the shared 512 KiB dropped them.
+      expect(peak).to.be.at.most(512 * 1024 + 16 * 1024);
+      const before = reader.text.length;
+      await waitFor(() => reader.text.length > before + 64 * 1024, 10_000, 'the reading client to go on receiving');
+      expect(open.size).to.equal(1);
+      expect(reader.ended).to.equal(false);
+      expect(logs.records.map((record) => record.message).filter((message) => message.includes('returned before'))).to.deep.equal([]);
+    } finally {
+      clearInterval(sampler);
+      for (const socket of stalled) socket.destroy();
+      reader.request?.destroy();
       await server.close();
     }
   });
