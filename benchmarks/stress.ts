@@ -1,11 +1,13 @@
-// `npm run stress`: the abuse scenarios of issue 17 against one Typhoon application per transport, bounded in count and time, loopback only. Prints a table per transport: load held, probes answered and their latency, connections and messages lost, RSS and descriptors before, at peak and after. Usage: npm run stress [-- --transport uws|node] [--only <part of a scenario's name>]
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// `npm run stress`: the abuse and fault scenarios of issues 17 and 27 against one Typhoon application per transport, bounded in count and time, loopback only. Prints a table per transport: load held, probes answered and their latency, connections and messages lost, RSS and descriptors before, at peak and after. Usage: npm run stress [-- --transport uws|node] [--only <part of a scenario's name>] [--redis-absence <seconds, default 120>]
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { rss, startServer, type RunningServer } from './lib/processes';
+import { startRedis } from '../lib/testing/redis-server';
+import { nodeHasReusePort } from '../lib/transport/node-server';
 
 const root = path.resolve(__dirname, '..', '..');
 const appScript = path.join(root, 'dist', 'benchmarks', 'servers', 'stress-app.js');
@@ -356,6 +358,198 @@ async function killedSubscribers(port: number): Promise<{ outcome: string; lost:
   return { outcome: `${live.length} live subscribers got ${missing === 0 ? 'every' : 'not every'} message${inOrder ? ', in order' : ', OUT OF ORDER'}`, lost: `${missing} messages` };
 }
 
+/**
+ * 1,000 event-stream clients that never read, each sent 2 KiB every 50 ms (a dashboard's feed).
+ * Once the kernel's socket buffers are full, events wait in the server until it drops the
+ * streams (a client that reads nothing never sees its connection close: the count of the
+ * server's descriptors says when it did).
+ */
+async function silentStreams(port: number, server: RunningServer): Promise<{ outcome: string; lost: string }> {
+  const count = 1000;
+  const sockets: net.Socket[] = [];
+  const baseline = sample(server.pid).fds;
+  for (let i = 0; i < count; i++) {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /ticker HTTP/1.1\r\nHost: x\r\n\r\n'));
+    socket.pause(); // never reads
+    socket.on('error', () => undefined);
+    sockets.push(socket);
+  }
+  const start = performance.now();
+  const open = () => Math.max(0, sample(server.pid).fds - baseline);
+  while (open() < count * 0.9 && performance.now() - start < 20_000) await sleep(200);
+  let held = open();
+  const deadline = Date.now() + 150_000;
+  while (held > 0 && Date.now() < deadline) {
+    await sleep(500);
+    held = open();
+  }
+  const seconds = ((performance.now() - start) / 1000).toFixed(0);
+  await sleep(2000);
+  const rssAfter = (sample(server.pid).rss / MB).toFixed(0);
+  for (const socket of sockets) socket.destroy();
+  return { outcome: `${held === 0 ? `all ${count} dropped by the server` : `${count - held} of ${count} dropped`} within ${seconds} s; RSS 2 s later: ${rssAfter} MB (not collected)`, lost: held ? `${held} streams still held` : '0' };
+}
+
+/** 20 downloads of the 50 MB file whose clients read 8 MB, stop reading for 12 s (past uWS's idle timer), then read the rest. */
+async function burstReaders(port: number): Promise<{ outcome: string; lost: string }> {
+  const size = 50 * 1000 * 1000;
+  const download = () =>
+    new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /static/big.bin HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let received = 0;
+      let paused = false;
+      const finish = (outcome: string) => {
+        socket.destroy();
+        resolve(outcome);
+      };
+      socket.on('data', (chunk) => {
+        received += chunk.length;
+        if (received >= size) finish('complete');
+        else if (!paused && received > 8 * MB) {
+          paused = true;
+          socket.pause();
+          setTimeout(() => socket.resume(), 12_000);
+        }
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => finish(`cut at ${(received / MB).toFixed(0)} MB`));
+    });
+  const outcomes = await Promise.all(Array.from({ length: 20 }, download));
+  const cut = outcomes.filter((outcome) => outcome !== 'complete').length;
+  return { outcome: `${20 - cut} of 20 complete${cut ? `; ${tally(outcomes.filter((outcome) => outcome !== 'complete'))}` : ''}`, lost: `${cut} downloads cut` };
+}
+
+/** Waits until process `pid` is gone; its exit in seconds, or null after `seconds`. */
+async function exited(pid: number, seconds: number): Promise<number | null> {
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return (performance.now() - start) / 1000;
+    }
+    await sleep(50);
+  }
+  return null;
+}
+
+/** A row for a scenario that ends its own server (no after-sample): the fault scenarios of issue 27. */
+function faultRow(transport: string, scenario: string, load: string, outcome: string, lost: string): void {
+  if (only && !scenario.includes(only)) return;
+  rows.push({ transport, scenario, load, outcome, probes: '–', lost, rss: '–', collected: '–', fds: '–' });
+  console.log(`  ${scenario}: ${outcome}`);
+}
+
+/** SIGTERM while 20 keep-alive clients send one request after another: each must end refused (safe to retry elsewhere), never reset. */
+async function drainUnderLoad(transport: string): Promise<void> {
+  if (only && !'SIGTERM under keep-alive load'.includes(only)) return;
+  const server = await startServer('stress-drain', process.execPath, [appScript, staticDir], root, { env: { TYPHOON_TRANSPORT: transport } });
+  let terminated = false;
+  let answeredAfter = 0;
+  const client = async (index: number): Promise<string> => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; ; i++) {
+        await new Promise<void>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port: server.port, path: (index + i) % 2 ? '/slow' : '/hello', agent }, (response) => {
+            response.resume();
+            response.on('end', () => resolve());
+            response.on('error', reject);
+          }).on('error', reject);
+        });
+        if (terminated) answeredAfter++;
+      }
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code ?? 'error';
+    } finally {
+      agent.destroy();
+    }
+  };
+  const clients = Array.from({ length: 20 }, (_, index) => client(index));
+  await sleep(2000);
+  terminated = true;
+  process.kill(server.pid, 'SIGTERM');
+  const endings = await Promise.all(clients);
+  const exit = await exited(server.pid, 20);
+  await server.stop();
+  const reset = endings.filter((code) => code !== 'ECONNREFUSED').length;
+  faultRow(transport, 'SIGTERM under keep-alive load', '20 keep-alive clients, one request after another, SIGTERM after 2 s', `${tally(endings)}; ${answeredAfter} answered after SIGTERM; exited ${exit === null ? 'not within 20 s' : `in ${exit.toFixed(1)} s`}`, `${reset} requests reset`);
+}
+
+/** With workers, the application's module code throws in the supervisor thread: no worker, no connection may go with it. */
+async function supervisorThrows(transport: string): Promise<void> {
+  if (only && !'module code throws in the supervisor'.includes(only)) return;
+  if (transport === 'node' && !nodeHasReusePort()) {
+    faultRow(transport, 'module code throws in the supervisor', '2 workers, 100 WebSockets', `skipped: workers on the Node transport need Node.js 22.12 (this is ${process.versions.node})`, '–');
+    return;
+  }
+  const server = await startServer('stress-supervisor', process.execPath, ['--max-old-space-size=512', appScript, staticDir], root, { env: { TYPHOON_TRANSPORT: transport, WORKERS: '2', THROW_IN_SUPERVISOR_MS: '3000' } });
+  try {
+    const sockets = await Promise.all(Array.from({ length: 100 }, () => new Promise<WebSocket>((resolve) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${server.port}/echo`);
+      socket.once('open', () => resolve(socket));
+      socket.on('error', () => undefined);
+    })));
+    const codes: number[] = [];
+    for (const socket of sockets) socket.once('close', (code) => codes.push(code));
+    await sleep(5000); // the throw comes at 3 s
+    const alive = await exited(server.pid, 0.1) === null;
+    const status = await get(server.port, '/hello', 5000);
+    const echoed = await Promise.all(sockets.filter((socket) => socket.readyState === WebSocket.OPEN).map((socket) => new Promise<boolean>((resolve) => {
+      socket.once('message', () => resolve(true));
+      socket.send('still there?');
+      setTimeout(() => resolve(false), 5000);
+    })));
+    for (const socket of sockets) socket.terminate();
+    faultRow(transport, 'module code throws in the supervisor', '2 workers (node --max-old-space-size=512), 100 WebSockets, a throw after 3 s', `process ${alive ? 'alive' : 'gone'}; GET /hello ${status || 'failed'}; ${echoed.filter(Boolean).length} of 100 WebSockets still echo`, `${codes.length} WebSockets closed${codes.length ? ` (${tally(codes.map(String))})` : ''}`);
+  } catch (error) {
+    faultRow(transport, 'module code throws in the supervisor', '2 workers (node --max-old-space-size=512), 100 WebSockets, a throw after 3 s', `failed: ${(error as Error).message.split('\n')[0]}`, '–');
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Two nodes (one per transport) started while Redis is away; Redis comes `absence` seconds later: a message must cross. */
+async function redisLate(): Promise<void> {
+  const name = 'Redis late at start-up';
+  if (only && !name.includes(only)) return;
+  const absence = process.argv.includes('--redis-absence') ? Number(process.argv[process.argv.indexOf('--redis-absence') + 1]) : 120;
+  if (!existsSync('/usr/bin/redis-server')) {
+    faultRow('both', name, '', 'skipped: apt-get install -y redis-server', '–');
+    return;
+  }
+  const redis = await startRedis({ start: false });
+  const env = { REDIS_URL: redis.url };
+  const [a, b] = await Promise.all([
+    startServer('stress-redis-uws', process.execPath, [appScript, staticDir], root, { env: { ...env, TYPHOON_TRANSPORT: 'uws' } }),
+    startServer('stress-redis-node', process.execPath, [appScript, staticDir], root, { env: { ...env, TYPHOON_TRANSPORT: 'node' } }),
+  ]);
+  try {
+    await sleep(absence * 1000);
+    await redis.start();
+    const started = performance.now();
+    const open = (port: number) => new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/room`);
+      socket.once('open', () => resolve(socket));
+      socket.once('error', reject);
+    });
+    const [publisher, listener] = await Promise.all([open(a.port), open(b.port)]);
+    let crossed = false;
+    listener.on('message', () => (crossed = true));
+    while (!crossed && performance.now() - started < 60_000) {
+      publisher.send('publish 1');
+      await sleep(500);
+    }
+    publisher.terminate();
+    listener.terminate();
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    faultRow('uws + node', name, `two nodes, Redis started ${absence} s after them`, crossed ? `the cluster healed: a message crossed ${seconds} s after Redis started` : 'split: no message crossed within 60 s of Redis starting', crossed ? '0' : 'every message between the nodes');
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    await redis.stop();
+  }
+}
+
 /** A server of its own at `ulimit -n 256`, holding 400 idle connections. */
 async function descriptorLimit(transport: string): Promise<void> {
   const dir = staticDir;
@@ -400,10 +594,14 @@ async function run(transport: string): Promise<void> {
     await scenario(server, transport, 'idle keep-alive', '10,000 connections, one request each, then idle', () => idleKeepAlive(port, server), 0);
     await scenario(server, transport, 'frame flood', '200,000 frames from a client that never reads', () => frameFlood(port));
     await scenario(server, transport, 'subscribers killed mid-publish', '2,000 subscribers, 200 messages, half killed while they go out', () => killedSubscribers(port));
+    await scenario(server, transport, 'event streams nobody reads', '1,000 clients of an event stream sent 2 KiB every 50 ms, never reading', () => silentStreams(port, server));
+    await scenario(server, transport, 'burst readers', '20 downloads of a 50 MB file, each paused 12 s after 8 MB', () => burstReaders(port));
   } finally {
     await server.stop();
   }
   await descriptorLimit(transport);
+  await drainUnderLoad(transport);
+  await supervisorThrows(transport);
 }
 
 function table(): string {
@@ -422,6 +620,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   try {
     for (const transport of chosen) await run(transport);
+    await redisLate();
   } finally {
     rmSync(staticDir, { recursive: true, force: true });
   }

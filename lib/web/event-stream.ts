@@ -78,6 +78,10 @@ export class EventStream implements BudgetedStream {
   private readonly maxBufferedBytes: number;
   /** Bytes written whose flush has not completed (the client has not taken them yet). */
   buffered = 0;
+  /** Events written so far (the pump flushes until no new one came while it waited). */
+  private written = 0;
+  /** The flush in progress, which the sends made meanwhile wait for too. */
+  private pumping: Promise<void> | null = null;
 
   /**
    * @param lastEventId the `Last-Event-ID` the browser sent when it reconnected, or null
@@ -152,14 +156,32 @@ export class EventStream implements BudgetedStream {
     if (this.buffered > this.maxBufferedBytes || (this.budget && !this.budget.reserve(this, size))) return this.drop();
     this.buffered += size;
     this.output.write(text);
+    this.written++;
     this.beat();
     try {
-      await this.output.flush();
+      await (this.pumping ??= this.pump());
     } catch {
       this.over(); // the client went away while the event was on its way
     } finally {
       this.buffered -= size;
       this.budget?.release(this, size);
+    }
+  }
+
+  /**
+   * Flushes what was written, again while more was written meanwhile: events sent while the
+   * socket is full wait together in one buffer and go out in one write, not each with a flush,
+   * a promise and a copy of its own. Every send waiting on it resolves when it is done.
+   */
+  private async pump(): Promise<void> {
+    try {
+      let written = -1;
+      while (written !== this.written) {
+        written = this.written;
+        await this.output.flush();
+      }
+    } finally {
+      this.pumping = null;
     }
   }
 
