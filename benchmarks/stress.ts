@@ -1,4 +1,4 @@
-// `npm run stress`: the abuse and fault scenarios of issues 17 and 27 against one Typhoon application per transport, bounded in count and time, loopback only. Prints a table per transport: load held, probes answered and their latency, connections and messages lost, RSS and descriptors before, at peak and after. Usage: npm run stress [-- --transport uws|node] [--only <part of a scenario's name>] [--redis-absence <seconds, default 120>]
+// `npm run stress`: the abuse and fault scenarios of issues 17 and 27 against one Typhoon application per transport, bounded in count and time, loopback only. Prints a table per transport: load held, probes answered and their latency, connections and messages lost, RSS and descriptors before, at peak and after. Usage: npm run stress [-- --transport uws|node] [--only <parts of scenario names, comma-separated>] [--redis-absence <seconds, default 120>]
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -106,10 +106,12 @@ function get(port: number, target: string, timeout: number): Promise<number> {
 }
 
 /** Runs one scenario between a before and an after sample (after: once `settle` ms passed). */
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const onlyArg = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+/** `--only a,b`: the scenarios whose names contain one of the parts. */
+const only = onlyArg ? { includes: (name: string) => onlyArg.split(',').some((part) => name.includes(part)) } : null;
 
 async function scenario(server: RunningServer, transport: string, name: string, load: string, run: () => Promise<{ outcome: string; lost?: string }>, settle = 2000): Promise<void> {
-  if (only && !name.includes(only)) return;
+  if (only && !only.includes(name)) return;
   const before = sample(server.pid);
   const watch = new Watch(server, before);
   let result: { outcome: string; lost?: string };
@@ -435,14 +437,14 @@ async function exited(pid: number, seconds: number): Promise<number | null> {
 
 /** A row for a scenario that ends its own server (no after-sample): the fault scenarios of issue 27. */
 function faultRow(transport: string, scenario: string, load: string, outcome: string, lost: string): void {
-  if (only && !scenario.includes(only)) return;
+  if (only && !only.includes(scenario)) return;
   rows.push({ transport, scenario, load, outcome, probes: '–', lost, rss: '–', collected: '–', fds: '–' });
   console.log(`  ${scenario}: ${outcome}`);
 }
 
 /** SIGTERM while 20 keep-alive clients send one request after another: each must end refused (safe to retry elsewhere), never reset. */
 async function drainUnderLoad(transport: string): Promise<void> {
-  if (only && !'SIGTERM under keep-alive load'.includes(only)) return;
+  if (only && !only.includes('SIGTERM under keep-alive load')) return;
   const server = await startServer('stress-drain', process.execPath, [appScript, staticDir], root, { env: { TYPHOON_TRANSPORT: transport } });
   let terminated = false;
   let answeredAfter = 0;
@@ -476,14 +478,28 @@ async function drainUnderLoad(transport: string): Promise<void> {
   faultRow(transport, 'SIGTERM under keep-alive load', '20 keep-alive clients, one request after another, SIGTERM after 2 s', `${tally(endings)}; ${answeredAfter} answered after SIGTERM; exited ${exit === null ? 'not within 20 s' : `in ${exit.toFixed(1)} s`}`, `${reset} requests reset`);
 }
 
+/** Starts the stress application with workers; null (and a row saying why) when it does not start. */
+async function startWorkers(transport: string, scenario: string, load: string, nodeArgs: string[], env: Record<string, string>): Promise<RunningServer | null> {
+  if (transport === 'node' && !nodeHasReusePort()) {
+    faultRow(transport, scenario, load, `skipped: workers on the Node transport need Node.js 22.12 (this is ${process.versions.node})`, '–');
+    return null;
+  }
+  try {
+    return await startServer('stress-workers', process.execPath, [...nodeArgs, appScript, staticDir], root, { env: { TYPHOON_TRANSPORT: transport, WORKERS: '2', ...env } });
+  } catch (error) {
+    const reason = /ERR_[A-Z_]+/.exec((error as Error).message)?.[0] ?? (error as Error).message.split('\n')[0];
+    faultRow(transport, scenario, load, `did not start: ${reason}`, 'the whole service');
+    return null;
+  }
+}
+
 /** With workers, the application's module code throws in the supervisor thread: no worker, no connection may go with it. */
 async function supervisorThrows(transport: string): Promise<void> {
-  if (only && !'module code throws in the supervisor'.includes(only)) return;
-  if (transport === 'node' && !nodeHasReusePort()) {
-    faultRow(transport, 'module code throws in the supervisor', '2 workers, 100 WebSockets', `skipped: workers on the Node transport need Node.js 22.12 (this is ${process.versions.node})`, '–');
-    return;
-  }
-  const server = await startServer('stress-supervisor', process.execPath, ['--max-old-space-size=512', appScript, staticDir], root, { env: { TYPHOON_TRANSPORT: transport, WORKERS: '2', THROW_IN_SUPERVISOR_MS: '3000' } });
+  const name = 'module code throws in the supervisor';
+  const load = '2 workers, 100 WebSockets, a throw after 3 s';
+  if (only && !only.includes(name)) return;
+  const server = await startWorkers(transport, name, load, [], { THROW_IN_SUPERVISOR_MS: '3000' });
+  if (!server) return;
   try {
     const sockets = await Promise.all(Array.from({ length: 100 }, () => new Promise<WebSocket>((resolve) => {
       const socket = new WebSocket(`ws://127.0.0.1:${server.port}/echo`);
@@ -493,7 +509,7 @@ async function supervisorThrows(transport: string): Promise<void> {
     const codes: number[] = [];
     for (const socket of sockets) socket.once('close', (code) => codes.push(code));
     await sleep(5000); // the throw comes at 3 s
-    const alive = await exited(server.pid, 0.1) === null;
+    const alive = (await exited(server.pid, 0.1)) === null;
     const status = await get(server.port, '/hello', 5000);
     const echoed = await Promise.all(sockets.filter((socket) => socket.readyState === WebSocket.OPEN).map((socket) => new Promise<boolean>((resolve) => {
       socket.once('message', () => resolve(true));
@@ -501,9 +517,22 @@ async function supervisorThrows(transport: string): Promise<void> {
       setTimeout(() => resolve(false), 5000);
     })));
     for (const socket of sockets) socket.terminate();
-    faultRow(transport, 'module code throws in the supervisor', '2 workers (node --max-old-space-size=512), 100 WebSockets, a throw after 3 s', `process ${alive ? 'alive' : 'gone'}; GET /hello ${status || 'failed'}; ${echoed.filter(Boolean).length} of 100 WebSockets still echo`, `${codes.length} WebSockets closed${codes.length ? ` (${tally(codes.map(String))})` : ''}`);
-  } catch (error) {
-    faultRow(transport, 'module code throws in the supervisor', '2 workers (node --max-old-space-size=512), 100 WebSockets, a throw after 3 s', `failed: ${(error as Error).message.split('\n')[0]}`, '–');
+    faultRow(transport, name, load, `process ${alive ? 'alive' : 'gone'}; GET /hello ${status || 'failed'}; ${echoed.filter(Boolean).length} of 100 WebSockets still echo`, `${codes.length} WebSockets closed${codes.length ? ` (${tally(codes.map(String))})` : ''}`);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Workers started under a V8 flag (`node --max-old-space-size=512 app.js`). */
+async function workersUnderV8Flags(transport: string): Promise<void> {
+  const name = 'workers under V8 flags';
+  const load = 'node --max-old-space-size=512 --expose-gc app.js, 2 workers';
+  if (only && !only.includes(name)) return;
+  const server = await startWorkers(transport, name, load, ['--max-old-space-size=512', '--expose-gc'], {});
+  if (!server) return;
+  try {
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => get(server.port, '/hello', 5000)));
+    faultRow(transport, name, load, `serves: ${tally(statuses.map(String))}`, '0');
   } finally {
     await server.stop();
   }
@@ -512,7 +541,7 @@ async function supervisorThrows(transport: string): Promise<void> {
 /** Two nodes (one per transport) started while Redis is away; Redis comes `absence` seconds later: a message must cross. */
 async function redisLate(): Promise<void> {
   const name = 'Redis late at start-up';
-  if (only && !name.includes(only)) return;
+  if (only && !only.includes(name)) return;
   const absence = process.argv.includes('--redis-absence') ? Number(process.argv[process.argv.indexOf('--redis-absence') + 1]) : 120;
   if (!existsSync('/usr/bin/redis-server')) {
     faultRow('both', name, '', 'skipped: apt-get install -y redis-server', '–');
@@ -602,6 +631,7 @@ async function run(transport: string): Promise<void> {
   await descriptorLimit(transport);
   await drainUnderLoad(transport);
   await supervisorThrows(transport);
+  await workersUnderV8Flags(transport);
 }
 
 function table(): string {
