@@ -27,7 +27,8 @@ export function startServer(name: string, command: string, args: string[], cwd: 
         pid: child.pid!,
         port: Number(match[1]),
         stop: () => new Promise((done) => {
-          if (child.exitCode !== null) return done();
+          // A process killed by a signal (SIGABRT) has no exit code, only a signal code.
+          if (child.exitCode !== null || child.signalCode !== null) return done();
           child.once('exit', () => done());
           child.kill('SIGKILL');
         }),

@@ -47,7 +47,7 @@ export async function startRedis(options: { start?: boolean } = {}): Promise<Red
     child.once('exit', (code) => reject(new ConfigurationError(`redis-server exited with ${code}: ${output}`)));
   });
   const stop = () => new Promise<void>((resolve) => {
-    if (!child || child.exitCode !== null) return resolve();
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });

@@ -27,7 +27,7 @@ export function startChildServer(script: string, args: string[] = [], env: Recor
           child,
           port: Number(match[1]),
           stop: () => new Promise((done) => {
-            if (child.exitCode !== null) return done();
+            if (child.exitCode !== null || child.signalCode !== null) return done();
             child.once('exit', () => done());
             child.kill('SIGKILL');
           }),
