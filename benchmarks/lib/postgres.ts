@@ -191,7 +191,7 @@ async function ready(child: ChildProcess, dir: string, port: number, bin: string
   child.stderr!.on('data', (chunk) => (output += chunk));
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}: ${output.trim()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`postgres exited with ${child.exitCode ?? child.signalCode}: ${output.trim()}`);
     try {
       await runAs(path.join(bin, 'pg_isready'), ['-q', '-h', dir, '-p', String(port)], as, env);
       return;
