@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer as WsServer } from 'ws';
 import { ConfigurationError } from '../common/errors';
 import { genLog } from '../common/log';
+import { answerClientError } from './node-client-error';
 import { admit, NodeExchange, REFUSED, type UpgradeTarget } from './node-exchange';
 import { NodeSocket, Topics } from './node-socket';
 import { RouteTable } from './route-table';
@@ -305,54 +306,6 @@ export class NodeServer implements TransportServer {
         return true;
       },
     };
-  }
-}
-
-/** What node's `clientError` event carries: llhttp's code and reason, and the bytes it was parsing. */
-type ClientError = NodeJS.ErrnoException & { reason?: string; rawPacket?: Buffer };
-
-/**
- * A request node's parser refused (request-smuggling shapes, a head over the limit, garbage):
- * the same status and reason the application gives for the shapes it checks itself, then close.
- */
-function answerClientError(error: ClientError, socket: Duplex): void {
-  genLog.debug(`Refused a malformed request: ${error.code} ${error.reason ?? error.message}`);
-  if (error.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  // Behind a response still being written: let it finish, then close without a word (an answer
-  // written now would land inside that response).
-  const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (current) {
-    current.once('finish', () => socket.end());
-    current.once('close', () => socket.destroy());
-    return;
-  }
-  const [status, reason] = clientErrorStatus(error);
-  const body = `${status}: ${reason}`;
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-}
-
-function clientErrorStatus(error: ClientError): [number, string] {
-  switch (error.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return [431, 'Request Header Fields Too Large'];
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-    case 'ERR_HTTP_HEADERS_TIMEOUT':
-      return [408, 'Request Timeout'];
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      return [400, 'Duplicate Content-Length'];
-    case 'HPE_INVALID_CONTENT_LENGTH':
-      return [400, 'Invalid Content-Length'];
-    case 'HPE_INVALID_TRANSFER_ENCODING':
-      if (/Content-Length/.test(error.reason ?? '')) return [400, 'Ambiguous Message Length'];
-      // Two Transfer-Encoding lines reach llhttp as one list ending in a second "chunked".
-      return [400, (error.rawPacket?.toString('latin1').match(/\r\ntransfer-encoding\s*:/gi)?.length ?? 0) > 1 ? 'Duplicate Transfer-Encoding' : 'Unsupported Transfer-Encoding'];
-    case 'HPE_INVALID_METHOD':
-      return [501, 'Not Implemented'];
-    default:
-      return [400, 'Bad Request'];
   }
 }
 
