@@ -37,6 +37,15 @@ interface PendingUpgrade {
 /** Bytes a client may send before the handshake is answered. */
 const MAX_EARLY_BYTES = 64 * 1024;
 
+/**
+ * ws keeps each fragment of a message as a Buffer of its own until the last one comes (about
+ * 110 bytes of heap each, measured: a 1 MiB message in 1-byte fragments held 118 MB), so a cap
+ * on fragments is what bounds a connection's memory. A message may come in one fragment per
+ * this many bytes of the largest message (Autobahn 9.3.1/9.4.1 send 4 MiB in 64-byte ones),
+ * and never fewer than ws's own 16,384; more (smaller) fragments close it with 1008.
+ */
+const BYTES_PER_FRAGMENT = 64;
+
 
 /** Node.js versions whose `listen()` takes `reusePort` (22.12+, 23.1+). */
 export function nodeHasReusePort(version = process.versions.node): boolean {
@@ -136,6 +145,7 @@ export class NodeServer implements TransportServer {
       noServer: true,
       clientTracking: false,
       maxPayload: options.maxPayloadLength,
+      maxFragments: Math.max(16 * 1024, Math.ceil(options.maxPayloadLength / BYTES_PER_FRAGMENT)),
       perMessageDeflate: deflate,
       handleProtocols: (_offered, req) => (req as UpgradeRequest)[CHOSEN_PROTOCOL] || false,
     });
