@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer as WsServer } from 'ws';
 import { ConfigurationError } from '../common/errors';
 import { genLog } from '../common/log';
+import { chooseDeflateOffer } from './deflate-offer';
 import { answerClientError } from './node-client-error';
 import { admit, NodeExchange, REFUSED, type UpgradeTarget } from './node-exchange';
 import { NodeSocket, Topics } from './node-socket';
@@ -138,9 +139,11 @@ export class NodeServer implements TransportServer {
 
   websocket(pattern: string, _paramCount: number, options: SocketRouteOptions, callbacks: SocketRouteCallbacks): void {
     const { WebSocketServer } = require('ws') as typeof import('ws');
-    const deflate = options.compression === 'none'
-      ? false
-      : { serverNoContextTakeover: options.compression === 'shared', clientNoContextTakeover: options.compression === 'shared' };
+    // 'shared' means no context takeover either way; 'dedicated' imposes nothing, so the client
+    // may ask for less (no context takeover, a smaller window) and get it (RFC 7692 §7.1).
+    const deflate = options.compression === 'none' ? false
+      : options.compression === 'shared' ? { serverNoContextTakeover: true, clientNoContextTakeover: true }
+      : {};
     const wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -295,9 +298,11 @@ export class NodeServer implements TransportServer {
       open: (exchange, handler, protocol, compress) => {
         const req = exchange.request as UpgradeRequest;
         req[CHOSEN_PROTOCOL] = protocol;
-        // An offer ws would refuse with a 400 of its own is ignored instead (RFC 6455 §9.1: the
-        // server need not accept any): the connection opens without compression.
-        if (!compress || !acceptableDeflateOffer(req.headers['sec-websocket-extensions'])) delete req.headers['sec-websocket-extensions'];
+        // ws answers 400 to a header none of whose offers it takes: it gets the first offer it
+        // grants as asked, or none, and the connection opens without compression (RFC 6455 §9.1).
+        const offer = compress ? chooseDeflateOffer('ws', route.options.compression, req.headers['sec-websocket-extensions'] ?? '') : '';
+        if (offer) req.headers['sec-websocket-extensions'] = offer;
+        else delete req.headers['sec-websocket-extensions'];
         res.detachSocket(socket as Socket);
         pending.stopReading?.();
         this.pendingUpgrades.delete(socket);
@@ -328,29 +333,4 @@ function answerFailure(where: string, error: unknown, res: ServerResponse, excha
     res.writeHead(500, { 'Content-Length': '0', Connection: 'close' });
     res.end();
   }
-}
-
-/** Parameters of permessage-deflate (RFC 7692 §7.1) and the values each may take. */
-const DEFLATE_PARAMS: Record<string, RegExp> = {
-  server_no_context_takeover: /^$/,
-  client_no_context_takeover: /^$/,
-  server_max_window_bits: /^(8|9|1[0-5])$/,
-  client_max_window_bits: /^(|8|9|1[0-5])$/,
-};
-
-/** True when every offer in a `Sec-WebSocket-Extensions` value is permessage-deflate with parameters ws accepts (or there is none). */
-function acceptableDeflateOffer(value: string | undefined): boolean {
-  if (!value) return true;
-  for (const offer of value.split(',')) {
-    const [name, ...params] = offer.split(';').map((part) => part.trim());
-    if (name !== 'permessage-deflate') continue;
-    const seen = new Set<string>();
-    for (const param of params) {
-      const [key, raw = ''] = param.split('=').map((part) => part.trim());
-      const rule = DEFLATE_PARAMS[key];
-      if (!rule || seen.has(key) || !rule.test(raw.replace(/^"(.*)"$/, '$1'))) return false;
-      seen.add(key);
-    }
-  }
-  return true;
 }

@@ -4,8 +4,9 @@ import { ResponseStateError } from '../common/errors';
 import { genLog } from '../common/log';
 import { ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
 import { pumpSource } from './uws-file-stream';
-import { headerValue, type HeaderList, type PullSource, type ServerExchange, type UpgradeExchange } from './types';
+import { headerValue, type HeaderList, type PullSource, type ServerExchange, type SocketRouteOptions, type UpgradeExchange } from './types';
 import { CopiedExchange } from './copied-exchange';
+import { chooseDeflateOffer } from './deflate-offer';
 import { internHeaderName, nativeKey, sharedHeaderValue } from './header-strings';
 import { UwsSocket, type SocketUserData } from './uws-socket';
 
@@ -30,7 +31,7 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
   private search: string | null = null;
 
   /** Handshake data of a WebSocket upgrade request. */
-  private upgradeInfo: { key: string; extensions: string; context: us_socket_context_t } | null = null;
+  private upgradeInfo: { key: string; extensions: string; compression: SocketRouteOptions['compression']; context: us_socket_context_t } | null = null;
   /** Valid only during the synchronous route callback; null afterwards. */
   private req: HttpRequest | null;
   private headers: HeaderList | null = null;
@@ -143,26 +144,28 @@ export class UwsExchange extends ExchangeListeners implements UpgradeExchange {
 
   /**
    * Marks this exchange as a WebSocket handshake: copies the headers, the address and the
-   * `Sec-WebSocket-*` values now, while the native request is valid (rule 7).
+   * `Sec-WebSocket-*` values now, while the native request is valid (rule 7). `compression`:
+   * the native registration's.
    */
-  prepareUpgrade(context: us_socket_context_t): void {
+  prepareUpgrade(context: us_socket_context_t, compression: SocketRouteOptions['compression']): void {
     this.headerList();
     void this.remoteAddress;
     void this.path;
     void this.query;
-    this.upgradeInfo = { key: this.header('sec-websocket-key'), extensions: this.header('sec-websocket-extensions'), context };
+    this.upgradeInfo = { key: this.header('sec-websocket-key'), extensions: this.header('sec-websocket-extensions'), compression, context };
   }
 
   /**
-   * Completes the handshake: the HTTP exchange ends and uWS opens the WebSocket. With
-   * `compress` false the client's permessage-deflate offer is not passed on, so none is agreed
-   * even where the native registration allows it (RegExp routes share one registration).
+   * Completes the handshake: the HTTP exchange ends and uWS opens the WebSocket. uWS is given
+   * only the first permessage-deflate offer it grants as asked (see chooseDeflateOffer); with
+   * `compress` false none, so none is agreed even where the native registration allows it
+   * (RegExp routes share one registration).
    */
   upgrade(handler: unknown, protocol: string, compress: boolean): boolean {
     if (this.state !== 'open' || !this.upgradeInfo) return false;
     this.state = 'finished';
     const { key, context } = this.upgradeInfo;
-    const extensions = compress ? this.upgradeInfo.extensions : '';
+    const extensions = compress ? chooseDeflateOffer('uws', this.upgradeInfo.compression, this.upgradeInfo.extensions) : '';
     const userData: SocketUserData = { socket: new UwsSocket(handler, this.remote ?? '') };
     const res = this.res;
     if (this.inCallback) res.upgrade(userData, key, protocol, extensions, context);
