@@ -1,3 +1,6 @@
+import type { HttpRequest } from 'uWebSockets.js';
+import type { HeaderList } from './types';
+
 /** Header names interned, so each connection does not keep its own copies of the same names. */
 const HEADER_NAMES = new Map<string, string>();
 
@@ -52,3 +55,19 @@ export function nativeKey(name: string): string | Uint8Array {
   }
 }
 
+/** The list {@link copyHeader} fills and the Host lines it saw: one function for every request, no closure each. */
+let target: HeaderList | null = null;
+let hosts = 0;
+function copyHeader(key: string, value: string): void {
+  target!.push(internHeaderName(key), value);
+  if (key === 'host') hosts++;
+}
+
+/** Copies every header line of a native request into `into` (names interned); returns how many were `Host`. */
+export function copyHeaders(req: HttpRequest, into: HeaderList): number {
+  target = into;
+  hosts = 0;
+  req.forEach(copyHeader);
+  target = null;
+  return hosts;
+}

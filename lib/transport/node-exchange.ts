@@ -111,6 +111,7 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
   readonly path: string;
   readonly query: string;
   private headers: HeaderList | null = null;
+  private hosts = -1;
   private remote: string | null = null;
   private hearsDrain = false;
   /** A body is being read and has not ended, or was refused: the connection closes after the answer. */
@@ -159,6 +160,18 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
       list[i + 1] = raw[i + 1];
     }
     return (this.headers = list);
+  }
+
+  hostLines(): number {
+    if (this.hosts >= 0) return this.hosts;
+    // node keeps the first Host in `headers` and drops the others; rawHeaders has every line.
+    const raw = this.req.rawHeaders;
+    let count = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i];
+      if (name.length === 4 && (name === 'Host' || name.toLowerCase() === 'host')) count++;
+    }
+    return (this.hosts = count);
   }
 
   get remoteAddress(): string {

@@ -5,21 +5,10 @@ import { Application, RequestHandler, sleep, WebSocket, WebSocketHandler } from 
 import { TestServer } from '../../lib/testing';
 import { uwsAvailability } from '../../lib/transport/uws';
 import { statusLines } from '../helpers/raw-http';
-import { specTransport } from '../helpers/requirements';
+import { generation, type Generation } from '../helpers/generation';
 
-/**
- * Where the transports, and the two uWebSockets.js generations, answer differently
- * (docs/transports.md's table). Each expectation is taken from the transport serving and, on
- * uWS, from the loaded build's version: v20.30 (Node 20 here) or later (v20.57 in CI's
- * Debian 13 run). So the same spec runs on every build and fails if a build changes.
- */
-type Generation = 'uws v20.30' | 'uws later' | 'node';
-
-function generation(): Generation {
-  if (specTransport() === 'node') return 'node';
-  const [major, minor] = uwsAvailability().build!.version.split('.').map(Number);
-  return major === 20 && minor <= 30 ? 'uws v20.30' : 'uws later';
-}
+// Each expectation is taken from the transport serving and, on uWS, from the loaded build's
+// version (spec/helpers/generation.ts): the same spec runs on every build and fails if a build changes.
 
 /** What a raw request got: the status lines of the answers, and whether the server closed the connection. */
 interface Seen {
