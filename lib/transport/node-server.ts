@@ -204,6 +204,8 @@ export class NodeServer implements TransportServer {
     let exchange: NodeExchange | undefined;
     try {
       exchange = new NodeExchange(req, res, this.protocol);
+      // llhttp takes a request line without a version as HTTP/0.9; RFC 9112 §3 wants one.
+      if (req.httpVersionMajor === 0) return exchange.end('400 Bad Request', ['Content-Type', 'text/plain; charset=UTF-8'], '400: Bad Request', true);
       this.dispatch(exchange);
     } catch (error) {
       answerFailure('in a route callback', error, res, exchange);

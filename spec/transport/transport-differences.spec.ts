@@ -59,6 +59,12 @@ const REQUESTS: { name: string; request: string; expected: Record<Generation, Se
     expected: { 'uws v20.30': NO_ANSWER, 'uws later': UNMEASURED, node: seen(true, '400 Bad Request') },
   },
   {
+    // RFC 9112 §3: the request line ends with the version; HTTP/0.9's line without one is not served.
+    name: 'a request line without a version (HTTP/0.9: GET /x)',
+    request: 'GET /x\r\n\r\n',
+    expected: { 'uws v20.30': NO_ANSWER, 'uws later': UNMEASURED, node: seen(true, '400 Bad Request') },
+  },
+  {
     // RFC 9110 9.1: methods are case-sensitive; `get` is not GET and is never served as it.
     name: 'a lower-case method (get)',
     request: 'get /x HTTP/1.1\r\nHost: a\r\n\r\n',
