@@ -47,7 +47,6 @@ const MAX_EARLY_BYTES = 64 * 1024;
  */
 const BYTES_PER_FRAGMENT = 64;
 
-
 /** Node.js versions whose `listen()` takes `reusePort` (22.12+, 23.1+). */
 export function nodeHasReusePort(version = process.versions.node): boolean {
   const [major, minor] = version.split('.').map(Number);
