@@ -31,6 +31,12 @@ export class CopiedExchange implements ServerExchange {
     return this.headers;
   }
 
+  hostLines(): number {
+    let count = 0;
+    for (let i = 0; i < this.headers.length; i += 2) if (this.headers[i] === 'host') count++;
+    return count;
+  }
+
   // The exchange is over: as for any finished exchange, output and body calls do nothing.
   keepRemoteAddress(): void {}
   onAbort(): void {}

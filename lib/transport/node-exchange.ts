@@ -4,6 +4,7 @@ import { genLog } from '../common/log';
 import { STREAM_CHUNK, streamBuffers } from './buffer-pool';
 import { CopiedExchange } from './copied-exchange';
 import { internHeaderName, sharedHeaderValue } from './header-strings';
+import { requestTarget, splitStatus, withHeaders } from './node-wire';
 import { bodySourceEnded, ExchangeListeners, LINGER_BYTES, LINGER_MS } from './exchange-listeners';
 import type { ExchangeContext, HeaderList, PullSource, UpgradeExchange } from './types';
 
@@ -20,18 +21,6 @@ export const REFUSED = Symbol('typhoon.refusedConnection');
 export interface UpgradeTarget {
   /** Opens the WebSocket on `socket` (answering 101); false when the client is already gone. */
   open(exchange: NodeExchange, handler: unknown, protocol: string, compress: boolean): boolean;
-}
-
-const STATUS_LINES = new Map<string, [number, string]>();
-
-/** `"404 Not Found"` → status code and reason phrase (the few lines in use are kept). */
-function splitStatus(status: string): [number, string] {
-  const known = STATUS_LINES.get(status);
-  if (known) return known;
-  const space = status.indexOf(' ');
-  const split: [number, string] = space < 0 ? [Number(status), ''] : [Number(status.slice(0, space)), status.slice(space + 1)];
-  if (STATUS_LINES.size < 256) STATUS_LINES.set(status, split);
-  return split;
 }
 
 /** The exchanges of a connection that are still open: told when it closes (one listener per connection, not per request). */
@@ -68,18 +57,6 @@ export function admit(connection: IncomingMessage['socket'], run: () => void): b
 }
 
 /**
- * `headers` plus a `Content-Length` (when `length` is given) and `Connection: close` (when
- * `close`), as a new list: `headers` may be shared (a static file's).
- */
-function withHeaders(headers: HeaderList, length: number | null, close: boolean): HeaderList {
-  const list = headers.slice();
-  if (length !== null) list.push('Content-Length', String(length));
-  if (close) list.push('Connection', 'close');
-  return list;
-}
-
-
-/**
  * Closes a connection whose client may still be sending (a body refused or left unread) the way
  * nginx and Go do: the answer, then our FIN, then reading on and discarding for a bounded time
  * and amount. Closing at once would reset the connection while the client sends, and a reset
@@ -111,6 +88,7 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
   readonly path: string;
   readonly query: string;
   private headers: HeaderList | null = null;
+  private hosts = -1;
   private remote: string | null = null;
   private hearsDrain = false;
   /** A body is being read and has not ended, or was refused: the connection closes after the answer. */
@@ -118,12 +96,12 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
   /** Set when this request may become a WebSocket. */
   upgradeTarget: UpgradeTarget | null = null;
 
-  /**
-   * @param res the response; for an upgrade request, one made on its socket by the server
-   */
   readonly protocol: string;
 
-  /** @param context the server's: TLS or not, and whether it is closing gracefully */
+  /**
+   * @param res the response; for an upgrade request, one made on its socket by the server
+   * @param context the server's: TLS or not, and whether it is closing gracefully
+   */
   constructor(private readonly req: IncomingMessage, private readonly res: ServerResponse, private readonly context: ExchangeContext) {
     super();
     this.protocol = context.ssl ? 'https' : 'http';
@@ -162,6 +140,18 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
       list[i + 1] = raw[i + 1];
     }
     return (this.headers = list);
+  }
+
+  hostLines(): number {
+    if (this.hosts >= 0) return this.hosts;
+    // node keeps the first Host in `headers` and drops the others; rawHeaders has every line.
+    const raw = this.req.rawHeaders;
+    let count = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i];
+      if (name.length === 4 && (name === 'Host' || name.toLowerCase() === 'host')) count++;
+    }
+    return (this.hosts = count);
   }
 
   get remoteAddress(): string {
@@ -376,16 +366,5 @@ export class NodeExchange extends ExchangeListeners implements UpgradeExchange {
   /** The connection closed while this exchange was open. */
   aborted(): void {
     if (this.state === 'open') this.markAborted();
-  }
-}
-
-/** The path and query of a request target: origin-form as it is, absolute-form reduced to it. */
-function requestTarget(url: string): string {
-  if (url.startsWith('/')) return url;
-  try {
-    const parsed = new URL(url);
-    return `${parsed.pathname}${parsed.search}`;
-  } catch {
-    return '/';
   }
 }

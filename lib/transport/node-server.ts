@@ -6,6 +6,8 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer as WsServer } from 'ws';
 import { ConfigurationError } from '../common/errors';
 import { genLog } from '../common/log';
+import { chooseDeflateOffer } from './deflate-offer';
+import { answerClientError } from './node-client-error';
 import { admit, NodeExchange, REFUSED, type UpgradeTarget } from './node-exchange';
 import { NodeSocket, Topics } from './node-socket';
 import { RouteTable } from './route-table';
@@ -36,6 +38,14 @@ interface PendingUpgrade {
 /** Bytes a client may send before the handshake is answered. */
 const MAX_EARLY_BYTES = 64 * 1024;
 
+/**
+ * ws keeps each fragment of a message as a Buffer of its own until the last one comes (about
+ * 110 bytes of heap each, measured: a 1 MiB message in 1-byte fragments held 118 MB), so a cap
+ * on fragments is what bounds a connection's memory. A message may come in one fragment per
+ * this many bytes of the largest message (Autobahn 9.3.1/9.4.1 send 4 MiB in 64-byte ones),
+ * and never fewer than ws's own 16,384; more (smaller) fragments close it with 1008.
+ */
+const BYTES_PER_FRAGMENT = 64;
 
 /** Node.js versions whose `listen()` takes `reusePort` (22.12+, 23.1+). */
 export function nodeHasReusePort(version = process.versions.node): boolean {
@@ -128,13 +138,16 @@ export class NodeServer implements TransportServer {
 
   websocket(pattern: string, _paramCount: number, options: SocketRouteOptions, callbacks: SocketRouteCallbacks): void {
     const { WebSocketServer } = require('ws') as typeof import('ws');
-    const deflate = options.compression === 'none'
-      ? false
-      : { serverNoContextTakeover: options.compression === 'shared', clientNoContextTakeover: options.compression === 'shared' };
+    // 'shared' means no context takeover either way; 'dedicated' imposes nothing, so the client
+    // may ask for less (no context takeover, a smaller window) and get it (RFC 7692 §7.1).
+    const deflate = options.compression === 'none' ? false
+      : options.compression === 'shared' ? { serverNoContextTakeover: true, clientNoContextTakeover: true }
+      : {};
     const wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
       maxPayload: options.maxPayloadLength,
+      maxFragments: Math.max(16 * 1024, Math.ceil(options.maxPayloadLength / BYTES_PER_FRAGMENT)),
       perMessageDeflate: deflate,
       handleProtocols: (_offered, req) => (req as UpgradeRequest)[CHOSEN_PROTOCOL] || false,
     });
@@ -195,6 +208,8 @@ export class NodeServer implements TransportServer {
     let exchange: NodeExchange | undefined;
     try {
       exchange = new NodeExchange(req, res, this.context);
+      // llhttp takes a request line without a version as HTTP/0.9; RFC 9112 §3 wants one.
+      if (req.httpVersionMajor === 0) return exchange.end('400 Bad Request', ['Content-Type', 'text/plain; charset=UTF-8'], '400: Bad Request', true);
       this.dispatch(exchange);
     } catch (error) {
       answerFailure('in a route callback', error, res, exchange);
@@ -289,9 +304,11 @@ export class NodeServer implements TransportServer {
       open: (exchange, handler, protocol, compress) => {
         const req = exchange.request as UpgradeRequest;
         req[CHOSEN_PROTOCOL] = protocol;
-        // An offer ws would refuse with a 400 of its own is ignored instead (RFC 6455 §9.1: the
-        // server need not accept any): the connection opens without compression.
-        if (!compress || !acceptableDeflateOffer(req.headers['sec-websocket-extensions'])) delete req.headers['sec-websocket-extensions'];
+        // ws answers 400 to a header none of whose offers it takes: it gets the first offer it
+        // grants as asked, or none, and the connection opens without compression (RFC 6455 §9.1).
+        const offer = compress ? chooseDeflateOffer('ws', route.options.compression, req.headers['sec-websocket-extensions'] ?? '') : '';
+        if (offer) req.headers['sec-websocket-extensions'] = offer;
+        else delete req.headers['sec-websocket-extensions'];
         res.detachSocket(socket as Socket);
         pending.stopReading?.();
         this.pendingUpgrades.delete(socket);
@@ -313,54 +330,6 @@ export class NodeServer implements TransportServer {
   }
 }
 
-/** What node's `clientError` event carries: llhttp's code and reason, and the bytes it was parsing. */
-type ClientError = NodeJS.ErrnoException & { reason?: string; rawPacket?: Buffer };
-
-/**
- * A request node's parser refused (request-smuggling shapes, a head over the limit, garbage):
- * the same status and reason the application gives for the shapes it checks itself, then close.
- */
-function answerClientError(error: ClientError, socket: Duplex): void {
-  genLog.debug(`Refused a malformed request: ${error.code} ${error.reason ?? error.message}`);
-  if (error.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  // Behind a response still being written: let it finish, then close without a word (an answer
-  // written now would land inside that response).
-  const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (current) {
-    current.once('finish', () => socket.end());
-    current.once('close', () => socket.destroy());
-    return;
-  }
-  const [status, reason] = clientErrorStatus(error);
-  const body = `${status}: ${reason}`;
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-}
-
-function clientErrorStatus(error: ClientError): [number, string] {
-  switch (error.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return [431, 'Request Header Fields Too Large'];
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-    case 'ERR_HTTP_HEADERS_TIMEOUT':
-      return [408, 'Request Timeout'];
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      return [400, 'Duplicate Content-Length'];
-    case 'HPE_INVALID_CONTENT_LENGTH':
-      return [400, 'Invalid Content-Length'];
-    case 'HPE_INVALID_TRANSFER_ENCODING':
-      if (/Content-Length/.test(error.reason ?? '')) return [400, 'Ambiguous Message Length'];
-      // Two Transfer-Encoding lines reach llhttp as one list ending in a second "chunked".
-      return [400, (error.rawPacket?.toString('latin1').match(/\r\ntransfer-encoding\s*:/gi)?.length ?? 0) > 1 ? 'Duplicate Transfer-Encoding' : 'Unsupported Transfer-Encoding'];
-    case 'HPE_INVALID_METHOD':
-      return [501, 'Not Implemented'];
-    default:
-      return [400, 'Bad Request'];
-  }
-}
-
 /** Logs an exception caught in a transport callback and answers 500 if nothing was sent yet. */
 function answerFailure(where: string, error: unknown, res: ServerResponse, exchange: NodeExchange | undefined): void {
   genLog.error(`Uncaught exception ${where}`, error);
@@ -370,29 +339,4 @@ function answerFailure(where: string, error: unknown, res: ServerResponse, excha
     res.writeHead(500, { 'Content-Length': '0', Connection: 'close' });
     res.end();
   }
-}
-
-/** Parameters of permessage-deflate (RFC 7692 §7.1) and the values each may take. */
-const DEFLATE_PARAMS: Record<string, RegExp> = {
-  server_no_context_takeover: /^$/,
-  client_no_context_takeover: /^$/,
-  server_max_window_bits: /^(8|9|1[0-5])$/,
-  client_max_window_bits: /^(|8|9|1[0-5])$/,
-};
-
-/** True when every offer in a `Sec-WebSocket-Extensions` value is permessage-deflate with parameters ws accepts (or there is none). */
-function acceptableDeflateOffer(value: string | undefined): boolean {
-  if (!value) return true;
-  for (const offer of value.split(',')) {
-    const [name, ...params] = offer.split(';').map((part) => part.trim());
-    if (name !== 'permessage-deflate') continue;
-    const seen = new Set<string>();
-    for (const param of params) {
-      const [key, raw = ''] = param.split('=').map((part) => part.trim());
-      const rule = DEFLATE_PARAMS[key];
-      if (!rule || seen.has(key) || !rule.test(raw.replace(/^"(.*)"$/, '$1'))) return false;
-      seen.add(key);
-    }
-  }
-  return true;
 }

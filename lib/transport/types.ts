@@ -62,6 +62,12 @@ export interface ServerExchange {
   header(name: string): string;
   /** Every header line in arrival order, flat, names lower-case. */
   headerList(): HeaderList;
+  /**
+   * How many `Host` lines the request has (RFC 9112 §3.2 allows one), as far as the transport
+   * knows without a cost: the Node transport counts every line; uWS, whose `getHeader` gives
+   * the first only, once the lines were read ({@link headerList}), and says 1 before.
+   */
+  hostLines(): number;
 
   /** Called once if the client goes away before the response is complete. */
   onAbort(listener: AbortListener): void;

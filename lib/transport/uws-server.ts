@@ -134,7 +134,7 @@ export class UwsServer implements TransportServer {
       // (V8's Int32Value: true is 1), so the boolean serves both under either's type.
       closeOnBackpressureLimit: options.closeOnBackpressureLimit as never,
       sendPingsAutomatically: true,
-      upgrade: (res, req, context) => this.serveUpgrade(res, req, context, paramCount, callbacks),
+      upgrade: (res, req, context) => this.serveUpgrade(res, req, context, paramCount, options.compression, callbacks),
       open: (ws) => {
         // The UwsSocket was made at the upgrade (address captured then, rule 7).
         const socket = ws.getUserData().socket;
@@ -244,12 +244,12 @@ export class UwsServer implements TransportServer {
     (this.app as TemplatedApp & { close?(): void }).close?.();
   }
 
-  private serveUpgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t, paramCount: number, callbacks: SocketRouteCallbacks): void {
+  private serveUpgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t, paramCount: number, compression: SocketRouteOptions['compression'], callbacks: SocketRouteCallbacks): void {
     if (this.shedding) return this.shed(res);
     let exchange: UwsExchange | undefined;
     try {
       exchange = new UwsExchange(res, req, this.context);
-      exchange.prepareUpgrade(context);
+      exchange.prepareUpgrade(context, compression);
       const params: string[] = paramCount === 0 ? NO_PARAMS : new Array(paramCount);
       for (let i = 0; i < paramCount; i++) params[i] = req.getParameter(i) ?? '';
       callbacks.upgrade(exchange, params);

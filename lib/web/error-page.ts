@@ -3,11 +3,11 @@ import { escapeHtml } from '../common/escape';
 import { appLog, genLog } from '../common/log';
 import type { HandlerInternals } from './handler-internals';
 import type { HandlerBase, SendErrorOptions } from './handler-base';
-import { bodiless } from './response-output';
+import { forbidsContent } from './response-output';
 
 /**
  * `sendError()` (Tornado's `send_error`): clears what was written, sets the status and calls
- * the handler's `writeError`; a status that forbids a body (1xx, 204, 304) gets none. After
+ * the handler's `writeError`; a status that forbids a body (1xx, 204, 205, 304) gets none. After
  * `flush()` the headers are out: the response is ended as it stands, and the failure logged.
  */
 export async function sendErrorPage(handler: HandlerBase, internals: HandlerInternals, status: number, options: SendErrorOptions): Promise<void> {
@@ -37,7 +37,7 @@ export async function sendErrorPage(handler: HandlerBase, internals: HandlerInte
     handler.setStatus(500);
   }
   // A status that forbids a body gets no error page (Tornado skips write_error for them too).
-  if (!bodiless(out.status)) {
+  if (!forbidsContent(out.status)) {
     try {
       await handler.writeError(out.status, { error: options.error });
     } catch (error) {

@@ -76,7 +76,7 @@ export class EventStream implements BudgetedStream {
   private readonly heartbeatSeconds: number;
   private readonly retry: number | undefined;
   private readonly maxBufferedBytes: number;
-  /** Bytes written whose flush has not completed (the client has not taken them yet). */
+  /** Bytes of events written whose flush has not completed: the client has not taken them yet. */
   buffered = 0;
   /** Events written so far (the pump flushes until no new one came while it waited). */
   private written = 0;
@@ -144,7 +144,10 @@ export class EventStream implements BudgetedStream {
     this.over();
   }
 
-  /** @internal The client stopped reading while sends were not awaited: drop it rather than the memory. */
+  /**
+   * Closes the stream and its connection now: what a client that stopped reading gets (past
+   * `maxBufferedBytes`, or `maxEventStreamBytes` across streams) rather than the memory.
+   */
   drop(): void {
     this.over();
     this.connection.close();

@@ -243,7 +243,7 @@ export class HandlerBase {
 
   /**
    * Answers with an error page (Tornado's `send_error`): clears what was written, sets the status
-   * (500 by default) and calls `writeError`; a status that forbids a body (1xx, 204, 304) gets
+   * (500 by default) and calls `writeError`; a status that forbids a body (1xx, 204, 205, 304) gets
    * none. After `flush()` the headers are out: the response is ended as it stands, and the
    * failure is logged.
    */

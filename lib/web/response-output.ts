@@ -151,7 +151,7 @@ export class ResponseOutput {
     this.body = null;
   }
 
-  /** Removes Content-Type and other representation headers (204, 304). */
+  /** Removes Content-Type and other representation headers (204, 205, 304). */
   clearRepresentationHeaders(): void {
     for (const name of REPRESENTATION_HEADERS) this.clearHeader(name);
   }
@@ -174,6 +174,12 @@ export class ResponseOutput {
     if (this.state === 'finished') throw new ResponseStateError('Cannot flush() after finish()');
     const exchange = this.exchange;
     if (exchange.state !== 'open') throw new StreamClosedError('Cannot flush: the client closed the connection');
+    if (this.state === 'buffering' && forbidsContent(this.status)) {
+      // Nothing of such a response can go out before its end, which frames it (204 and 304:
+      // no length; 205: Content-Length: 0); a body written is refused here as at the end.
+      this.refuseContent();
+      return;
+    }
     if (omitBody) {
       // HEAD: nothing is sent before the end, but the answer must look like the GET's, which
       // is streamed from here on (no length, no ETag of whatever is written last).
@@ -198,7 +204,8 @@ export class ResponseOutput {
 
   /**
    * Completes the response. `omitBody` for HEAD (headers as for GET, no body). Buffered
-   * responses get `Content-Length`; 1xx/204/304 get no body and no representation headers.
+   * responses get `Content-Length`; 1xx/204/205/304 get no body and no representation headers
+   * (205 `Content-Length: 0`, the others no length at all).
    * Returns a promise only when it has to wait (the end of a gzipped stream).
    */
   finish(omitBody: boolean, compression: Compression): void | Promise<void> {
@@ -227,17 +234,20 @@ export class ResponseOutput {
       return;
     }
     const status = this.status;
-    // Refused before the state changes, so the error page that follows can still be sent.
-    if (bodiless(status) && this.pending().some((chunk) => chunk.length)) throw new ResponseStateError(`Cannot send a body with status ${status}`);
-    // Transformed before the state changes: a transform that throws leaves the error page possible.
-    const transformed = this.transform && !bodiless(status) && !(omitBody && this.streamedHead) ? this.transform(toBuffer(this.takeBody()), true, true) : null;
-    this.state = 'finished';
-    if (bodiless(status)) {
+    if (forbidsContent(status)) {
+      // Refused before the state changes, so the error page that follows can still be sent.
+      this.refuseContent();
+      this.state = 'finished';
       this.clearRepresentationHeaders();
       this.clearHeader('content-length');
-      exchange.endWithoutBody(this.statusLine(), this.fields);
+      // A 205's empty content is framed as any other (the transport writes Content-Length: 0).
+      if (status === 205) exchange.end(this.statusLine(), this.fields, '');
+      else exchange.endWithoutBody(this.statusLine(), this.fields);
       return;
     }
+    // Transformed before the state changes: a transform that throws leaves the error page possible.
+    const transformed = this.transform && !(omitBody && this.streamedHead) ? this.transform(toBuffer(this.takeBody()), true, true) : null;
+    this.state = 'finished';
     if (omitBody && this.streamedHead) {
       // The headers its GET has from the first flush on (uWS adds Transfer-Encoding there).
       this.body = null;
@@ -260,6 +270,14 @@ export class ResponseOutput {
     if (this.find('content-length') >= 0) this.clearHeader('content-length');
     this.bytesSent = Buffer.byteLength(body);
     exchange.end(this.statusLine(), this.fields, body);
+  }
+
+  /**
+   * A status without content (Tornado asserts that nothing was written for 204 and 304): what
+   * the handler wrote is a mistake, refused rather than sent or silently dropped.
+   */
+  private refuseContent(): void {
+    if (this.pending().some((chunk) => chunk.length)) throw new ResponseStateError(`Cannot send a body with status ${this.status}`);
   }
 
   /** Sets the header `key` to one value: in place when it is there once, else appended. */
@@ -351,9 +369,12 @@ export class ResponseOutput {
   }
 }
 
-/** Statuses whose responses never carry a body (RFC 9110 §15.2, §15.3.5, §15.4.5). */
-export function bodiless(status: number): boolean {
-  return status < 200 || status === 204 || status === 304;
+/**
+ * Statuses whose responses carry no content (RFC 9110 §15.2, §15.3.5, §15.3.6, §15.4.5): a
+ * body written with one is refused, and no error page is written for one.
+ */
+export function forbidsContent(status: number): boolean {
+  return status < 200 || status === 204 || status === 205 || status === 304;
 }
 
 function toBuffer(chunk: string | Buffer): Buffer {

@@ -31,7 +31,8 @@ export function serveFromMemory(exchange: ServerExchange, files: StaticFiles, re
   if (!entry?.content || entry.variants.length !== 0) return false;
   // Any precondition or range goes to the handler (RFC 9110 §13, §14).
   if (exchange.header('if-none-match') || exchange.header('if-modified-since') || exchange.header('range') || exchange.header('if-match') || exchange.header('if-unmodified-since')) return false;
-  if (exchange.header('content-length') || exchange.header('transfer-encoding')) return false;
+  // A body, or a second Host, is the dispatcher's to refuse.
+  if (exchange.header('content-length') || exchange.header('transfer-encoding') || exchange.hostLines() > 1) return false;
   if (!isLogEnabled('info', 'access')) {
     exchange.end('200 OK', entry.responseHeaders, entry.content);
     return true;

@@ -69,13 +69,17 @@ function upgrade(application: ApplicationInternals, handler: WebSocketHandler, r
 
 /**
  * Every requirement of RFC 6455 §4.2.1 on the handshake request, before any user code runs: a
- * GET (the transports route only GETs here) of HTTP/1.1 or later, a Host, `Upgrade: websocket`,
+ * GET (the transports route only GETs here) of HTTP/1.1 or later, one Host, `Upgrade: websocket`,
  * `Connection: Upgrade`, a key that is the base64 of 16 bytes, version 13, and a subprotocol
  * list of distinct tokens; otherwise a 400/426 saying what is wrong. (Origin is checkOrigin's.)
  */
 function checkHandshakeHeaders(exchange: UpgradeExchange, header: (name: string) => string): void {
   if (exchange.version === 'HTTP/1.0') throw new HTTPError(400, 'WebSocket handshake over HTTP/1.0', { reason: 'WebSocket Needs HTTP/1.1' });
   if (!header('host')) throw new HTTPError(400, 'WebSocket handshake without Host', { reason: 'Missing Host' });
+  if (exchange.hostLines() > 1) {
+    exchange.closeWhenDone();
+    throw new HTTPError(400, 'WebSocket handshake with several Host headers', { reason: 'Duplicate Host' });
+  }
   if (!hasToken(header('upgrade'), 'websocket')) throw new HTTPError(400, 'WebSocket handshake without "Upgrade: websocket"', { reason: 'Can "Upgrade" only to "WebSocket"' });
   if (!hasToken(header('connection'), 'upgrade')) throw new HTTPError(400, 'WebSocket handshake without "Connection: Upgrade"', { reason: '"Connection" must be "Upgrade"' });
   if (!WEBSOCKET_KEY.test(header('sec-websocket-key').trim())) throw new HTTPError(400, 'Sec-WebSocket-Key is not the base64 of 16 bytes', { reason: 'Invalid Sec-WebSocket-Key' });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { WebSocket as WsClient } from 'ws';
 import { Application, ConfigurationError, RequestHandler, sleep, WebSocket, WebSocketHandler } from '../../lib';
+import { clientErrorStatus } from '../../lib/transport/node-client-error';
 import { nodeHasReusePort } from '../../lib/transport/node-server';
 import { RouteTable } from '../../lib/transport/route-table';
 import { TestServer } from '../../lib/testing';
@@ -191,6 +192,20 @@ describe('the Node transport under hostile clients', function () {
     expect(open).to.be.lessThan(10);
     client.socket.destroy();
     await waitFor(() => openFilesOf(process.pid).filter((file) => file.endsWith('big.bin')).length === 0, 10_000, 'the files to close');
+  });
+
+  it('answers a request line that is not one 400 (RFC 9112 §3), and a well-formed one with a method nobody implements 501', async () => {
+    const answer = async (request: string) => statusLines((await rawExchange(server.port, request, 10_000)).data);
+    expect(await answer('asdf\r\n\r\n')).to.deep.equal(['HTTP/1.1 400 Bad Request']);
+    expect(await answer('G@T /version HTTP/1.1\r\nHost: a\r\n\r\n')).to.deep.equal(['HTTP/1.1 400 Bad Request']);
+    expect(await answer('FOO\r\n\r\n')).to.deep.equal(['HTTP/1.1 400 Bad Request']);
+    expect(await answer('FOO /version HTTP/1.1\r\nHost: a\r\n\r\n')).to.deep.equal(['HTTP/1.1 501 Not Implemented']);
+    expect(await answer('get /version HTTP/1.1\r\nHost: a\r\n\r\n')).to.deep.equal(['HTTP/1.1 501 Not Implemented']);
+    // The line llhttp stopped in is judged, not the packet's first (a request pipelined behind another).
+    const packet = (second: string) => Buffer.from(`GET / HTTP/1.1\r\nHost: a\r\n\r\n${second}`, 'latin1');
+    const failed = (second: string) => Object.assign(new Error('parse'), { code: 'HPE_INVALID_METHOD', rawPacket: packet(second), bytesParsed: 29 });
+    expect(clientErrorStatus(failed('asdf\r\n\r\n'))).to.deep.equal([400, 'Bad Request']);
+    expect(clientErrorStatus(failed('FOO /x HTTP/1.1\r\n\r\n'))).to.deep.equal([501, 'Not Implemented']);
   });
 
   it('gives a parameter no empty segment, as uWS: /things/ is 404', async () => {

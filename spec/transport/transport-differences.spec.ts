@@ -5,21 +5,10 @@ import { Application, RequestHandler, sleep, WebSocket, WebSocketHandler } from 
 import { TestServer } from '../../lib/testing';
 import { uwsAvailability } from '../../lib/transport/uws';
 import { statusLines } from '../helpers/raw-http';
-import { specTransport } from '../helpers/requirements';
+import { generation, type Generation } from '../helpers/generation';
 
-/**
- * Where the transports, and the two uWebSockets.js generations, answer differently
- * (docs/transports.md's table). Each expectation is taken from the transport serving and, on
- * uWS, from the loaded build's version: v20.30 (Node 20 here) or later (v20.57 in CI's
- * Debian 13 run). So the same spec runs on every build and fails if a build changes.
- */
-type Generation = 'uws v20.30' | 'uws later' | 'node';
-
-function generation(): Generation {
-  if (specTransport() === 'node') return 'node';
-  const [major, minor] = uwsAvailability().build!.version.split('.').map(Number);
-  return major === 20 && minor <= 30 ? 'uws v20.30' : 'uws later';
-}
+// Each expectation is taken from the transport serving and, on uWS, from the loaded build's
+// version (spec/helpers/generation.ts): the same spec runs on every build and fails if a build changes.
 
 /** What a raw request got: the status lines of the answers, and whether the server closed the connection. */
 interface Seen {
@@ -27,6 +16,8 @@ interface Seen {
   closed: boolean;
 }
 
+/** A build nobody here could run yet (v20.57 needs glibc 2.38): what it does is printed, not checked. */
+const UNMEASURED = null;
 const NO_ANSWER: Seen = { statuses: [], closed: false };
 const DROPPED: Seen = { statuses: [], closed: true };
 const seen = (closed: boolean, ...statuses: string[]): Seen => ({ statuses: statuses.map((status) => `HTTP/1.1 ${status}`), closed });
@@ -35,7 +26,7 @@ const head = (bytes: number) => `GET /x HTTP/1.1\r\nHost: a\r\nCookie: c=${'a'.r
 const fields = (count: number) => `GET /x HTTP/1.1\r\nHost: a\r\n${Array.from({ length: count - 1 }, (_, i) => `X-F${i}: v\r\n`).join('')}\r\n`;
 
 /** Raw requests and what each generation does with them (measured: docs/transports.md). */
-const REQUESTS: { name: string; request: string; expected: Record<Generation, Seen> }[] = [
+const REQUESTS: { name: string; request: string; expected: Record<Generation, Seen | typeof UNMEASURED> }[] = [
   {
     name: 'an HTTP/1.1 request without Host',
     request: 'GET /x HTTP/1.1\r\n\r\n',
@@ -60,6 +51,18 @@ const REQUESTS: { name: string; request: string; expected: Record<Generation, Se
     name: 'a method token nobody knows (FOO)',
     request: 'FOO /x HTTP/1.1\r\nHost: a\r\n\r\n',
     expected: { 'uws v20.30': DROPPED, 'uws later': seen(false, '405 Method Not Allowed'), node: seen(true, '501 Not Implemented') },
+  },
+  {
+    // RFC 9112 §3: an invalid request line is a 400 (501 is for a method token nobody knows).
+    name: 'a malformed request line (asdf)',
+    request: 'asdf\r\n\r\n',
+    expected: { 'uws v20.30': NO_ANSWER, 'uws later': UNMEASURED, node: seen(true, '400 Bad Request') },
+  },
+  {
+    // RFC 9112 §3: the request line ends with the version; HTTP/0.9's line without one is not served.
+    name: 'a request line without a version (HTTP/0.9: GET /x)',
+    request: 'GET /x\r\n\r\n',
+    expected: { 'uws v20.30': NO_ANSWER, 'uws later': UNMEASURED, node: seen(true, '400 Bad Request') },
   },
   {
     // RFC 9110 9.1: methods are case-sensitive; `get` is not GET and is never served as it.
@@ -189,8 +192,15 @@ describe(`transports: where they differ (${generation()})`, function () {
   after(() => server.close());
 
   for (const { name, request, expected } of REQUESTS) {
-    it(`${name}: ${JSON.stringify(expected[generation()])}`, async () => {
-      expect(await exchange(server.port, request, expected[generation()])).to.deep.equal(expected[generation()]);
+    const wanted = expected[generation()];
+    it(`${name}: ${wanted ? JSON.stringify(wanted) : 'unmeasured on this build'}`, async function () {
+      const answer = await exchange(server.port, request, wanted ?? NO_ANSWER);
+      if (!wanted) {
+        // Printed for docs/transports.md and this table, then skipped (shown as pending).
+        process.stdout.write(`      [unmeasured on uWS ${uwsAvailability().build!.version}: ${name} got ${JSON.stringify(answer)}]\n`);
+        this.skip();
+      }
+      expect(answer).to.deep.equal(wanted);
     });
   }
 

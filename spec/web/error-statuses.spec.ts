@@ -34,12 +34,14 @@ describe('error statuses', () => {
   });
   after(() => server.close());
 
-  it('answers a thrown HTTPError or sendError with 204 or 304 completely, without an error page', async () => {
+  it('answers a thrown HTTPError or sendError with 204, 205 or 304 completely, without an error page', async () => {
     for (const method of ['GET', 'POST']) {
-      for (const code of [204, 304]) {
+      for (const code of [204, 205, 304]) {
         const response = await server.fetch(`/status/${code}`, { method, timeout: 5 });
         expect([method, response.status, response.body.length]).to.deep.equal([method, code, 0]);
         expect(response.headers.get('content-type'), `${method} ${code}`).to.equal(undefined);
+        // 205 says its empty content with a length (§15.3.6); 204 and 304 have none to say.
+        expect(response.headers.get('content-length'), `${method} ${code}`).to.equal(code === 205 ? '0' : undefined);
       }
     }
     // The connection is still good for the next request.

@@ -3,7 +3,7 @@ import { refuseRequest, type FramedRequest } from '../../lib/web/request-framing
 
 /** A request as the transport shows it: method, target and header lines. */
 function request(method: string, headers: string[], path = '/upload', query = ''): FramedRequest {
-  return { method, path, query, headerList: () => headers };
+  return { method, path, query, headerList: () => headers, hostLines: () => headers.filter((name, i) => i % 2 === 0 && name === 'host').length };
 }
 
 const first = (headers: string[], name: string) => headers[headers.indexOf(name) + 1] ?? '';
@@ -30,6 +30,13 @@ describe('request framing checks (RFC 9112 §6.3), a pure function', () => {
     expect(refusal('POST', ['content-length', '+5'])).to.deep.equal([400, 'Invalid Content-Length']);
     expect(refusal('POST', ['content-length', '0x10'])).to.deep.equal([400, 'Invalid Content-Length']);
     expect(refusal('POST', ['content-length', '1234567890123456'])).to.deep.equal([400, 'Invalid Content-Length']);
+  });
+
+  it('refuses several Host lines, on any method (RFC 9112 §3.2)', () => {
+    expect(refusal('GET', ['host', 'a', 'host', 'b'])).to.deep.equal([400, 'Duplicate Host']);
+    expect(refusal('GET', ['host', 'a', 'accept', '*/*', 'host', 'a'])).to.deep.equal([400, 'Duplicate Host']);
+    expect(refusal('POST', ['host', 'a', 'content-length', '3', 'host', 'b'])).to.deep.equal([400, 'Duplicate Host']);
+    expect(refusal('GET', ['host', 'a'])).to.equal(null);
   });
 
   it('sees an empty framing header on a body method (uWS reads it as absent)', () => {

@@ -8,7 +8,19 @@ class StatusHandler extends RequestHandler {
   get() {
     const code = Number(this.getArgument('code'));
     this.setStatus(code, this.getArgument('reason', undefined));
-    if (code !== 204 && code !== 304) this.write('body');
+    if (code !== 204 && code !== 205 && code !== 304) this.write('body');
+  }
+}
+
+/** A status without content (204, 205, 304), with what a handler might do anyway: write, flush. */
+class NoContentHandler extends RequestHandler {
+  async get() {
+    this.setStatus(Number(this.getArgument('code')));
+    if (this.getArgument('write', '')) this.write('must not be sent');
+    if (this.getArgument('flush', '')) await this.flush();
+  }
+  head() {
+    return this.get();
   }
 }
 
@@ -160,7 +172,7 @@ describe('response output', () => {
           ['/status', StatusHandler], ['/headers', HeadersHandler], ['/unsafe', UnsafeHeaderHandler],
           ['/write', WriteKinds], ['/flush', FlushHandler], ['/bigflush', BigFlushHandler],
           ['/redirect', RedirectingHandler], ['/clear', ClearHandler], ['/senderror', SendErrorHandler],
-          ['/etag', EtagHandler], ['/noetag', CustomEtagHandler],
+          ['/etag', EtagHandler], ['/noetag', CustomEtagHandler], ['/nocontent', NoContentHandler],
         ],
       }),
     );
@@ -188,6 +200,44 @@ describe('response output', () => {
       expect(raw).to.match(new RegExp(`^HTTP/1\\.1 ${code} `));
       expect(raw).to.not.match(/content-length|content-type|transfer-encoding/i);
       expect(raw.endsWith('\r\n\r\n')).to.equal(true);
+    }
+  });
+
+  /** The head of a raw answer, its framing headers, and what follows the head. */
+  const noContent = async (method: string, query: string) => {
+    const raw = await rawRequest(server.port, `${method} /nocontent?${query} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const end = raw.indexOf('\r\n\r\n');
+    const head = raw.slice(0, end);
+    return {
+      status: head.split('\r\n')[0],
+      framing: head.split('\r\n').filter((line) => /^(content-length|transfer-encoding|content-type):/i.test(line)),
+      rest: raw.slice(end + 4),
+    };
+  };
+
+  it('sends 205 Reset Content with Content-Length: 0 and nothing after the head (RFC 9110 §15.3.6), for GET and HEAD', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      for (const query of ['code=205', 'code=205&flush=1']) {
+        expect(await noContent(method, query), `${method} ${query}`).to.deep.equal({ status: 'HTTP/1.1 205 Reset Content', framing: ['Content-Length: 0'], rest: '' });
+      }
+    }
+  });
+
+  it('sends 204 and 304 after a flush() with nothing written as without it: no Content-Length, no Transfer-Encoding', async () => {
+    for (const [code, status] of [[204, 'HTTP/1.1 204 No Content'], [304, 'HTTP/1.1 304 Not Modified']] as const) {
+      for (const method of ['GET', 'HEAD']) {
+        expect(await noContent(method, `code=${code}&flush=1`), `${method} ${code}`).to.deep.equal({ status, framing: [], rest: '' });
+      }
+    }
+  });
+
+  it('refuses a body written with 204, 205 or 304 (a 500 page, as Tornado asserts), also when it is flushed', async () => {
+    for (const code of [204, 205, 304]) {
+      for (const query of [`code=${code}&write=1`, `code=${code}&write=1&flush=1`]) {
+        const answer = await noContent('GET', query);
+        expect(answer.status, query).to.equal('HTTP/1.1 500 Internal Server Error');
+        expect(answer.rest, query).to.not.contain('must not be sent');
+      }
     }
   });
 
