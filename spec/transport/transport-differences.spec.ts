@@ -56,13 +56,13 @@ const REQUESTS: { name: string; request: string; expected: Record<Generation, Se
     // RFC 9112 §3: an invalid request line is a 400 (501 is for a method token nobody knows).
     name: 'a malformed request line (asdf)',
     request: 'asdf\r\n\r\n',
-    expected: { 'uws v20.30': NO_ANSWER, 'uws later': UNMEASURED, node: seen(true, '400 Bad Request') },
+    expected: { 'uws v20.30': NO_ANSWER, 'uws later': NO_ANSWER, node: seen(true, '400 Bad Request') },
   },
   {
     // RFC 9112 §3: the request line ends with the version; HTTP/0.9's line without one is not served.
     name: 'a request line without a version (HTTP/0.9: GET /x)',
     request: 'GET /x\r\n\r\n',
-    expected: { 'uws v20.30': NO_ANSWER, 'uws later': UNMEASURED, node: seen(true, '400 Bad Request') },
+    expected: { 'uws v20.30': NO_ANSWER, 'uws later': seen(true, '505 HTTP Version Not Supported'), node: seen(true, '400 Bad Request') },
   },
   {
     // RFC 9110 9.1: methods are case-sensitive; `get` is not GET and is never served as it.

@@ -104,11 +104,11 @@ describe('headers sent on several lines (RFC 9110 5.3)', () => {
     }
     const refused = ['HTTP/1.1 400 Duplicate Host', 'closed'];
     if (generation() === 'uws later') {
-      // Not run here: uWebSockets' parser refuses a second Host itself from its v20.71 on.
-      process.stdout.write(`      [unmeasured on this uWS build: ${JSON.stringify(answers)}]\n`);
-      this.skip();
-    }
-    if (generation() === 'node') {
+      // uWebSockets' own parser refuses a second Host (measured on v20.57), before Typhoon sees it.
+      const byUws = ['HTTP/1.1 400 Bad Request', 'closed'];
+      expect(answers).to.deep.equal(Object.fromEntries(Object.keys(requests).map((name) => [name, byUws])));
+      expect([served, offered]).to.deep.equal([[], ['not asked']]);
+    } else if (generation() === 'node') {
       expect(answers).to.deep.equal(Object.fromEntries(Object.keys(requests).map((name) => [name, refused])));
       expect([served, offered]).to.deep.equal([[], ['not asked']]);
     } else {
@@ -125,12 +125,12 @@ describe('headers sent on several lines (RFC 9110 5.3)', () => {
   });
 
   it('refuses two Host lines on a GET on every transport when maxHeaderSize is set (every line is read then)', async function () {
-    if (generation() === 'uws later') this.skip(); // uWS refuses it itself (see above); not run here
     const strict = await TestServer.start(new Application({ maxHeaderSize: 32 * 1024, handlers: [['/counted', Counted]] }));
     try {
       served.length = 0;
       const { data, closedByServer } = await rawExchange(strict.port, 'GET /counted HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n', 1000);
-      expect([...statusLines(data), closedByServer, served]).to.deep.equal(['HTTP/1.1 400 Duplicate Host', true, []]);
+      const status = generation() === 'uws later' ? 'HTTP/1.1 400 Bad Request' : 'HTTP/1.1 400 Duplicate Host'; // uWS's own, on later builds
+      expect([...statusLines(data), closedByServer, served]).to.deep.equal([status, true, []]);
     } finally {
       await strict.close();
     }
