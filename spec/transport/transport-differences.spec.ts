@@ -53,6 +53,18 @@ const REQUESTS: { name: string; request: string; expected: Record<Generation, Se
     expected: { 'uws v20.30': DROPPED, 'uws later': seen(false, '405 Method Not Allowed'), node: seen(true, '501 Not Implemented') },
   },
   {
+    // RFC 9112 §7.1.1: a chunk extension a recipient does not know MUST be ignored. uWS cannot be changed there.
+    name: 'a chunk extension (5;ext=1)',
+    request: 'POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n0\r\n\r\n',
+    expected: { 'uws v20.30': DROPPED, 'uws later': seen(true, '400 Bad Request'), node: OK },
+  },
+  {
+    // RFC 9112 §5.1: whitespace between a field name and its colon MUST be answered 400.
+    name: 'whitespace before a header\'s colon (Host : a)',
+    request: 'GET /x HTTP/1.1\r\nHost : a\r\n\r\n',
+    expected: { 'uws v20.30': NO_ANSWER, 'uws later': seen(true, '400 Bad Request'), node: seen(true, '400 Bad Request') },
+  },
+  {
     // RFC 9112 §3: an invalid request line is a 400 (501 is for a method token nobody knows).
     name: 'a malformed request line (asdf)',
     request: 'asdf\r\n\r\n',
@@ -208,6 +220,31 @@ describe(`transports: where they differ (${generation()})`, function () {
     expect((await server.fetch('/x')).json()).to.deep.equal({ query: '', id: null, args: {} });
     expect((await server.fetch('/x?')).json()).to.deep.equal({ query: '', id: null, args: {} });
     expect((await server.fetch('/items/7?a=1&a=2')).json()).to.deep.equal({ query: 'a=1&a=2', id: '7', args: { a: ['1', '2'] } });
+  });
+
+  it('fails the connection (1002) for an unmasked client frame on the Node transport, as RFC 6455 5.1 asks; uWS takes it silently, on every build', async () => {
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.write('GET /close-codes HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'));
+      let data = Buffer.alloc(0);
+      let sent = false;
+      socket.on('data', (chunk) => {
+        data = Buffer.concat([data, chunk]);
+        const end = data.indexOf('\r\n\r\n');
+        if (!sent && end >= 0) {
+          sent = true;
+          data = data.subarray(end + 4);
+          socket.write(Buffer.from([0x81, 0x02, 0x68, 0x69])); // "hi", with no mask
+        }
+      });
+      socket.on('close', () => resolve(`closed ${data.length >= 4 && data[0] === 0x88 ? data.readUInt16BE(2) : 'without a close frame'}`));
+      socket.on('error', () => undefined);
+      // Nothing at all for a second: uWS neither answers nor fails the connection.
+      setTimeout(() => {
+        resolve(data.length ? `open, got ${data.length} bytes` : 'open, nothing');
+        socket.destroy();
+      }, 1000);
+    });
+    expect(outcome).to.equal(generation() === 'node' ? 'closed 1002' : 'open, nothing');
   });
 
   it('takes the close codes RFC 6455 7.4 allows on the Node transport; uWS refuses 1012-1014 and 3000-3999 on every build', async () => {
