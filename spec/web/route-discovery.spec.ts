@@ -166,8 +166,20 @@ describe('route discovery: handlers omitted', function () {
     }
   });
 
+  it('warns at start-up when it finds no route at all, saying why', async () => {
+    const script = `
+      const { Application } = require(${JSON.stringify(path.join(root, 'dist', 'lib'))});
+      new Application().listen(0, '127.0.0.1').then((server) => server.close());`;
+    const { stdout, stderr } = await run(process.execPath, ['-e', script], { env: { ...process.env, TYPHOON_LOG_LEVEL: 'warn' }, timeout: 20_000 });
+    expect(stdout + stderr).to.contain(
+      'No routes: the handlers setting was omitted and no class decorated with @Route or @WebSocket was defined when the application started serving. ' +
+        'Import the modules that declare them before listen(), or give handlers',
+    );
+  });
+
   for (const workers of ['1', '2']) {
-    it(`refuses to start, from listen() in the main thread${workers === '2' ? ' before any worker starts' : ''}, when a late handler injects an interface`, async () => {
+    it(`refuses to start, from listen() in the main thread${workers === '2' ? ' before any worker starts' : ''}, when a late handler injects an interface`, async function () {
+      if (workers === '2') requireWorkers(this);
       const { stdout } = await run(process.execPath, [fixture], { env: { ...process.env, BROKEN: '1', WORKERS: workers, TYPHOON_LOG_LEVEL: 'silent' }, timeout: 20_000 });
       expect(stdout.trim()).to.equal(
         'REFUSED ConfigurationError: Broken cannot be made by the container: parameter #0 (clock) of its constructor has no runtime type: ' +
