@@ -44,8 +44,8 @@ export class Application {
   readonly container: DependencyContainer;
   /** Compiled templates of `templatePath`. */
   readonly templates: TemplateEngine;
-  /** @internal The routes: given or discovered, completed when serving starts (lib/web/application-routes.ts). */
-  readonly routes: ApplicationRoutes;
+  /** The routes: given or discovered, completed when serving starts (lib/web/application-routes.ts). */
+  private readonly routes: ApplicationRoutes;
   /** @internal The hooks added with addHook(), in order. */
   readonly hooks = new Hooks();
   private readonly staticCaches = new Map<string, StaticFiles>();
