@@ -56,17 +56,30 @@ function describe(registration: Registration): Provider {
 }
 
 /**
- * Gives `container` its own copy of a container-scoped registration (`@singleton()`) that its
- * parent received after `container` was made. tsyringe copies them when a child container is
- * created only; a service decorated later (declared after `new Application()`) would otherwise
- * be resolved from the root: one instance for the whole process instead of one per application.
+ * Makes `container` take its own copy of a container-scoped registration (`@singleton()`) that
+ * its parent received after `container` was made, the first time it resolves that token.
+ * tsyringe copies them only when a child container is created: a service decorated later
+ * (declared after `new Application()`) would otherwise come from the root, one instance for the
+ * whole process instead of one per application. Nested resolutions go through the same method
+ * (tsyringe calls `this.resolve`), so services that need it are covered too.
  */
-export function adoptContainerScoped(container: DependencyContainer, token: unknown): void {
+export function adoptLateSingletons(container: DependencyContainer): void {
   const own = internals(container);
-  if (own.isRegistered(token) || typeof own.parent?.getRegistration !== 'function') return;
-  const registration = own.parent.getRegistration(token);
-  if (registration?.options?.lifecycle !== Lifecycle.ContainerScoped) return;
-  own.register(token, registration.provider, { lifecycle: Lifecycle.ContainerScoped });
+  const resolve = container.resolve.bind(container);
+  const resolveAll = container.resolveAll.bind(container);
+  const adopt = (token: unknown) => {
+    if (own.isRegistered(token) || typeof own.parent?.getRegistration !== 'function') return;
+    const registration = own.parent.getRegistration(token);
+    if (registration?.options?.lifecycle === Lifecycle.ContainerScoped) own.register(token, registration.provider, { lifecycle: Lifecycle.ContainerScoped });
+  };
+  container.resolve = ((token: unknown, ...rest: unknown[]) => {
+    adopt(token);
+    return (resolve as (...args: unknown[]) => unknown)(token, ...rest);
+  }) as DependencyContainer['resolve'];
+  container.resolveAll = ((token: unknown, ...rest: unknown[]) => {
+    adopt(token);
+    return (resolveAll as (...args: unknown[]) => unknown)(token, ...rest);
+  }) as DependencyContainer['resolveAll'];
 }
 
 /** tsyringe's record of the parameters of each `@injectable()` class (its `typeInfo`). */

@@ -1,6 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import { ConfigurationError } from '../common/errors';
-import { adoptContainerScoped, injectableParams, isDelayed, providerOf, providersOf, type Provider } from './container-internals';
+import { injectableParams, isDelayed, providerOf, providersOf, type Provider } from './container-internals';
 import { constructorParameters, type ParameterSource } from './parameter-names';
 import type { Constructor } from './reflection';
 
@@ -38,8 +38,7 @@ interface Descriptor {
  * resolves to a registered token or to a class the container can construct, as tsyringe's
  * `resolve()` would on the first request. Registrations by value or factory are trusted (what a
  * factory does is known only when it runs); `delay()` tokens are left to their first use.
- * Container-scoped services (`@singleton()`) decorated after the application was made become
- * its own on the way (see {@link adoptContainerScoped}).
+ * Nothing is resolved: no service is made by the check.
  *
  * @throws ConfigurationError naming, for each handler class that cannot be made, the parameter
  * (class, position, name), why it cannot be resolved, and the fix
@@ -73,7 +72,6 @@ class GraphChecker {
   handler(cls: Constructor): void {
     this.root = cls;
     this.path = [];
-    adoptContainerScoped(this.container, cls);
     const provider = providerOf(this.container, cls);
     if (provider) return this.provided(provider, { cls, index: -1, source: undefined });
     if (cls.length > 0) this.construct(cls, null);
@@ -104,7 +102,6 @@ class GraphChecker {
   }
 
   private resolve(token: unknown, optional: boolean, site: Site): void {
-    adoptContainerScoped(this.container, token);
     const provider = providerOf(this.container, token);
     if (provider) return this.provided(provider, site);
     if (typeof token === 'string' || typeof token === 'symbol') {

@@ -24,7 +24,7 @@ const CLOSE = ')]}';
  */
 export function constructorParameters(cls: Constructor): ParameterSource[] {
   const source = Function.prototype.toString.call(cls);
-  const at = /\bconstructor\s*\(/.exec(source);
+  const at = /(?<![.\w$])constructor\s*\(/.exec(source);
   if (!at) return [];
   return splitTopLevel(source, at.index + at[0].length).map(describe).filter((parameter) => parameter.name !== '');
 }

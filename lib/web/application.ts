@@ -1,5 +1,6 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { ConfigurationError } from '../common/errors';
+import { adoptLateSingletons } from '../di/container-internals';
 import { AsyncHTTPClient } from '../httpclient/async-http-client';
 import type { Logger } from 'pino';
 import { genLog } from '../common/log';
@@ -12,6 +13,7 @@ import { warnIfFewDescriptors } from '../transport/descriptors';
 import { socketLayerFor, type ApplicationInternals, type SocketLayer } from './socket-layer';
 import { BodyBudget } from './body-budget';
 import { Dispatcher } from './dispatcher';
+import { closeOnSignals } from './close-on-signals';
 import { serveUnderWatch, shouldAutoreload } from './autoreload';
 import { Hooks, joinPrefix, type HookFunctions, type HookName } from './hooks';
 import type { HandlerRoute } from './handler-route';
@@ -84,6 +86,7 @@ export class Application {
     }
     checkTransportOptions(resolveTransport(this.settings.transport, this.settings.maxHeaderSize), transportOptions(this.settings));
     this.container = rootContainer.createChildContainer();
+    adoptLateSingletons(this.container);
     this.container.registerInstance(Application, this);
     this.container.register(AsyncHTTPClient, { useFactory: () => this.httpClient });
     this.templates = new TemplateEngine(this.settings);
@@ -303,18 +306,7 @@ export class Application {
    * signal exits at once. For `npm start`, containers and process managers.
    */
   closeOnSignals(signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'], options: CloseOptions = {}): void {
-    let closing = false;
-    for (const signal of signals) {
-      process.on(signal, () => {
-        if (closing) process.exit(1);
-        closing = true;
-        genLog.info(`${signal} received: closing (in-flight requests get ${options.timeout ?? 10} s)`);
-        this.close(options).then(() => process.exit(0), (error) => {
-          genLog.error('Error while closing', error);
-          process.exit(1);
-        });
-      });
-    }
+    closeOnSignals((closeOptions) => this.close(closeOptions), signals, options);
   }
 
   private async closePubSub(): Promise<void> {

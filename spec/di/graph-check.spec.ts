@@ -263,7 +263,7 @@ describe('the DI graph, checked when the application starts serving', function (
     expect((await app.inject('/defaults')).text).to.equal('hihi');
   });
 
-  it('gives a @singleton() declared after the application was made one instance per application, as one declared before', async () => {
+  it('gives a @singleton() declared after the application was made one instance per application, as one declared before, whenever it is first resolved', async () => {
     const a = new Application({ handlers: [] });
     const b = new Application({ handlers: [] });
     @singleton()
@@ -281,7 +281,10 @@ describe('the DI graph, checked when the application starts serving', function (
     }
     a.addHandlers([CountHandler]);
     b.addHandlers([CountHandler]);
-    expect([(await a.inject('/count')).text, (await a.inject('/count')).text, (await b.inject('/count')).text]).to.deep.equal(['1', '2', '1']);
+    // Resolved before serving starts, it is already the instance the handlers get.
+    a.container.resolve(LateCounter).count = 10;
+    expect([(await a.inject('/count')).text, (await a.inject('/count')).text, (await b.inject('/count')).text]).to.deep.equal(['11', '12', '1']);
+    expect(a.container.resolve(LateCounter).count).to.equal(12);
   });
 
   describe('what only a request can find', () => {
