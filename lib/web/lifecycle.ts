@@ -63,9 +63,10 @@ const overrides = (proto: RequestHandler, name: 'initialize' | 'prepare' | 'getC
  * The lifecycle of a request or a WebSocket handshake, as Tornado's `RequestHandler._execute`,
  * one step each: (handshake checks) → initialize → onRequest hooks → (method check) → path
  * args → (origin check) → body → XSRF → current user → prepare → preHandler hooks → (streamed
- * body) → the verb and auto-finish, or the upgrade. Any exception becomes an error page. Built
- * once per route and handler class, leaving out the steps that cannot do anything for them
- * (hooks the class does not override, settings that are off), so a plain handler runs only a few.
+ * body) → the verb (a value it returns is the response) and auto-finish, or the upgrade. Any
+ * exception becomes an error page. Built once per route and handler class, leaving out the
+ * steps that cannot do anything for them (hooks the class does not override, settings that are
+ * off), so a plain handler runs only a few.
  */
 export function lifecycleSteps(handlerClass: Function, settings: ResolvedSettings, hooks: Hooks, shape: LifecycleShape): Step[] {
   const proto = handlerClass.prototype as RequestHandler;
