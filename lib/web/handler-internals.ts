@@ -1,6 +1,6 @@
 import { ResponseStateError, StreamClosedError } from '../common/errors';
-import { invalidArgument } from '../common/invalid-argument';
 import { HTTPError } from '../common/http-errors';
+import { invalidArgument } from '../common/invalid-argument';
 import { appLog, genLog, isLogEnabled } from '../common/log';
 import { requestIdFor, type HandlerLog } from '../common/pino-logging';
 import type { PullSource, ServerExchange } from '../transport/types';
@@ -9,8 +9,8 @@ import { decorateCors } from './cors';
 import { autoEtag } from './etag';
 import { ENDED, type EventStream } from './event-stream';
 import { HEADER, type HTTPServerRequest } from './http-server-request';
-import { transformFor } from './output-transform';
 import { describe, SENDABLE, type ResponseChunk } from './json-text';
+import { transformFor } from './output-transform';
 import type { RequestHandler } from './request-handler';
 import { ResponseOutput, type Compression } from './response-output';
 import type { RawXsrfToken } from './xsrf';

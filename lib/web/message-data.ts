@@ -7,7 +7,8 @@ import { jsonText, type ResponseChunk } from './json-text';
  * has its surrogate replaced by U+FFFD (as `TextEncoder` does): uWS would encode it as bytes
  * that are not UTF-8, and every client then fails the connection (RFC 6455 §8.1).
  *
- * @param owner, method who sends it, for the error: a handler and `'writeMessage()'`
+ * @param owner the handler or connection sending it, named in the error
+ * @param method what sends it, for the error: `'writeMessage()'`
  * @throws TypeError for a value with no JSON text (undefined, a function, a symbol, a bigint,
  *   a cycle) or a Promise: uWS would send an empty message, or `{}`
  */
