@@ -97,19 +97,27 @@ let config: Required<LoggingOptions> = { level: envLevel(), sink: defaultSink };
 /** True once a level was chosen (configureLogging or TYPHOON_LOG_LEVEL): the access log then follows it. */
 let levelChosen = process.env.TYPHOON_LOG_LEVEL !== undefined && process.env.TYPHOON_LOG_LEVEL in RANK;
 
+/** Whether a level had been chosen when each configuration returned by configureLogging was current. */
+const chosenWith = new WeakMap<object, boolean>();
+
 /**
- * Changes where and what Typhoon logs; returns the previous configuration so it can be
- * restored.
+ * Changes where and what Typhoon logs; returns the previous configuration, which restores it
+ * entirely when passed back (including whether a level had been chosen, so the access log
+ * goes back to 4xx/5xx only if it was).
  *
  * @example
  * ```ts
  * const previous = configureLogging({ level: 'warn' });
+ * configureLogging(previous);
  * ```
  */
 export function configureLogging(options: LoggingOptions): Required<LoggingOptions> {
   const previous = config;
+  chosenWith.set(previous, levelChosen);
   config = { level: options.level ?? config.level, sink: options.sink ?? config.sink };
-  if (options.level !== undefined) levelChosen = true;
+  const restored = chosenWith.get(options);
+  if (restored !== undefined) levelChosen = restored;
+  else if (options.level !== undefined) levelChosen = true;
   return previous;
 }
 

@@ -71,6 +71,27 @@ describe('the text logger (the default, without the logger setting)', () => {
     expect(out.text()).to.match(new RegExp(`^\\[I ${STAMP} general\\] odd values \\[req-7\\] "two words"="a\\\\"b" empty="" loop=\\{"id":1,"self":"\\[Circular\\]"\\} big=10 when=1970-01-01T00:00:00\\.000Z never=Invalid Date none=null\\n$`));
   });
 
+  it('goes back to 4xx/5xx access lines only when a configuration from before a level was chosen is restored', async () => {
+    const script = `
+      const { Application, configureLogging, RequestHandler } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib'))});
+      class Hello extends RequestHandler { get() { this.write('ok'); } }
+      const app = new Application({ handlers: [['/(chosen|restored)', Hello]] });
+      (async () => {
+        const previous = configureLogging({ level: 'debug' });
+        await app.inject('/chosen');
+        configureLogging(previous);
+        await app.inject('/restored');
+        await app.close();
+      })();
+    `;
+    const env: Record<string, string | undefined> = { ...process.env };
+    delete env.TYPHOON_LOG_LEVEL;
+    const { stdout } = await exec(process.execPath, ['-e', script], { env });
+    const access = stdout.split('\n').filter((line) => line.includes(' access] '));
+    expect(access).to.have.length(1);
+    expect(access[0]).to.match(/ access\] 200 GET \/chosen \(127\.0\.0\.1\) /);
+  });
+
   it('is what an application writes to stdout when logging is not configured', async () => {
     const script = `
       const { Application, RequestHandler } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib'))});
