@@ -30,7 +30,7 @@ describe('folders the application serves from, checked when it starts serving (i
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('refuses a relative staticPath that does not exist, naming the setting, the absolute path, the working directory and the fix', async () => {
-    const error = await startFailure(new Application({ staticPath: 'no-such-static-folder' }));
+    const error = await startFailure(new Application({ handlers: [], staticPath: 'no-such-static-folder' }));
     expect(error.message).to.equal(
       `The staticPath setting 'no-such-static-folder' is ${path.resolve('no-such-static-folder')} (relative to the working directory ${process.cwd()}), ` +
         'which does not exist: create it, or give an absolute path (path.join(__dirname, "no-such-static-folder")) so that the working directory does not matter',
@@ -38,17 +38,17 @@ describe('folders the application serves from, checked when it starts serving (i
   });
 
   it('refuses a staticPath that is a file, and one that is missing, through inject() too', async () => {
-    const asFile = await startFailure(new Application({ staticPath: file }));
+    const asFile = await startFailure(new Application({ handlers: [], staticPath: file }));
     expect(asFile.message).to.equal(`The staticPath setting '${file}' is a file, not a folder: give the folder of your static files`);
     const missing = path.join(scratch, 'gone');
-    const injected = await new Application({ staticPath: missing }).inject('/static/a.txt').then(() => null, (error: unknown) => error);
+    const injected = await new Application({ handlers: [], staticPath: missing }).inject('/static/a.txt').then(() => null, (error: unknown) => error);
     expect(injected).to.be.instanceOf(ConfigurationError).with.property('message', `The staticPath setting '${missing}' does not exist: create it`);
   });
 
   it('takes a folder made after the application was constructed, before it serves', async () => {
     const later = path.join(scratch, 'made-later');
-    expect((await startFailure(new Application({ staticPath: later }))).message).to.contain(`The staticPath setting '${later}' does not exist`);
-    const app = new Application({ staticPath: later, templatePath: later });
+    expect((await startFailure(new Application({ handlers: [], staticPath: later }))).message).to.contain(`The staticPath setting '${later}' does not exist`);
+    const app = new Application({ handlers: [], staticPath: later, templatePath: later });
     mkdirSync(later);
     writeFileSync(path.join(later, 'a.txt'), 'made later');
     const server = await TestServer.start(app);
@@ -62,10 +62,10 @@ describe('folders the application serves from, checked when it starts serving (i
 
   it('refuses a templatePath that does not exist or is a file', async () => {
     const missing = path.join(scratch, 'no-templates');
-    expect((await startFailure(new Application({ templatePath: missing }))).message).to.equal(
+    expect((await startFailure(new Application({ handlers: [], templatePath: missing }))).message).to.equal(
       `The templatePath setting '${missing}' does not exist: create it`,
     );
-    expect((await startFailure(new Application({ templatePath: file }))).message).to.equal(
+    expect((await startFailure(new Application({ handlers: [], templatePath: file }))).message).to.equal(
       `The templatePath setting '${file}' is a file, not a folder: give the folder of your templates`,
     );
   });
