@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Application, ConfigurationError, RequestHandler, Route, WebSocket, WebSocketHandler } from '../../lib';
 import { TestServer } from '../../lib/testing';
+import { uwsAvailability } from '../../lib/transport/uws';
 
 class ItemHandler extends RequestHandler {
   get(...args: string[]) {
@@ -101,7 +102,9 @@ describe('route patterns that cannot mean what was written (issue 28)', () => {
   });
 
   for (const transport of ['uws', 'node'] as const) {
-    it(`serves the pattern each message tells to write, as meant (${transport} transport)`, async () => {
+    it(`serves the pattern each message tells to write, as meant (${transport} transport)`, async function () {
+      // No uWS build loads on some Node.js and glibc pairs (CI's Node.js 24 on Debian 12).
+      if (transport === 'uws' && !uwsAvailability().uws) this.skip();
       const meant: Array<[string, string, unknown]> = [
         ['/items/{id}', '/items/5', { args: ['5'], kwargs: { id: '5' } }],
         ['/files/{path:path}', '/files/a/b.txt', { args: ['a/b.txt'], kwargs: {} }],
