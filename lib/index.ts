@@ -23,7 +23,7 @@ export type { TransportSetting } from './transport/create-transport';
 export type { ApplicationSettings, ResolvedSettings, LogFunction } from './web/settings';
 export type { HandlerSpec } from './web/router';
 export { Route, type RouteOptions } from './web/route';
-export { RequestHandler, type SendErrorOptions, type StaticUrlOptions } from './web/request-handler';
+export { RequestHandler, type ResponseChunk, type SendErrorOptions, type StaticUrlOptions } from './web/request-handler';
 export { HTTPServerRequest } from './web/http-server-request';
 export { validate, type SchemaOutput, type StandardSchemaV1 } from './web/validation';
 export { EventStream, type EventStreamOptions, type ServerSentEvent } from './web/event-stream';

@@ -34,13 +34,58 @@ export interface LoggingOptions {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
+/** @internal Where a {@link textSink} writes: a `Writable`, `process.stdout`, a file stream. */
+export interface TextStream {
+  write(text: string): unknown;
+}
+
+/**
+ * @internal A sink writing Typhoon's text lines, `[I 2026-01-02T03:04:05.678Z app] signed in [req-id]
+ * user={"name":"ann"} tries=2`, as Tornado's `LogFormatter` with the record's fields after the
+ * message as pino-pretty shows them, `key=value` on the same line (strings bare when they need
+ * no quotes, anything else as JSON). An access record's fields restate its line, so only its
+ * request id is shown. An error (the record's, else the first field that is one) follows as its
+ * stack on the next lines. Warnings and errors go to `errors` (default: `out`).
+ */
+export function textSink(out: TextStream, errors: TextStream = out): (record: LogRecord) => void {
+  return (record) => (RANK[record.level] >= RANK.warn ? errors : out).write(formatRecord(record));
+}
+
+/** The default sink: text lines on stdout, warnings and errors on stderr (looked up per record, as tests may replace them). */
 function defaultSink(record: LogRecord): void {
-  const stamp = new Date().toISOString();
-  const id = record.fields?.reqId;
-  const line = `[${record.level.toUpperCase()[0]} ${stamp} ${record.logger}] ${record.message}${id ? ` [${String(id)}]` : ''}`;
-  const detail = record.error instanceof Error ? `\n${record.error.stack ?? record.error.message}` : '';
-  if (RANK[record.level] >= RANK.warn) process.stderr.write(line + detail + '\n');
-  else process.stdout.write(line + detail + '\n');
+  textSink(process.stdout, process.stderr)(record);
+}
+
+function formatRecord(record: LogRecord): string {
+  const { reqId, ...fields } = record.fields ?? {};
+  const shown = record.logger === 'access' ? [] : Object.entries(fields).filter(([, value]) => value !== undefined);
+  const pairs = shown.map(([key, value]) => ` ${/^[\w.$@-]+$/.test(key) ? key : JSON.stringify(key)}=${formatValue(value)}`).join('');
+  const error = record.error ?? shown.find(([, value]) => value instanceof Error)?.[1];
+  const detail = error instanceof Error ? `\n${error.stack ?? error.message}` : '';
+  const id = reqId ? ` [${String(reqId)}]` : '';
+  return `[${record.level.toUpperCase()[0]} ${new Date().toISOString()} ${record.logger}] ${record.message}${id}${pairs}${detail}\n`;
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return /^[^\s"=\\]+$/.test(value) ? value : JSON.stringify(value);
+  if (value instanceof Error) return JSON.stringify(String(value));
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  if (value === null || typeof value !== 'object') return String(value);
+  const ancestors: object[] = [];
+  try {
+    return JSON.stringify(value, function (this: object, _key, inner: unknown) {
+      if (typeof inner === 'bigint') return String(inner);
+      if (inner instanceof Error) return String(inner);
+      if (typeof inner !== 'object' || inner === null) return inner;
+      // Only an object inside itself is circular; one object seen twice side by side is not.
+      while (ancestors.length && ancestors[ancestors.length - 1] !== this) ancestors.pop();
+      if (ancestors.includes(inner)) return '[Circular]';
+      ancestors.push(inner);
+      return inner;
+    });
+  } catch {
+    return JSON.stringify(String(value)); // a toJSON that throws: the line still goes out
+  }
 }
 
 function envLevel(): LogLevel {
@@ -52,19 +97,27 @@ let config: Required<LoggingOptions> = { level: envLevel(), sink: defaultSink };
 /** True once a level was chosen (configureLogging or TYPHOON_LOG_LEVEL): the access log then follows it. */
 let levelChosen = process.env.TYPHOON_LOG_LEVEL !== undefined && process.env.TYPHOON_LOG_LEVEL in RANK;
 
+/** Whether a level had been chosen when each configuration returned by configureLogging was current. */
+const chosenWith = new WeakMap<object, boolean>();
+
 /**
- * Changes where and what Typhoon logs; returns the previous configuration so it can be
- * restored.
+ * Changes where and what Typhoon logs; returns the previous configuration, which restores it
+ * entirely when passed back (including whether a level had been chosen, so the access log
+ * goes back to 4xx/5xx only if it was).
  *
  * @example
  * ```ts
  * const previous = configureLogging({ level: 'warn' });
+ * configureLogging(previous);
  * ```
  */
 export function configureLogging(options: LoggingOptions): Required<LoggingOptions> {
   const previous = config;
+  chosenWith.set(previous, levelChosen);
   config = { level: options.level ?? config.level, sink: options.sink ?? config.sink };
-  if (options.level !== undefined) levelChosen = true;
+  const restored = chosenWith.get(options);
+  if (restored !== undefined) levelChosen = restored;
+  else if (options.level !== undefined) levelChosen = true;
   return previous;
 }
 

@@ -77,12 +77,28 @@ function isQuiet(error: unknown, options: QuietOptions): boolean {
 }
 
 type Yieldable = unknown;
-type CoroutineFunction<A extends unknown[], R> = (...args: A) => Generator<Yieldable, R, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- values sent back into a generator are whatever was yielded
+type CoroutineFunction<T, A extends unknown[], R> = (this: T, ...args: A) => Generator<Yieldable, R, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- values sent back into a generator are whatever was yielded
 
 /**
- * Turns a generator function that yields promises into an async function, for Tornado-style
- * `@gen.coroutine` code: `yield promise` waits for it, `yield [a, b]` / `yield { a, b }`
- * waits for all (as `multi`), `yield null` is `moment`. Also usable as a method decorator.
+ * Turns a generator function that yields promises into an async function, as Tornado's
+ * `@gen.coroutine`: `yield promise` waits for it and gives its value (or throws its error into
+ * the generator), `yield [a, b]` / `yield { a, b }` waits for all (as {@link multi}), `yield
+ * null` is {@link moment}; `return value` resolves the promise, an uncaught error rejects it.
+ * Yielding anything else rejects with a `TypeError`, and so does a function that returns no
+ * generator.
+ *
+ * The returned function keeps the generator function's parameters and its `this` type, and
+ * returns `Promise<R>` where the generator returns `R`. That is how a method that callers
+ * `await` is written: a property, `readonly load = coroutine(function* (this: Store, id: string)
+ * { ... })`, typed `(this: Store, id: string) => Promise<Item>`, whose detached calls
+ * (`const f = store.load; f(id)`) do not compile.
+ *
+ * `@coroutine` on a generator method does the same at run time, but a decorator cannot change
+ * a method's type: callers still see `Generator<...>`, so `await obj.method()` does not type-check.
+ * Use it where nothing awaits the method by name (a `RequestHandler`'s `get()`/`post()`, which
+ * must sit on the prototype: Typhoon finds verb methods there, so a property `get` would
+ * answer 405), or declare the signature callers see as an overload above it, with the
+ * implementation typed `unknown` (`status` below).
  *
  * @example
  * ```ts
@@ -90,22 +106,44 @@ type CoroutineFunction<A extends unknown[], R> = (...args: A) => Generator<Yield
  *   const [a, b] = yield [client.fetch(urlA), client.fetch(urlB)];
  *   return a.body.length + b.body.length;
  * });
+ * const total: number = await fetchBoth(client);
+ *
+ * class Pages {
+ *   constructor(private client: AsyncHTTPClient) {}
+ *
+ *   readonly size = coroutine(function* (this: Pages, url: string) {   // a method callers await
+ *     const response: HTTPResponse = yield this.client.fetch(url);
+ *     return response.body.length;
+ *   });
+ *
+ *   status(url: string): Promise<number>;                               // what callers see
+ *   @coroutine
+ *   *status(url: string): unknown {                                    // on the prototype
+ *     const response: HTTPResponse = yield this.client.fetch(url);
+ *     return response.code;
+ *   }
+ * }
+ * const pages = new Pages(client);
+ * const [size, status]: number[] = await Promise.all([pages.size(urlA), pages.status(urlB)]);
  * ```
  */
-export function coroutine<A extends unknown[], R>(fn: CoroutineFunction<A, R>): (...args: A) => Promise<R>;
+export function coroutine<T, A extends unknown[], R>(fn: CoroutineFunction<T, A, R>): (this: T, ...args: A) => Promise<R>;
 export function coroutine(target: object, key: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
 export function coroutine(...input: unknown[]): unknown {
   if (input.length === 3) {
     const descriptor = input[2] as PropertyDescriptor;
-    descriptor.value = wrap(descriptor.value as CoroutineFunction<unknown[], unknown>);
+    descriptor.value = wrap(descriptor.value as CoroutineFunction<unknown, unknown[], unknown>);
     return descriptor;
   }
-  return wrap(input[0] as CoroutineFunction<unknown[], unknown>);
+  return wrap(input[0] as CoroutineFunction<unknown, unknown[], unknown>);
 }
 
-function wrap<A extends unknown[], R>(fn: CoroutineFunction<A, R>): (...args: A) => Promise<R> {
-  return function (this: unknown, ...args: A): Promise<R> {
+function wrap<T, A extends unknown[], R>(fn: CoroutineFunction<T, A, R>): (this: T, ...args: A) => Promise<R> {
+  return function (this: T, ...args: A): Promise<R> {
     const generator = fn.apply(this, args);
+    if (typeof (generator as Partial<Generator> | undefined)?.next !== 'function') {
+      return Promise.reject(invalidArgument(TypeError, `coroutine ${fn.name || '(anonymous)'} returned ${String(generator)}, not a generator: write it as function* or *method()`));
+    }
     return new Promise<R>((resolve, reject) => {
       const step = (advance: () => IteratorResult<Yieldable, R>) => {
         let next: IteratorResult<Yieldable, R>;

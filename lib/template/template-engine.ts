@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigurationError, TemplateError } from '../common/errors';
 import { escapeHtml } from '../common/escape';
+import { findTornadoSyntax } from './tornado-syntax';
 
 /** What template helpers need from the handler rendering them. */
 export interface TemplateHost {
@@ -27,7 +28,9 @@ const LAYOUT = /^\s*\{\{!<\s*([\w./-]+)\s*\}\}\s*/;
  * `partials/` folder (`{{> name}}`), layouts from `layouts/` (a template starting with
  * `{{!< main}}` is rendered into `layouts/main.html` as `{{{body}}}`), helpers `staticUrl`,
  * `reverseUrl`, `xsrfFormHtml`, `json` and the application's `uiMethods`. Compiled templates are
- * cached, except in debug mode where every render reads the files again.
+ * cached, except in debug mode where every render reads the files again. A template in Tornado's
+ * syntax (`{% for %}...{% end %}`, `{{ static_url("x") }}`) is refused when compiled, with
+ * the Handlebars to write.
  */
 export class TemplateEngine {
   private handlebars: typeof Handlebars | null = null;
@@ -83,6 +86,7 @@ export class TemplateEngine {
   }
 
   private compile(name: string, file: string, source: string): Compiled {
+    refuseTornadoSyntax(name, file, source);
     try {
       // parse() reports syntax errors now, with their line, instead of at first render.
       this.hb.parse(source);
@@ -139,6 +143,22 @@ export class TemplateEngine {
       });
     }
   }
+}
+
+/**
+ * Refuses a template written in Tornado's syntax: Handlebars would print a `{% for %}` block as
+ * text (a 200 with the wrong page), and stop at `{{ static_url("x") }}` without saying why.
+ *
+ * @throws TemplateError naming the file and line, and the Handlebars to write
+ */
+function refuseTornadoSyntax(name: string, file: string, source: string): void {
+  const found = findTornadoSyntax(source);
+  if (!found) return;
+  const more = found.others.length ? `; Tornado syntax also on line${found.others.length > 1 ? 's' : ''} ${found.others.join(', ')}` : '';
+  throw new TemplateError(
+    `Template ${JSON.stringify(name)} (${file}, line ${found.line}) is written in Tornado's template syntax, which Typhoon does not read (its templates are Handlebars): ` +
+      `for ${found.text} write ${found.write}${more}. (Text meant literally: write &#123;% for {% and \\{{ for {{.)`,
+  );
 }
 
 /** JSON that is safe inside `<script>` and HTML attributes. */

@@ -1,10 +1,14 @@
 import { UnsafeValueError } from '../common/errors';
 import { invalidArgument } from '../common/invalid-argument';
 import type { BudgetedStream, EventStreamBudget } from './event-stream-budget';
+import { jsonText } from './json-text';
 
 /** One server-sent event (HTML Living Standard §9.2, "Server-sent events"). */
 export interface ServerSentEvent {
-  /** The payload: a string as it is (several lines become several `data:` lines), anything else as JSON. */
+  /**
+   * The payload: a string as it is (several lines become several `data:` lines), anything else
+   * as JSON (`undefined` as `null`, so that the browser dispatches the event).
+   */
   data: unknown;
   /** The event type the page listens for (`addEventListener(event, ...)`); default `message`. */
   event?: string;
@@ -115,6 +119,7 @@ export class EventStream implements BudgetedStream {
    * does nothing (a timer need not check first).
    *
    * @throws UnsafeValueError for an `event` or `id` with a line break (or NUL, in an id)
+   * @throws TypeError for `data` with no JSON text (a function, a symbol, a bigint, a cycle) or a Promise
    */
   send(event: ServerSentEvent): Promise<void> {
     return this.emit(formatEvent(event));
@@ -210,7 +215,7 @@ export function formatEvent(event: ServerSentEvent): string {
   if (event.event !== undefined) text += `event: ${field('event', event.event)}\n`;
   if (event.id !== undefined) text += `id: ${field('id', String(event.id))}\n`;
   if (event.retry !== undefined) text += `retry: ${Math.max(0, Math.floor(event.retry))}\n`;
-  const data = typeof event.data === 'string' ? event.data : JSON.stringify(event.data ?? null);
+  const data = typeof event.data === 'string' ? event.data : jsonText(event.data ?? null, undefined, 'EventStream.send()');
   for (const line of data.split(/\r\n|\r|\n/)) text += `data: ${line}\n`;
   return `${text}\n`;
 }

@@ -8,6 +8,7 @@ import { EventStream, type EventStreamOptions } from './event-stream';
 import { eventStreamBudget } from './event-stream-budget';
 import { INTERNALS, type HandlerInternals } from './handler-internals';
 import { HEADER, type HTTPServerRequest } from './http-server-request';
+import { jsonText, type ResponseChunk } from './json-text';
 import type { HeaderValue } from './response-output';
 import { SEALED_OUTPUT } from './sealed-output';
 import type { ResolvedSettings } from './settings';
@@ -122,10 +123,15 @@ export class HandlerBase {
   }
 
   /**
-   * Buffers output. Strings and Buffers are sent as they are; objects and arrays as JSON with
-   * `Content-Type: application/json`.
+   * Buffers output. Strings and Buffers (and other byte arrays) are sent as they are; any other
+   * value with JSON text (objects, arrays, numbers, booleans, `null`) as JSON with
+   * `Content-Type: application/json; charset=UTF-8`. A verb method may return such a value
+   * instead of writing it.
+   *
+   * @throws TypeError (`code: 'TYPHOON_ERR_INVALID_ARGUMENT'`) naming the handler for a value
+   * with no JSON text (`undefined`, a function, a symbol, a bigint, a cycle) or a Promise (await it)
    */
-  write(chunk: string | Buffer | object): void {
+  write(chunk: ResponseChunk): void {
     const out = this[INTERNALS].out;
     if (out.state === 'finished' && out !== SEALED_OUTPUT) return this[INTERNALS].misuse('write() after the response was complete');
     if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) {
@@ -136,7 +142,7 @@ export class HandlerBase {
       out.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       return;
     }
-    out.write(JSON.stringify(chunk));
+    out.write(jsonText(chunk, this, 'write()'));
     out.setTrustedHeader('content-type', 'Content-Type', 'application/json; charset=UTF-8');
   }
 
@@ -184,13 +190,14 @@ export class HandlerBase {
   }
 
   /**
-   * Ends the response (after writing `chunk`). ETag/304 and Content-Length are handled here.
+   * Ends the response, after writing `chunk` as `write()` does when one is given (`null` too:
+   * JSON `null`). ETag/304 and Content-Length are handled here.
    * The returned promise is already settled unless the end has to wait (a gzipped stream).
    *
    * @throws ResponseStateError when the response is complete already (logged instead when the
    * handler's lifecycle is over: the call came from a timer or an un-awaited promise)
    */
-  finish(chunk?: string | Buffer | object): Promise<void> {
+  finish(chunk?: ResponseChunk): Promise<void> {
     const internals = this[INTERNALS];
     if (internals.out.state === 'finished' && internals.out !== SEALED_OUTPUT) {
       internals.misuse('finish() called twice');

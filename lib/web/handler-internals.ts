@@ -1,5 +1,6 @@
 import { ResponseStateError, StreamClosedError } from '../common/errors';
 import { HTTPError } from '../common/http-errors';
+import { invalidArgument } from '../common/invalid-argument';
 import { appLog, genLog, isLogEnabled } from '../common/log';
 import { requestIdFor, type HandlerLog } from '../common/pino-logging';
 import type { PullSource, ServerExchange } from '../transport/types';
@@ -8,6 +9,7 @@ import { decorateCors } from './cors';
 import { autoEtag } from './etag';
 import { ENDED, type EventStream } from './event-stream';
 import { HEADER, type HTTPServerRequest } from './http-server-request';
+import { describe, SENDABLE, type ResponseChunk } from './json-text';
 import { transformFor } from './output-transform';
 import type { RequestHandler } from './request-handler';
 import { ResponseOutput, type Compression } from './response-output';
@@ -179,12 +181,44 @@ export class HandlerInternals {
     return pending.then(() => (handler.finished ? undefined : this.finishNow()));
   }
 
+  /**
+   * A verb method returned `value` (not undefined), or a promise resolving to it: the response,
+   * written as `write()` writes it and finished, when nothing was written yet. Returned after
+   * output, it is a mistake: thrown (a 500) while the response can still say so, logged once
+   * when it went out already. A thenable is awaited first, as a promise is.
+   */
+  returned(method: string, value: unknown): Promise<void> | undefined {
+    if (typeof (value as PromiseLike<unknown> | null)?.then === 'function') {
+      return Promise.resolve(value).then((settled) => (settled === undefined ? undefined : this.returned(method, settled)));
+    }
+    // A render() or flush() the verb did not await is output too: wait for it, then say so.
+    const pending = this.rareState?.pendingOutput;
+    if (pending) return pending.then(() => this.returnedAfterOutput(method));
+    if (this.out.state !== 'buffering' || this.out.hasBody()) return this.returnedAfterOutput(method);
+    const kind = typeof value;
+    if (kind === 'function' || kind === 'symbol' || kind === 'bigint') {
+      throw invalidArgument(TypeError, `${this.handler.constructor.name}.${method}() returned ${describe(value)}, which has no JSON text; ${SENDABLE}`);
+    }
+    return this.finishNow(value as ResponseChunk);
+  }
+
+  /** A verb returned a value after writing: a 500 if nothing went out yet, else one log line. */
+  private returnedAfterOutput(method: string): undefined {
+    // After a handler timeout the 503 is out: what the handler does later is moot.
+    if (this.timedOutAfter !== undefined) return undefined;
+    const handler = this.handler;
+    const message = `${handler.constructor.name}.${method}() returned a value after writing its response (write(), flush(), finish(), redirect(), render()...): write the response or return it, not both`;
+    if (this.out.state === 'buffering') throw new ResponseStateError(message);
+    appLog.error(`${message}. The response went out as written and the value was dropped (${handler.request.method} ${handler.request.uri})`);
+    return undefined;
+  }
+
   /** `finish()`: the automatic ETag and 304, then the end; returns a promise only when the end has to wait. */
-  finishNow(chunk?: string | Buffer | object): Promise<void> | undefined {
+  finishNow(chunk?: ResponseChunk): Promise<void> | undefined {
     const handler = this.handler;
     const out = this.out;
     if (out.state === 'finished') throw new ResponseStateError(`${handler.constructor.name}: finish() called twice`);
-    if (chunk !== undefined && chunk !== null) handler.write(chunk);
+    if (chunk !== undefined) handler.write(chunk);
     const method = handler.request.method;
     if (out.state === 'buffering' && out.status === 200 && (method === 'GET' || (method === 'HEAD' && !out.streamedHead)) && out.getHeader('etag') === undefined) autoEtag(handler, out);
     handler.request.markFinished();

@@ -28,7 +28,7 @@ export class HandlerRoute {
     readonly name: string | undefined,
     container: DependencyContainer,
   ) {
-    this.pattern = new UrlPattern(pattern);
+    this.pattern = new UrlPattern(pattern, handlerClass.name);
     this.create = handlerFactory(container, handlerClass);
     const proto = handlerClass.prototype as Record<string, unknown>;
     const supported = (handlerClass as unknown as typeof RequestHandler).SUPPORTED_METHODS ?? RequestHandler.SUPPORTED_METHODS;

@@ -63,9 +63,10 @@ const overrides = (proto: RequestHandler, name: 'initialize' | 'prepare' | 'getC
  * The lifecycle of a request or a WebSocket handshake, as Tornado's `RequestHandler._execute`,
  * one step each: (handshake checks) → initialize → onRequest hooks → (method check) → path
  * args → (origin check) → body → XSRF → current user → prepare → preHandler hooks → (streamed
- * body) → the verb and auto-finish, or the upgrade. Any exception becomes an error page. Built
- * once per route and handler class, leaving out the steps that cannot do anything for them
- * (hooks the class does not override, settings that are off), so a plain handler runs only a few.
+ * body) → the verb (a value it returns is the response) and auto-finish, or the upgrade. Any
+ * exception becomes an error page. Built once per route and handler class, leaving out the
+ * steps that cannot do anything for them (hooks the class does not override, settings that are
+ * off), so a plain handler runs only a few.
  */
 export function lifecycleSteps(handlerClass: Function, settings: ResolvedSettings, hooks: Hooks, shape: LifecycleShape): Step[] {
   const proto = handlerClass.prototype as RequestHandler;
@@ -109,7 +110,7 @@ export function httpShape(route: HandlerRoute): LifecycleShape {
     },
     body: route.streamBody ? 'streamed' : 'buffered',
     xsrf: true,
-    end: [(handler) => callVerb(handler, verbs), (handler) => (handler.finished ? undefined : handler[INTERNALS].autoFinish()), lifecycleDone],
+    end: [(handler) => verbStep(handler, verbs.get(handler.request.method)!), (handler) => (handler.finished ? undefined : handler[INTERNALS].autoFinish()), lifecycleDone],
   };
 }
 
@@ -128,9 +129,20 @@ function lifecycleDone(handler: RequestHandler): void {
   handler[INTERNALS].out.lifecycleDone = true;
 }
 
-/** Calls the handler method of the request's method with the path arguments. */
-function callVerb(handler: RequestHandler, verbs: ReadonlyMap<string, string>): unknown {
-  const verb = (handler as unknown as Record<string, (...args: string[]) => unknown>)[verbs.get(handler.request.method)!];
+/**
+ * Calls the verb method `name`; what it returns, or its promise resolves to, other than
+ * `undefined` is the response (see `HandlerInternals.returned`).
+ */
+function verbStep(handler: RequestHandler, name: string): unknown {
+  const result = callVerb(handler, name);
+  if (result === undefined) return undefined;
+  if (result instanceof Promise) return result.then((value) => (value === undefined ? undefined : handler[INTERNALS].returned(name, value)));
+  return handler[INTERNALS].returned(name, result);
+}
+
+/** Calls the handler method `name` with the path arguments. */
+function callVerb(handler: RequestHandler, name: string): unknown {
+  const verb = (handler as unknown as Record<string, (...args: string[]) => unknown>)[name];
   const args = handler.pathArgs;
   switch (args.length) {
     case 0:
@@ -227,7 +239,13 @@ export async function handleException(handler: RequestHandler, error: unknown): 
 async function answerException(handler: RequestHandler, error: unknown): Promise<void> {
   try {
     if (error instanceof Finish) {
-      if (!handler.finished) await handler.finish(error.body);
+      if (handler.finished) return;
+      // A body write() refuses (a function, a Promise...) is the handler's mistake: its error page.
+      try {
+        await handler.finish(error.body);
+      } catch (failure) {
+        await answerException(handler, failure);
+      }
       return;
     }
     if (error instanceof StreamClosedError && handler[INTERNALS].exchange.state === 'aborted') return;

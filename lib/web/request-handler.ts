@@ -12,6 +12,7 @@ import { validate, type SchemaOutput, type StandardSchemaV1 } from './validation
 import { checkXsrf, xsrfTokenFor } from './xsrf-guard';
 
 export type { SendErrorOptions } from './handler-base';
+export type { ResponseChunk } from './json-text';
 
 /** Options of {@link RequestHandler.staticUrl}. */
 export interface StaticUrlOptions {
@@ -24,13 +25,21 @@ export interface StaticUrlOptions {
  * `get()`, `post()`... and route it with `@Route`. One instance serves one request; it is
  * created through the application's DI container, so services arrive through the constructor.
  *
+ * A verb method writes its response (`write()`, `render()`, `redirect()`...) or returns it: a
+ * value other than `undefined` returned (or resolved) while nothing was written is written as
+ * `write()` writes it (objects, arrays, numbers, booleans and `null` as JSON) and the response
+ * finished. Returning a value after writing is a mistake: a 500 while nothing was sent, an
+ * error log line naming the handler once something was.
+ *
  * @example
  * ```ts
  * @Route('/items/:id')
  * class ItemHandler extends RequestHandler {
  *   constructor(private store: ItemStore) { super(); }
- *   async get(id: string) {
- *     this.write({ id, item: await this.store.get(id) });
+ *   async get(id: string): Promise<Item> {
+ *     const item = await this.store.get(id);
+ *     if (!item) throw new HTTPError(404);
+ *     return item; // sent as JSON, as this.write(item) would
  *   }
  * }
  * ```
@@ -95,7 +104,11 @@ export class RequestHandler extends HandlerBase {
   /** Receives the route's init args (Tornado's `initialize(**kwargs)`). */
   initialize(_args: object): void | Promise<void> {}
 
-  /** Runs before the verb method; may finish the request early. */
+  /**
+   * Runs before the verb method; may finish the request early (`finish()`, `redirect()`,
+   * `sendError()`, `throw new HTTPError(...)`). What it returns is ignored, as in Tornado: only a
+   * verb method's return value is a response.
+   */
   prepare(): void | Promise<void> {}
 
   /** Runs after the response was sent (cleanup, metrics). */

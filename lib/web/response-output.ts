@@ -141,6 +141,11 @@ export class ResponseOutput {
     return Array.isArray(body) ? body : [body];
   }
 
+  /** Something was written since the last flush (an empty string too). */
+  hasBody(): boolean {
+    return this.body !== null;
+  }
+
   /** The buffered body when it is one chunk (no array made for it). */
   singleChunk(): string | Buffer | undefined {
     const body = this.body;

@@ -108,9 +108,11 @@ export class Router {
       throw new ConfigurationError(`${handlerClass.name} is routed with ${decorator}('${String(meta.pattern)}') but is ${meta.kind === 'websocket' ? 'not a' : 'a'} WebSocketHandler: ${fix}`);
     }
     if (meta.kind === 'websocket') {
+      // Checked here, naming the class: the plain-HTTP route below belongs to UpgradeRequiredHandler.
+      const pattern = new UrlPattern(meta.pattern, handlerClass.name);
       this.claim(meta.pattern, handlerClass);
       this.websocket.push({ pattern: meta.pattern, handlerClass, initArgs: meta.initArgs ?? {}, name: meta.name, options: meta.options ?? {} });
-      if (meta.name) this.nameRoute(meta.name, new UrlPattern(meta.pattern), handlerClass);
+      if (meta.name) this.nameRoute(meta.name, pattern, handlerClass);
       // Plain HTTP requests on the same path get 426 instead of a 404.
       const plain = new HandlerRoute(meta.pattern, UpgradeRequiredHandler, {}, undefined, this.container);
       if (plain.pattern.native) this.native.push(plain);

@@ -1,11 +1,12 @@
 import { ConfigurationError } from '../common/errors';
-
-const NATIVE = /^(?:\/(?:[^/:*()[\]{}?+^$|\\]*|:[A-Za-z_$][\w$]*))*(?:\/\*)?$/;
+import { checkPattern, NATIVE, shown } from './pattern-mistakes';
 
 /**
  * A route pattern. Strings in uWS syntax (`/items/:id`, `/files/*`) are matched by the native
  * router; a RegExp, or a string containing regular-expression syntax (Tornado's
- * `/article/([0-9]+)`), is matched in order, anchored at both ends, after the native routes.
+ * `/article/([0-9]+)`, also written `^/article/([0-9]+)$`), is matched in order, anchored at
+ * both ends, after the native routes. Patterns that cannot mean what was written (`{id}`,
+ * `:id?`, Python's `(?P<id>...)`, ... see `checkPattern`) are refused.
  */
 export class UrlPattern {
   /** The pattern as written. */
@@ -18,10 +19,12 @@ export class UrlPattern {
   readonly wildcardAt: number = -1;
   private readonly regex?: RegExp;
 
-  constructor(pattern: string | RegExp) {
-    if (typeof pattern === 'string' && !pattern.startsWith('/')) {
-      throw new ConfigurationError(`Route pattern '${pattern}' must start with '/'`);
-    }
+  /**
+   * @param owner the handler class, named in errors
+   * @throws ConfigurationError for a pattern that cannot mean what was written, or an invalid regular expression
+   */
+  constructor(pattern: string | RegExp, owner?: string) {
+    checkPattern(pattern, owner);
     this.source = typeof pattern === 'string' ? pattern : pattern.source;
     if (pattern === '/*') {
       // The application's own catch-all is uWS's '/*': registering it twice aborts the process.
@@ -44,7 +47,7 @@ export class UrlPattern {
       this.regex = new RegExp(`^(?:${body})$`, flags);
     } catch (error) {
       throw new ConfigurationError(
-        `Route pattern '${this.source}' is neither a uWS pattern ('/items/:id', '/files/*') nor a valid regular expression: ${(error as Error).message}`,
+        `Route ${shown(pattern)}${owner ? ` of ${owner}` : ''} is neither a uWS pattern ('/items/:id', '/files/*') nor a valid regular expression: ${(error as Error).message}`,
       );
     }
   }

@@ -1,6 +1,7 @@
 import type WS from 'ws';
 import { WebSocketClosedError } from '../common/errors';
 import { HTTPClientError } from '../httpclient/http-client-error';
+import type { ResponseChunk } from '../web/json-text';
 import { messageData } from '../web/message-data';
 
 /** WebSocket readyState values (as in the standard and ws). */
@@ -87,8 +88,8 @@ export class WebSocketClientConnection {
    * when the connection is closed; a value with no JSON text throws a TypeError at once, as on
    * the server.
    */
-  writeMessage(message: string | Buffer | object, binary = false): Promise<void> {
-    const data = messageData(message);
+  writeMessage(message: ResponseChunk, binary = false): Promise<void> {
+    const data = messageData(message, this, 'writeMessage()');
     const sent: Promise<void> =
       this.socket.readyState !== OPEN
         ? Promise.reject(new WebSocketClosedError())

@@ -3,6 +3,7 @@ import { UnsafeValueError, WebSocketClosedError } from '../common/errors';
 import { ValidationError } from '../common/http-errors';
 import { appLog } from '../common/log';
 import { HEADER } from '../web/http-server-request';
+import type { ResponseChunk } from '../web/json-text';
 import { messageData, wellFormed } from '../web/message-data';
 import type { TransportSocket } from '../transport/types';
 import { RequestHandler } from '../web/request-handler';
@@ -102,7 +103,8 @@ export class WebSocketHandler extends RequestHandler {
   /**
    * A message arrived: text as `string`, binary as `Buffer` (declare it `string | Buffer`), or,
    * with the route's `messageSchema`, the schema's output (declare that type). May be async:
-   * the next one waits.
+   * the next one waits. What it returns is ignored (unlike an HTTP verb's return value, which
+   * is the response): answer with `writeMessage()`.
    */
   onMessage(_message: unknown): void | Promise<void> {}
 
@@ -144,17 +146,18 @@ export class WebSocketHandler extends RequestHandler {
    * closed (`backpressure: 'close'`) or the message dropped (`'drop'`). Tornado's `write_message`.
    *
    * @param binary true: a binary frame; false: a text frame, also for a Buffer. @defaultValue false
-   * @throws TypeError at once for a value with no JSON text (`undefined`, a function, a circular object)
+   * @throws TypeError at once for a value with no JSON text (`undefined`, a function, a symbol,
+   * a bigint, a circular object) or a Promise (await it first), naming the handler
    * @throws WebSocketClosedError (as a rejection) once the connection is closed
    */
-  writeMessage(message: string | Buffer | object, binary = false): Promise<void> {
+  writeMessage(message: ResponseChunk, binary = false): Promise<void> {
     return quietly(this.send(message, binary));
   }
 
-  private send(message: string | Buffer | object, binary: boolean): Promise<void> {
+  private send(message: ResponseChunk, binary: boolean): Promise<void> {
     const socket = this[SOCKET];
     if (!socket || this[STATE] === 'closed' || socket.closed) return Promise.reject(new WebSocketClosedError());
-    const data = messageData(message);
+    const data = messageData(message, this, 'writeMessage()');
     const route = this[ROUTE];
     const options = route.options;
     // A RegExp route sharing uWS's larger limit checks its own before sending.
@@ -210,9 +213,9 @@ export class WebSocketHandler extends RequestHandler {
   }
 
   /** Publishes to `topic`'s subscribers except this connection (use `app.publish` to include it). */
-  publish(topic: string, message: string | Buffer | object, binary = false): boolean {
+  publish(topic: string, message: ResponseChunk, binary = false): boolean {
     if (!this[SOCKET] || this[STATE] === 'closed') return false;
-    const data = messageData(message);
+    const data = messageData(message, this, 'publish()');
     this[SOCKET].publish(topic, data, binary, this[ROUTE].options.compression !== 'none');
     // Subscribers in other workers and processes.
     this[ROUTE].forwardTopic(topic, data, binary);

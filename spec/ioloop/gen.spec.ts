@@ -83,15 +83,53 @@ describe('coroutine helpers', () => {
     expect(await bad().catch((error) => error.message)).to.contain('coroutine yielded 42');
   });
 
-  it('works as a method decorator with this bound', async () => {
+  it('works as a method decorator with this bound; an overload gives callers the Promise type', async () => {
     class Service {
       factor = 3;
+      scale(value: number): Promise<number>;
       @coroutine
-      *scale(value: number): Generator<unknown, number, number> {
-        const resolved = yield later(0.01, value);
+      *scale(value: number): unknown {
+        const resolved: number = yield later(0.01, value);
         return resolved * this.factor;
       }
     }
-    expect(await (new Service().scale(5) as unknown as Promise<number>)).to.equal(15);
+    const scaled: number = await new Service().scale(5);
+    expect(scaled).to.equal(15);
+  });
+
+  it('keeps the generator function\'s this type: a coroutine property is a method callers await, and a detached call does not compile', async () => {
+    class Service {
+      factor = 3;
+      readonly scale = coroutine(function* (this: Service, value: number) {
+        const resolved: number = yield later(0.01, value);
+        return resolved * this.factor;
+      });
+    }
+    const service = new Service();
+    const scaled: number = await service.scale(5);
+    expect(scaled).to.equal(15);
+    const detached = service.scale;
+    // @ts-expect-error -- `this` would be undefined: the type says so
+    const unbound = () => detached(5);
+    expect(await unbound().catch((error: Error) => error.constructor)).to.equal(TypeError);
+    // A coroutine without `this` is called as a plain function.
+    const double = coroutine(function* (value: number) {
+      return (yield later(0.01, value * 2)) as number;
+    });
+    const doubled: number = await double(4);
+    expect(doubled).to.equal(8);
+  });
+
+  it('rejects with a TypeError naming the function when it returns no generator', async () => {
+    class Service {
+      @coroutine
+      async notAGenerator() {
+        return 1;
+      }
+    }
+    const error = (await (new Service().notAGenerator() as Promise<unknown>).catch((e: unknown) => e)) as Error & { code?: string };
+    expect(error).to.be.instanceOf(TypeError);
+    expect(error.message).to.equal('coroutine notAGenerator returned [object Promise], not a generator: write it as function* or *method()');
+    expect(error.code).to.equal('TYPHOON_ERR_INVALID_ARGUMENT');
   });
 });

@@ -99,6 +99,14 @@ describe('server-sent events', () => {
     expect(() => formatEvent({ id: 'x\r', data: 1 })).to.throw(UnsafeValueError);
     expect(formatEvent({ data: '' })).to.equal('data: \n\n');
   });
+
+  it('sends data without JSON text as null only when it is undefined, and refuses functions, symbols, bigints and promises by name', () => {
+    expect(formatEvent({ data: undefined })).to.equal('data: null\n\n');
+    for (const [data, what] of [[() => 1, /was given a function/], [Symbol('s'), /was given a symbol/], [1n, /was given a bigint/], [Promise.resolve(1), /a Promise: await it/]] as const) {
+      expect(() => formatEvent({ data })).to.throw(TypeError, what).with.property('code', 'TYPHOON_ERR_INVALID_ARGUMENT');
+      expect(() => formatEvent({ data })).to.throw(/^EventStream\.send\(\) was given /);
+    }
+  });
 });
 
 describe('server-sent events: what careless code and clients do', () => {

@@ -89,9 +89,9 @@ class ClosingSocket extends WebSocketHandler {
   override onMessage(message: string | Buffer) {
     if (message === 'close-me') this.close(4000, 'as you wish');
     if (message === 'object') void this.writeMessage({ a: [1, 2] });
-    if (message === 'undefined') {
+    if (message === 'undefined' || message === 'promise') {
       try {
-        void this.writeMessage(undefined as unknown as string);
+        void this.writeMessage(message === 'promise' ? Promise.resolve('later') : (undefined as unknown as string));
       } catch (error) {
         void this.writeMessage(`${(error as Error).name}: ${(error as Error).message}`);
       }
@@ -302,9 +302,12 @@ describe('WebSocketHandler', () => {
     const conn = await server.websocket('/closing');
     await conn.writeMessage('object');
     expect(await conn.readMessage()).to.equal('{"a":[1,2]}');
-    // Nothing has no JSON text: a clear error, not an empty message.
+    // Nothing has no JSON text: a clear error naming the handler, not an empty message.
     await conn.writeMessage('undefined');
-    expect(await conn.readMessage()).to.equal('TypeError: Cannot send undefined over a WebSocket: pass a string, a Buffer or a JSON-serializable value');
+    expect(await conn.readMessage()).to.match(/^TypeError: ClosingSocket\.writeMessage\(\) was given undefined, which has no JSON text; a response or message is a string, a Buffer/);
+    // A promise somebody forgot to await is refused too, not sent as {}.
+    await conn.writeMessage('promise');
+    expect(await conn.readMessage()).to.match(/^TypeError: ClosingSocket\.writeMessage\(\) was given a Promise: await it/);
     await conn.close();
   });
 

@@ -6,13 +6,14 @@ type Verb = (this: RequestHandler, ...args: string[]) => unknown;
 
 /**
  * Requires a logged-in user (`currentUser`) for a verb method. Without one, GET and HEAD
- * redirect to `loginUrl?next=<uri>`; other methods answer 403.
+ * redirect to `loginUrl?next=<uri>`; other methods answer 403. With one, the method runs and
+ * what it returns is passed on (a returned value is the response).
  *
  * @example
  * ```ts
  * class Profile extends RequestHandler {
  *   @authenticated
- *   get() { this.write({ user: this.currentUser }); }
+ *   get() { return { user: this.currentUser }; }
  * }
  * ```
  */

@@ -4,6 +4,7 @@ import type { RequestHandler } from '../request-handler';
 
 type Verb = (this: RequestHandler, ...args: string[]) => unknown;
 
+/** Wraps a verb method: a redirect when `target` names another path, else the method, its return value passed on. */
 function wrap(descriptor: PropertyDescriptor, target: (path: string) => string | null): PropertyDescriptor {
   const verb = descriptor.value as Verb;
   descriptor.value = function (this: RequestHandler, ...args: string[]) {
