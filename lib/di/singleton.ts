@@ -6,8 +6,9 @@ import type { Constructor } from './reflection';
  * A service with one instance per application (not per process): registered in tsyringe's
  * root container as container-scoped, so every `Application`, whose container is a child of
  * the root, gets its own instance, created on first use and kept as long as the app.
- * Two applications in one process (tests!) never share it. Decorate services before the
- * `Application` is constructed (import them first), as the container copies them then.
+ * Two applications in one process (tests!) never share it, also when it is declared after
+ * `new Application()` (each application's container takes its own copy of the registration the
+ * first time it resolves it).
  *
  * @example
  * ```ts

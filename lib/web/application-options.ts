@@ -5,7 +5,13 @@ import type { ApplicationSettings } from './settings';
 
 /** `new Application(options)`: the handlers and the settings. */
 export interface ApplicationOptions extends ApplicationSettings {
-  /** Routes; omitted: every `@Route`/`@WebSocket` class imported so far. */
+  /**
+   * Routes: decorated classes, or Tornado tuples `[pattern, Class, initArgs?, name?]`.
+   * Omitted: every class decorated with `@Route`/`@WebSocket` that is defined by the time the
+   * application starts serving (`listen()`, `inject()`, `TestServer.start()`), declared before
+   * or after `new Application()`, in declaration order; classes another application was given
+   * explicitly (an extension's, through `addHandlers()`) are left to it.
+   */
   handlers?: HandlerSpec[];
 }
 

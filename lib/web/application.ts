@@ -1,5 +1,6 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { ConfigurationError } from '../common/errors';
+import { adoptLateSingletons } from '../di/container-internals';
 import { AsyncHTTPClient } from '../httpclient/async-http-client';
 import type { Logger } from 'pino';
 import { genLog } from '../common/log';
@@ -12,11 +13,12 @@ import { warnIfFewDescriptors } from '../transport/descriptors';
 import { socketLayerFor, type ApplicationInternals, type SocketLayer } from './socket-layer';
 import { BodyBudget } from './body-budget';
 import { Dispatcher } from './dispatcher';
+import { closeOnSignals } from './close-on-signals';
 import { serveUnderWatch, shouldAutoreload } from './autoreload';
 import { Hooks, joinPrefix, type HookFunctions, type HookName } from './hooks';
-import { ErrorHandler } from './error-handler';
 import type { HandlerRoute } from './handler-route';
-import { Router, type HandlerSpec } from './router';
+import { ApplicationRoutes } from './application-routes';
+import type { HandlerSpec } from './router';
 import { resolveSettings, transportOptions, type ApplicationSettings, type ResolvedSettings } from './settings';
 import { StaticFiles } from './static-files';
 import { StaticFileHandler } from './static-file-handler';
@@ -44,7 +46,8 @@ export class Application {
   readonly container: DependencyContainer;
   /** Compiled templates of `templatePath`. */
   readonly templates: TemplateEngine;
-  /** @internal */ readonly router: Router;
+  /** The routes: given or discovered, completed when serving starts (lib/web/application-routes.ts). */
+  private readonly routes: ApplicationRoutes;
   /** @internal The hooks added with addHook(), in order. */
   readonly hooks = new Hooks();
   private readonly staticCaches = new Map<string, StaticFiles>();
@@ -65,7 +68,6 @@ export class Application {
   private client: AsyncHTTPClient | null = null;
   private pubsub: PubSub | null = null;
   private pool: WorkerPool | null = null;
-  private defaultRoute: HandlerRoute;
   private closing: Promise<void> | null = null;
   /** The path prefix of the extension being registered: its hooks are scoped to it. */
   private hookPrefix: string | undefined;
@@ -84,18 +86,12 @@ export class Application {
     }
     checkTransportOptions(resolveTransport(this.settings.transport, this.settings.maxHeaderSize), transportOptions(this.settings));
     this.container = rootContainer.createChildContainer();
+    adoptLateSingletons(this.container);
     this.container.registerInstance(Application, this);
     this.container.register(AsyncHTTPClient, { useFactory: () => this.httpClient });
-    this.router = new Router(this.container);
     this.templates = new TemplateEngine(this.settings);
-    this.router.addAll(handlers);
-    if (this.settings.staticPath) this.staticFileCache(this.settings.staticPath).addRoutes(this.router, this.settings);
     this.sockets = socketLayerFor(this.internals());
-    this.addWebSocketRoutes();
-    this.defaultRoute = this.router.addDefault(
-      this.settings.defaultHandlerClass ?? ErrorHandler,
-      this.settings.defaultHandlerClass ? (this.settings.defaultHandlerArgs ?? {}) : { statusCode: 404 },
-    );
+    this.routes = new ApplicationRoutes(this.container, this.settings, this.sockets, handlers, (root) => this.staticFileCache(root));
   }
 
   /**
@@ -106,7 +102,9 @@ export class Application {
    * @param options `workers`: threads sharing the port. @defaultValue one thread
    * @returns the running server: bound port, host, the transport serving, `close()`
    * @throws ConfigurationError when already listening, when the address is in use or not
-   * available, when transport `'uws'` cannot load, or when workers cannot share the port here
+   * available, when transport `'uws'` cannot load, when workers cannot share the port here,
+   * for a route registered twice, or for a handler class whose constructor parameters the
+   * container cannot resolve (named, with the fix)
    */
   async listen(port = 8888, host = '0.0.0.0', options: ListenOptions = {}): Promise<HTTPServer> {
     if (this.server || this.pool) throw new ConfigurationError('This application is already listening; create another Application for another port');
@@ -116,10 +114,13 @@ export class Application {
     if (!role) warnIfFewDescriptors(this.settings.maxConnections);
     if (workers > 1) {
       checkTransportOptions(resolveTransport(this.settings.transport), transportOptions(this.settings, true));
+      // Each worker discovers and checks the same routes; refused here, the error is the caller's.
+      this.routes.start();
       return this.supervise(port, host, workers);
     }
+    const defaultRoute = this.start();
     const server = createTransport(this.settings.transport, transportOptions(this.settings, Boolean(role)));
-    this.mount(server);
+    this.mount(server, defaultRoute);
     this.sockets.mount(server);
     const bound = await server.listen(role?.host ?? host, role?.port ?? port);
     this.server = server;
@@ -142,11 +143,13 @@ export class Application {
    * const response = await app.inject({ method: 'POST', url: '/items', body: { name: 'pen' } });
    * expect(response.status).to.equal(201);
    * ```
+   * @throws ConfigurationError on the first call, as `listen()` does for routes and handlers
    */
   async inject(options: InjectOptions | string): Promise<TestResponse> {
     if (!this.inProcess) {
+      const defaultRoute = this.start();
       this.inProcess = createInProcessTransport(transportOptions(this.settings));
-      this.mount(this.inProcess);
+      this.mount(this.inProcess, defaultRoute);
     }
     return injectInto(this.inProcess.listener, typeof options === 'string' ? { url: options } : options);
   }
@@ -212,18 +215,9 @@ export class Application {
    */
   addHandlers(handlers: HandlerSpec[]): this {
     this.beforeServing('addHandlers()');
-    this.router.addAll(handlers);
-    this.addWebSocketRoutes();
+    this.routes.add(handlers);
     return this;
   }
-
-  /** WebSocket routes for the router's specs not made yet. */
-  private addWebSocketRoutes(): void {
-    this.sockets.addRoutes(this.router.websocket.slice(this.socketSpecs));
-    this.socketSpecs = this.router.websocket.length;
-  }
-
-  private socketSpecs = 0;
 
   /** What the WebSocket layer may use of this application (see ApplicationInternals). */
   private internals(): ApplicationInternals {
@@ -235,7 +229,7 @@ export class Application {
       get shuttingDown() {
         return app.isClosing;
       },
-      makeHandler: (create, exchange) => this.dispatcher.makeHandler(create, exchange),
+      makeHandler: (route, exchange) => this.dispatcher.makeHandler(route, exchange),
       track: (lifecycle) => this.dispatcher.track(lifecycle),
       forwardTopic: (topic, data, binary) => this.pubsub?.forward(topic, data, binary),
     };
@@ -245,12 +239,18 @@ export class Application {
     if (this.mounted) throw new ConfigurationError(`${what} must come before listen() or inject(): the routes' lifecycles are built then`);
   }
 
-  /** Puts the HTTP routes on a transport (lib/web/dispatcher.ts). */
-  private mount(server: TransportServer): void {
+  /** Completes and checks the routes (once); hooks and handlers are fixed from then on. */
+  private start(): HandlerRoute {
+    const defaultRoute = this.routes.start();
     this.mounted = true;
+    return defaultRoute;
+  }
+
+  /** Puts the HTTP routes on a transport (lib/web/dispatcher.ts). */
+  private mount(server: TransportServer, defaultRoute: HandlerRoute): void {
     this.dispatcher.mount(server, {
-      router: this.router,
-      defaultRoute: this.defaultRoute,
+      router: this.routes.router,
+      defaultRoute,
       // Requests with ids go through the handler (the id header is theirs alone).
       fastStatic: !this.logger,
       staticHandlerReplaced: this.container.isRegistered(StaticFileHandler, true),
@@ -306,18 +306,7 @@ export class Application {
    * signal exits at once. For `npm start`, containers and process managers.
    */
   closeOnSignals(signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'], options: CloseOptions = {}): void {
-    let closing = false;
-    for (const signal of signals) {
-      process.on(signal, () => {
-        if (closing) process.exit(1);
-        closing = true;
-        genLog.info(`${signal} received: closing (in-flight requests get ${options.timeout ?? 10} s)`);
-        this.close(options).then(() => process.exit(0), (error) => {
-          genLog.error('Error while closing', error);
-          process.exit(1);
-        });
-      });
-    }
+    closeOnSignals((closeOptions) => this.close(closeOptions), signals, options);
   }
 
   private async closePubSub(): Promise<void> {
@@ -375,7 +364,7 @@ export class Application {
    * @throws ConfigurationError for an unknown name, or the wrong number of arguments
    */
   reverseUrl(name: string, ...args: Array<string | number>): string {
-    return this.router.reverse(name, args);
+    return this.routes.reverse(name, args);
   }
 
   /**

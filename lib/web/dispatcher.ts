@@ -1,4 +1,5 @@
 import { genLog, isLogEnabled, logAccess } from '../common/log';
+import type { Constructor } from '../di/reflection';
 import type { ServerExchange, TransportServer } from '../transport/types';
 import type { Application } from './application';
 import { BodyReader, type BodyLimits } from './body-reader';
@@ -26,6 +27,28 @@ export interface MountContext {
   /** True when StaticFileHandler is replaced in the container (then only it may answer). */
   staticHandlerReplaced: boolean;
   staticFileCache(root: string): StaticFiles;
+}
+
+/** What makes a route's handlers: its factory and the class it makes. */
+export interface HandlerSource<H> {
+  readonly create: () => H;
+  readonly handlerClass: Constructor;
+}
+
+const standIns = new WeakMap<Constructor, typeof RequestHandler>();
+
+/**
+ * A plain RequestHandler class carrying the name of `cls`: it answers for a handler that could
+ * not be made, and the error log, `onError` hooks and metrics name the class that failed.
+ */
+function standInFor(cls: Constructor): typeof RequestHandler {
+  let standIn = standIns.get(cls);
+  if (!standIn) {
+    standIn = class extends RequestHandler {};
+    Object.defineProperty(standIn, 'name', { value: cls.name });
+    standIns.set(cls, standIn);
+  }
+  return standIn;
 }
 
 /**
@@ -79,7 +102,7 @@ export class Dispatcher {
     const request = new HTTPServerRequest(exchange, settings);
     // The access log reads the address after the response ended (uWS would no longer have it).
     if (settings.logFunction || isLogEnabled('info', 'access')) exchange.keepRemoteAddress();
-    const handler = this.makeHandler(match.route.create, exchange, request);
+    const handler = this.makeHandler(match.route, exchange, request);
     if (!handler) return;
     const internals = handler[INTERNALS];
     if (settings.compressResponse) internals.compression = acceptsGzip(request[HEADER]('accept-encoding')) ? 'gzip' : 'identity';
@@ -115,14 +138,18 @@ export class Dispatcher {
     );
   }
 
-  /** Makes a handler through DI; if that fails, answers 500 with a plain handler and returns null. */
-  makeHandler<H extends RequestHandler>(create: () => H, exchange: ServerExchange, request = new HTTPServerRequest(exchange, this.settings)): H | null {
+  /**
+   * Makes a handler through DI; if that fails (a factory that throws, a constructor that
+   * throws: what the start-up check cannot see), answers 500 through a stand-in named after the
+   * route's class, so the error is logged once, as "in ItemHandler", and returns null.
+   */
+  makeHandler<H extends RequestHandler>(route: HandlerSource<H>, exchange: ServerExchange, request = new HTTPServerRequest(exchange, this.settings)): H | null {
     try {
-      const handler = create();
+      const handler = route.create();
       HandlerInternals.attach(handler, this.app, request, exchange, this.responded);
       return handler;
     } catch (error) {
-      const fallback = new RequestHandler();
+      const fallback = new (standInFor(route.handlerClass))();
       HandlerInternals.attach(fallback, this.app, request, exchange, this.responded);
       this.track(handleException(fallback, error));
       return null;

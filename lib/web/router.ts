@@ -1,6 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import { ConfigurationError } from '../common/errors';
-import { decoratedClasses, getRouteMetadata, type Constructor, type RouteMetadata } from '../di/reflection';
+import { getRouteMetadata, type Constructor, type RouteMetadata } from '../di/reflection';
 import type { RouteMatch } from './lifecycle';
 import { HandlerRoute } from './handler-route';
 import type { RequestHandler } from './request-handler';
@@ -34,9 +34,9 @@ export class Router {
 
   constructor(private readonly container: DependencyContainer) {}
 
-  /** Adds every spec; with `undefined`, every decorated class imported so far. */
-  addAll(specs: HandlerSpec[] | undefined): void {
-    for (const spec of specs ?? decoratedClasses()) this.addSpec(spec);
+  /** Adds every spec, in order. */
+  addAll(specs: readonly HandlerSpec[]): void {
+    for (const spec of specs) this.addSpec(spec);
   }
 
   /** Adds one HTTP route. */

@@ -1,5 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { ServerExchange, TransportServer } from '../transport/types';
+import type { HandlerSource } from './dispatcher';
 import type { Hooks } from './hooks';
 import type { RequestHandler } from './request-handler';
 import type { WebSocketRouteSpec } from './router';
@@ -18,8 +19,8 @@ export interface ApplicationInternals {
   readonly hooks: Hooks;
   /** True from `close()` on: a handshake still in `prepare()` is refused, not opened. */
   readonly shuttingDown: boolean;
-  /** Makes a handler through DI for an exchange; when that fails, answers 500 and returns null. */
-  makeHandler<H extends RequestHandler>(create: () => H, exchange: ServerExchange): H | null;
+  /** Makes a route's handler through DI for an exchange; when that fails, answers 500 (logged naming the route's class) and returns null. */
+  makeHandler<H extends RequestHandler>(route: HandlerSource<H>, exchange: ServerExchange): H | null;
   /** Counts a lifecycle as in flight until it settles (graceful shutdown waits for it). */
   track(lifecycle: Promise<void>): void;
   /** Carries what a handler published to its own thread's subscribers to the other workers and processes. */

@@ -77,7 +77,7 @@ export class WebSocketLayer implements SocketLayer {
 
   /** One WebSocket handshake: make the handler, then run it through `handshake()`. */
   private upgrade(route: WebSocketRoute, exchange: UpgradeExchange, match: PathMatch): void {
-    const handler = this.app.makeHandler<WebSocketHandler>(route.create, exchange);
+    const handler = this.app.makeHandler<WebSocketHandler>(route, exchange);
     if (!handler) return;
     handler[ROUTE] = route;
     exchange.onAbort(handler);

@@ -17,6 +17,8 @@ import { resolveWebSocketOptions, type ResolvedWebSocketOptions, type WebSocketD
 export class WebSocketRoute {
   readonly pattern: UrlPattern;
   readonly create: () => WebSocketHandler;
+  /** The class `create` makes (named in the log when making one fails). */
+  readonly handlerClass: Constructor;
   readonly options: ResolvedWebSocketOptions;
   readonly initArgs: Record<string, unknown>;
   readonly handlers = new Set<WebSocketHandler>();
@@ -38,6 +40,7 @@ export class WebSocketRoute {
   constructor(spec: WebSocketRouteSpec, container: DependencyContainer, defaults: WebSocketDefaults, readonly forwardTopic: (topic: string, data: string | Buffer, binary: boolean) => void) {
     this.pattern = new UrlPattern(spec.pattern);
     this.options = resolveWebSocketOptions(this.pattern.source, spec.options, defaults);
+    this.handlerClass = spec.handlerClass;
     this.create = handlerFactory(container, spec.handlerClass as Constructor<WebSocketHandler>);
     this.initArgs = spec.initArgs;
   }
