@@ -6,6 +6,7 @@ import { ErrorHandler } from './error-handler';
 import type { HandlerRoute } from './handler-route';
 import { noteGiven, RouteDiscovery } from './route-discovery';
 import { Router, type HandlerSpec } from './router';
+import { checkServedFolders } from './served-folders';
 import type { ResolvedSettings } from './settings';
 import type { SocketLayer } from './socket-layer';
 import type { StaticFiles } from './static-files';
@@ -16,7 +17,8 @@ import type { StaticFiles } from './static-files';
  * given (or, without them, the decorated classes discovered, in declaration order), those of
  * `addHandlers()` where the code added them, the static routes of `staticPath`, and the default
  * route for paths nothing matches. Then the container is checked for every handler class, so an
- * unresolvable constructor parameter fails the start, not each request.
+ * unresolvable constructor parameter fails the start, not each request, and so are the folders
+ * served (`staticPath`, `templatePath`, StaticFileHandler's `path`: lib/web/served-folders.ts).
  *
  * @example
  * ```ts
@@ -83,6 +85,7 @@ export class ApplicationRoutes {
       const { router } = this;
       const classes: Constructor[] = [...router.native, ...router.regex, this.defaultRoute!].map((route) => route.handlerClass);
       checkHandlerGraph(this.container, [...classes, ...router.websocket.map((spec) => spec.handlerClass)]);
+      checkServedFolders(this.settings, [...router.native, ...router.regex]);
       this.checked = true;
     }
     return this.defaultRoute!;

@@ -14,7 +14,6 @@ import { refuseRequest } from './request-framing';
 import type { Router } from './router';
 import type { SocketLayer } from './socket-layer';
 import type { ResolvedSettings } from './settings';
-import { checkServedFolders } from './served-folders';
 import { fastStaticRoute, serveFromMemory } from './static-fast-path';
 import type { StaticFiles } from './static-files';
 
@@ -73,10 +72,9 @@ export class Dispatcher {
 
   /**
    * Puts the HTTP routes on a transport: native patterns (with the static fast path), then the
-   * rest. First refuses folders every request would fail on (lib/web/served-folders.ts).
+   * rest.
    */
   mount(server: TransportServer, context: MountContext): void {
-    checkServedFolders(this.settings, [...context.router.native, ...context.router.regex]);
     for (const route of context.router.native) {
       const pattern = route.pattern;
       // A route without parameters matches the same way every time: one match object for all.

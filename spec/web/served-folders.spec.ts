@@ -45,6 +45,17 @@ describe('folders the application serves from, checked when it starts serving (i
     expect(injected).to.be.instanceOf(ConfigurationError).with.property('message', `The staticPath setting '${missing}' does not exist: create it`);
   });
 
+  it('lets inject() be tried again once the folder exists, refused the first time before anything was mounted', async () => {
+    const later = path.join(scratch, 'made-for-inject');
+    const app = new Application({ handlers: [], staticPath: later });
+    const refused = await app.inject('/static/a.txt').then(() => null, (error: unknown) => error);
+    expect(refused).to.be.instanceOf(ConfigurationError).with.property('message', `The staticPath setting '${later}' does not exist: create it`);
+    mkdirSync(later);
+    writeFileSync(path.join(later, 'a.txt'), 'there now');
+    const response = await app.inject('/static/a.txt');
+    expect([response.status, response.body.toString()]).to.deep.equal([200, 'there now']);
+  });
+
   it('takes a folder made after the application was constructed, before it serves', async () => {
     const later = path.join(scratch, 'made-later');
     expect((await startFailure(new Application({ handlers: [], staticPath: later }))).message).to.contain(`The staticPath setting '${later}' does not exist`);
