@@ -73,8 +73,9 @@ export function writeStarter(dir: string, options: StarterOptions = {}): string[
 function typhoonNote(typhoon: string, vendored: string | undefined): string {
   if (!vendored) return `\`package.json\` asks for \`typhoon\` as \`${typhoon}\`.`;
   return `Typhoon is not in the npm registry: \`${vendored}\` is the Typhoon this project installs,
-packed by \`typhoon new\` from ${TYPHOON_ROOT}. Keep it with the project; for another version,
-run \`npm pack\` in a Typhoon clone and \`npm install <the tarball it made>\`.`;
+packed by \`typhoon new\` from the Typhoon in ${TYPHOON_ROOT}. Keep it with the project. For
+another version, run \`npm pack\` in a Typhoon clone, copy the tarball it makes into \`vendor/\`,
+and \`npm install ./vendor/<its name>\`.`;
 }
 
 function starterFiles(name: string, typhoon: string, uws: string | null, vendored: string | undefined): Record<string, string> {
