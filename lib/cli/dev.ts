@@ -63,7 +63,8 @@ export function runDev(script: string, args: readonly string[], cwd = process.cw
       say(`restarting ${script}`);
       const running = app;
       app = null;
-      void stop(running).then(() => state === 'idle' && !app && start());
+      // A compile begun meanwhile restarts it again if it succeeds; until then this build serves.
+      void stop(running).then(() => state !== 'closing' && !app && start());
     });
   };
 
