@@ -1,13 +1,13 @@
 import { expect } from 'chai';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { websocketConnect } from '../lib';
 import { STARTER_UWS } from '../lib/cli/starter';
 import { glibcVersion } from '../lib/transport/uws';
+import { freePort, startWatched, untilAnswer, type WatchedProcess } from './helpers/watched-process';
 
 const exec = promisify(execFile);
 const root = path.join(__dirname, '..', '..');
@@ -27,89 +27,51 @@ function npm(args: string[], cwd: string): Promise<{ stdout: string; stderr: str
   return exec('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], { cwd, maxBuffer: 16 << 20 });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
 /** Starts `node args` in its own process group, resolving once it prints "Listening on <port>". */
-function serve(cwd: string, args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`no "Listening on" within 20 s: ${output}`)), 20_000);
-    const read = (chunk: Buffer) => {
-      output += chunk;
-      const match = /Listening on (?:http:\/\/localhost:)?(\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]), output: () => output });
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
-  });
+async function serve(cwd: string, args: string[], env: Record<string, string>): Promise<{ child: WatchedProcess; port: number; output: () => string }> {
+  const child = startWatched(process.execPath, args, cwd, env);
+  await child.waitFor(/Listening on (?:http:\/\/localhost:)?(\d+)/, 1, 20);
+  return { child, port: Number(/Listening on (?:http:\/\/localhost:)?(\d+)/.exec(child.output())![1]), output: child.output };
 }
 
 /** Ends a process started by {@link serve} and everything it started. */
-function stop(child: ChildProcess): Promise<void> {
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, name);
-    } catch {
-      // the group is gone already
-    }
-  };
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => signal('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      // Whatever the watched process started goes too.
-      signal('SIGKILL');
-      resolve();
-    });
-    signal('SIGTERM');
-  });
-}
+const stop = (child: WatchedProcess) => child.stop();
 
-/** Polls `url` until `check` accepts its text (generous deadline, no fixed sleeps). */
-async function until(url: string, check: (text: string) => boolean, seconds = 30): Promise<string> {
-  const deadline = Date.now() + seconds * 1000;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = await fetch(url).then((response) => response.text(), (error: Error) => `(${error.message})`);
-    if (check(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} still answered ${JSON.stringify(last)} after ${seconds} s`);
-}
+/** What npm warns about that a user following the README should never see. */
+const NPM_TRAPS = /EBADENGINE|install-scripts|allowScripts/;
 
 describe('the package, installed as a user would', function () {
   this.timeout(240_000);
   let work: string;
   let tarball: string;
 
+  let packOutput: string;
+
   before(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'typhoon-install-'));
-    // npm test built dist/ already; pack exactly that.
-    await npm(['pack', '--ignore-scripts', '--pack-destination', work], root);
+    // As the README says: npm pack in the clone (its prepack builds, then packs a package.json
+    // without scripts; postpack puts the clone's back).
+    const packed = await npm(['pack', '--pack-destination', work], root);
+    packOutput = packed.stdout + packed.stderr;
     tarball = path.join(work, `typhoon-${version}.tgz`);
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it('packs the built library, README and LICENSE only, with the typhoon command', async () => {
+  it('packs the built library, its docs, README and LICENSE only, with the typhoon command and a package.json without scripts', async () => {
     const { stdout } = await exec('tar', ['tzf', tarball]);
     const entries = stdout.trim().split('\n');
-    expect(entries.filter((entry) => !/^package\/(dist\/lib\/.+\.(js|d\.ts)|README\.md|LICENSE|package\.json)$/.test(entry))).to.deep.equal([]);
-    expect(entries).to.include.members(['package/dist/lib/index.js', 'package/dist/lib/index.d.ts', 'package/dist/lib/testing/index.js', 'package/dist/lib/cli/typhoon.js']);
+    expect(entries.filter((entry) => !/^package\/(dist\/lib\/.+\.(js|d\.ts)|docs\/[\w-]+\.md|README\.md|LICENSE|package\.json)$/.test(entry))).to.deep.equal([]);
+    expect(entries).to.include.members(['package/dist/lib/index.js', 'package/dist/lib/index.d.ts', 'package/dist/lib/testing/index.js', 'package/dist/lib/cli/typhoon.js', 'package/docs/guide.md']);
     expect(entries.length).to.be.lessThan(300);
+    expect(packOutput).to.contain('prepack').and.contain('postpack');
+    // npm 11 would list a file: dependency's prepare among the install scripts to approve.
+    const packed = JSON.parse((await exec('tar', ['xzOf', tarball, 'package/package.json'])).stdout);
+    expect(packed).to.not.have.any.keys('scripts', 'devDependencies');
+    expect(packed).to.include({ name: 'typhoon', version, main: 'dist/lib/index.js' });
+    expect(packed.bin).to.deep.equal({ typhoon: 'dist/lib/cli/typhoon.js' });
+    // The clone keeps its own.
+    expect(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts).to.include.keys('prepare', 'prepack', 'postpack');
+    expect(existsSync(path.join(root, '.package.json.before-pack'))).to.equal(false);
   });
 
   for (const [variant, typescript] of [['esm', 'typescript@7'], ['cjs', 'typescript@5']] as const) {
@@ -128,7 +90,9 @@ describe('the package, installed as a user would', function () {
       const tsconfig = JSON.parse(files['tsconfig.json']);
       tsconfig.compilerOptions.skipLibCheck = false;
       writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-      await npm(['install'], dir);
+      // On every Node.js the README supports: no engine warning, no install script to approve.
+      const installed = await npm(['install'], dir);
+      expect(installed.stdout + installed.stderr).to.not.match(NPM_TRAPS);
       await npm(['install', '--save-dev', typescript], dir);
       await exec(path.join(dir, 'node_modules', '.bin', 'tsc'), ['-p', dir], { cwd: dir });
       const server = await serve(dir, ['dist/app.js'], { PORT: '0', TYPHOON_LOG_LEVEL: 'warn' });
@@ -206,35 +170,103 @@ new Application([['/', Hello], ['/echo', Echo]]).listen(Number(process.env.PORT)
     expect((started as { stderr: string }).stderr).to.contain('ConfigurationError').and.contain('"experimentalDecorators": true').and.contain('"emitDecoratorMetadata": true');
   });
 
-  it('writes a starter project that passes its own tests, serves, and reloads on change in debug', async () => {
-    const dir = path.join(work, 'starter');
-    const { stdout } = await exec(process.execPath, [path.join(root, 'dist/lib/cli/typhoon.js'), 'new', dir, '--typhoon', `file:${tarball}`]);
-    expect(stdout).to.contain('Wrote 11 files').and.contain('npm install && npm start');
-    // It asks for a uWS build for Node 22 and later (--uws none leaves it out), and its README says so.
-    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).dependencies).to.deep.equal({ typhoon: `file:${tarball}`, 'uWebSockets.js': STARTER_UWS });
-    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).to.contain('glibc 2.38').and.contain('github:uNetworking/uWebSockets.js#v20.57.0');
-    const bare = path.join(work, 'starter-without-uws');
-    await exec(process.execPath, [path.join(root, 'dist/lib/cli/typhoon.js'), 'new', bare, '--uws', 'none']);
-    expect(JSON.parse(readFileSync(path.join(bare, 'package.json'), 'utf8')).dependencies).to.have.keys(['typhoon']);
-    expect(readFileSync(path.join(bare, 'README.md'), 'utf8')).to.not.contain('glibc');
-    const refused = await exec(process.execPath, [path.join(root, 'dist/lib/cli/typhoon.js'), 'new', dir]).catch((error: { code: number; stderr: string }) => error);
-    expect(refused).to.include({ code: 1 }).and.have.property('stderr').that.contains('is not empty');
-    await npm(['install'], dir);
-    const tested = await npm(['test'], dir);
-    // node's test runner prints TAP (Node 20) or its spec reporter (Node 22+): both end with the counts.
-    expect(tested.stdout).to.match(/\bpass 4\b/).and.match(/\bfail 0\b/);
-    const port = await freePort();
-    const server = await serve(dir, ['dist/main.js', '--debug'], { PORT: String(port), TYPHOON_LOG_LEVEL: 'info' });
-    try {
-      expect(server.port).to.equal(port);
-      await until(`http://127.0.0.1:${port}/api/hello/ann`, (text) => text.includes('Hello, ann!'));
-      const greeter = path.join(dir, 'src', 'greeter.ts');
-      writeFileSync(greeter, readFileSync(greeter, 'utf8').replace('Hello, ${name}!', 'Howdy, ${name}!'));
-      await exec(path.join(dir, 'node_modules', '.bin', 'tsc'), ['-p', dir], { cwd: dir });
-      await until(`http://127.0.0.1:${port}/api/hello/ann`, (text) => text.includes('Howdy, ann!'));
-      expect(server.output()).to.contain('autoreload').and.contain('Restarting');
-    } finally {
-      await stop(server.child);
+  it("types 'typhoon' and 'typhoon/testing' in each module resolution of TypeScript 5 and 7 (typesVersions for node10)", async () => {
+    // TypeScript 7 has no node10; commonjs without a moduleResolution is node10 on TypeScript 5.
+    const cases = [['cjs', 'commonjs', undefined], ['cjs', 'commonjs', 'node10'], ['cjs', 'node16', 'node16'], ['esm', 'commonjs', undefined], ['esm', 'nodenext', 'nodenext'], ['esm', 'esnext', 'bundler']] as const;
+    const failed: string[] = [];
+    for (const [variant, module, moduleResolution] of cases) {
+      const dir = path.join(work, variant);
+      mkdirSync(path.join(dir, 'types'), { recursive: true });
+      writeFileSync(path.join(dir, 'types', 'check.ts'), `import { Application, RequestHandler } from 'typhoon';
+import { TestServer } from 'typhoon/testing';
+class Hello extends RequestHandler { get() { this.write('hi'); } }
+export const started: Promise<TestServer> = TestServer.start(new Application([['/', Hello]]));
+`);
+      // esModuleInterop: pino's own typings need it under commonjs.
+      const compilerOptions = { module, moduleResolution, target: 'ES2022', strict: true, esModuleInterop: true, experimentalDecorators: true, noEmit: true, skipLibCheck: false, types: ['node'] };
+      writeFileSync(path.join(dir, 'tsconfig.types.json'), JSON.stringify({ compilerOptions, include: ['types'] }));
+      await exec(path.join(dir, 'node_modules', '.bin', 'tsc'), ['-p', path.join(dir, 'tsconfig.types.json')], { cwd: dir })
+        .catch((error: { stdout: string }) => failed.push(`${variant} module ${module}, moduleResolution ${moduleResolution ?? '(default)'}:\n${error.stdout}`));
     }
+    expect(failed).to.deep.equal([]);
+  });
+
+  describe('the starter (typhoon new), as its README says', () => {
+    let dir: string;
+    let api: string;
+    const greeter = () => path.join(dir, 'src', 'greeter.ts');
+    const cli = path.join(root, 'dist/lib/cli/typhoon.js');
+
+    it('packs this clone into the project (no registry), installs on this Node without warnings, and passes its own tests', async () => {
+      dir = path.join(work, 'starter');
+      const { stdout } = await exec(process.execPath, [cli, 'new', dir]);
+      expect(stdout).to.contain('Wrote 12 files').and.contain(`vendor/typhoon-${version}.tgz`).and.contain('npm install && npm start');
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      // It asks for a uWS build for Node 22 and later (--uws none leaves it out), and its README says so.
+      expect(pkg.dependencies).to.deep.equal({ typhoon: `file:vendor/typhoon-${version}.tgz`, 'uWebSockets.js': STARTER_UWS });
+      expect(pkg.scripts).to.include({ start: 'tsc && node --enable-source-maps dist/main.js', dev: 'typhoon dev dist/main.js --debug' });
+      const readme = readFileSync(path.join(dir, 'README.md'), 'utf8');
+      expect(readme).to.not.contain('npmjs');
+      expect(readme).to.contain('(node_modules/typhoon/docs/guide.md)').and.contain(`vendor/typhoon-${version}.tgz`);
+      expect(readme).to.contain('glibc 2.38').and.contain('github:uNetworking/uWebSockets.js#v20.57.0');
+      const bare = path.join(work, 'starter-without-uws');
+      await exec(process.execPath, [cli, 'new', bare, '--typhoon', `file:${tarball}`, '--uws', 'none']);
+      expect(JSON.parse(readFileSync(path.join(bare, 'package.json'), 'utf8')).dependencies).to.deep.equal({ typhoon: `file:${tarball}` });
+      const bareReadme = readFileSync(path.join(bare, 'README.md'), 'utf8');
+      expect(bareReadme).to.not.contain('glibc');
+      expect(bareReadme).to.contain(`asks for \`typhoon\` as \`file:${tarball}\``);
+      const refused = await exec(process.execPath, [cli, 'new', dir]).catch((error: { code: number; stderr: string }) => error);
+      expect(refused).to.include({ code: 1 }).and.have.property('stderr').that.contains('is not empty');
+      const installed = await npm(['install'], dir);
+      expect(installed.stdout + installed.stderr).to.not.match(NPM_TRAPS);
+      expect(existsSync(path.join(dir, 'node_modules', 'typhoon', 'docs', 'guide.md')), 'the guide its README links').to.equal(true);
+      const tested = await npm(['test'], dir);
+      // node's test runner prints TAP (Node 20) or its spec reporter (Node 22+): both end with the counts.
+      expect(tested.stdout).to.match(/\bpass 4\b/).and.match(/\bfail 0\b/);
+    });
+
+    it('npm run dev: runs the code once, keeps the last good build while the code does not type-check, restarts once it does, stacks at .ts lines', async () => {
+      const main = path.join(dir, 'src', 'main.ts');
+      writeFileSync(main, `console.log('top-level ran');\n${readFileSync(main, 'utf8')}`);
+      const good = readFileSync(greeter(), 'utf8');
+      const port = await freePort();
+      api = `http://127.0.0.1:${port}/api/hello/ann`;
+      const dev = startWatched('npm', ['run', 'dev'], dir, { PORT: String(port), TYPHOON_LOG_LEVEL: 'info' });
+      try {
+        await dev.waitFor(/Listening on/);
+        await untilAnswer(api, (text) => text.includes('Hello, ann!'));
+        expect(dev.count(/top-level ran/), 'runs once at start').to.equal(1);
+        writeFileSync(greeter(), good.replace('Hello, ${name}!', 'Howdy, ${name}!').replace('this.visits++;', "this.visits++;\n    const oops: number = 'x';"));
+        await dev.waitFor(/tsc found errors/);
+        expect(dev.output()).to.match(/src\/greeter\.ts\(\d+,\d+\): error TS2322/);
+        expect(await untilAnswer(api, () => true)).to.contain('Hello, ann!');
+        expect(dev.count(/top-level ran/), 'no restart for code that does not type-check').to.equal(1);
+        writeFileSync(greeter(), good.replace('Hello, ${name}!', 'Howdy, ${name}!').replace('this.visits++;', "this.visits++;\n    if (name === 'boom') throw new Error('boom');"));
+        await untilAnswer(api, (text) => text.includes('Howdy, ann!'));
+        expect(dev.count(/top-level ran/), 'one restart for one change').to.equal(2);
+        // --debug: the 500 page's traceback points at the TypeScript line (source maps).
+        const boom = await untilAnswer(`http://127.0.0.1:${port}/api/hello/boom`, (_text, status) => status === 500);
+        expect(boom).to.match(/Error: boom\s+at Greeter\.greet \([^)]*src\/greeter\.ts:\d+:\d+\)/);
+      } finally {
+        await dev.stop();
+      }
+    });
+
+    it('debug: true by hand (node dist/main.js --debug) runs the top-level code once per start and reloads what tsc writes', async () => {
+      const server = startWatched(process.execPath, ['dist/main.js', '--debug'], dir, { PORT: new URL(api).port, TYPHOON_LOG_LEVEL: 'info' });
+      try {
+        await server.waitFor(/Listening on/);
+        await untilAnswer(api, (text) => text.includes(', ann!'));
+        expect(server.count(/top-level ran/)).to.equal(1);
+        expect(server.count(/Serving on/)).to.equal(1);
+        writeFileSync(greeter(), readFileSync(greeter(), 'utf8').replace(/\w+, \$\{name\}!/, 'Hi there, ${name}!'));
+        await exec(path.join(dir, 'node_modules', '.bin', 'tsc'), ['-p', dir], { cwd: dir });
+        await untilAnswer(api, (text) => text.includes('Hi there, ann!'));
+        expect(server.count(/top-level ran/)).to.equal(2);
+        expect(server.output()).to.contain('autoreload: greeter.js changed; restarting under node --watch');
+      } finally {
+        await server.stop();
+      }
+    });
   });
 });

@@ -14,7 +14,7 @@ import { socketLayerFor, type ApplicationInternals, type SocketLayer } from './s
 import { BodyBudget } from './body-budget';
 import { Dispatcher } from './dispatcher';
 import { closeOnSignals } from './close-on-signals';
-import { serveUnderWatch, shouldAutoreload } from './autoreload';
+import { reloadOnChange, shouldAutoreload } from './autoreload';
 import { Hooks, joinPrefix, type HookFunctions, type HookName } from './hooks';
 import type { HandlerRoute } from './handler-route';
 import { ApplicationRoutes } from './application-routes';
@@ -109,7 +109,7 @@ export class Application {
   async listen(port = 8888, host = '0.0.0.0', options: ListenOptions = {}): Promise<HTTPServer> {
     if (this.server || this.pool) throw new ConfigurationError('This application is already listening; create another Application for another port');
     const role = workerRole(this.index);
-    if (this.settings.autoreload && !role && shouldAutoreload()) return serveUnderWatch();
+    if (this.settings.autoreload && !role && shouldAutoreload()) reloadOnChange(this);
     const workers = role ? 1 : workerCount(options.workers);
     if (!role) warnIfFewDescriptors(this.settings.maxConnections);
     if (workers > 1) {

@@ -23,10 +23,11 @@ export interface ApplicationSettings {
   /** Development mode: implies `serveTraceback`, `autoreload`, no template or static-hash caches. */
   debug?: boolean;
   /**
-   * Restart the application when a source file it loaded changes (default: `debug`), as
-   * Tornado's autoreload: `listen()` runs the script again under `node --watch` (same port; a
-   * file that fails to load is reported and the next change awaited). Applies to scripts you
-   * run yourself, not to test runners.
+   * Restart the application when a code file changes in its script's folder (default: `debug`),
+   * as Tornado's autoreload: the script's top-level code runs once per start, and the process
+   * goes on under `node --watch` after the first change (same port; a file that fails to load is
+   * reported and the next change awaited). Applies to scripts you run yourself, not to test
+   * runners, `node --watch` or `typhoon dev`; `TYPHOON_AUTORELOAD=off` turns it off.
    */
   autoreload?: boolean;
   /**
