@@ -155,9 +155,13 @@ describe('samples/chat', () => {
     afterEach(async () => {
       await Promise.all(contexts.map((context) => context.close()));
       contexts = [];
+    });
+
+    /** No script error and no dialog (an alert() a name or a message smuggled in) in any page. */
+    function expectQuietPages(): void {
       expect(pageErrors, 'errors in the pages').to.deep.equal([]);
       expect(dialogs, 'dialogs the pages opened').to.deep.equal([]);
-    });
+    }
 
     /** A page in a browser of its own (own cookies, own localStorage), at `url`, connected and welcomed. */
     async function visit(url = server.url('/'), context?: BrowserContext): Promise<Page> {
@@ -212,6 +216,7 @@ describe('samples/chat', () => {
       expect(await classes(ada)).to.deep.equal(['system', 'message message--mine', 'message']);
       expect(await texts(bob)).to.deep.equal(['Welcome!', 'Ada: Hello from Ada', 'Bob (you): And back, with the button']);
       expect(await classes(bob)).to.deep.equal(['system', 'message', 'message message--mine']);
+      expectQuietPages();
     });
 
     it('shows a newcomer the last 50 of 60 messages, in order, before "Welcome!"', async () => {
@@ -221,6 +226,7 @@ describe('samples/chat', () => {
       const page = await visit();
       const shown = await texts(page);
       expect(shown).to.deep.equal([...lines(11, 60).map((line) => `Ada: ${line}`), 'Welcome!']);
+      expectQuietPages();
     });
 
     it('remembers the name across a reload, and still marks the messages said before it "(you)"', async () => {
@@ -237,6 +243,7 @@ describe('samples/chat', () => {
       // The remembered name is the one sent.
       await say(page, 'after the reload');
       await other.locator('#messages li', { hasText: 'Grace: after the reload' }).waitFor();
+      expectQuietPages();
     });
 
     it('shows a hostile name and message as text, live and in the history, and runs none of it', async () => {
@@ -253,6 +260,7 @@ describe('samples/chat', () => {
         expect(await page.locator('#messages img, #messages script, #messages b').count()).to.equal(0);
       }
       expect(await mallory.locator('#name').inputValue()).to.equal(name);
+      expectQuietPages();
     });
 
     describe('asking the server', () => {
@@ -265,6 +273,7 @@ describe('samples/chat', () => {
         const asked = access().map((entry) => `${entry.res.statusCode} ${entry.req.path}`);
         expect(asked.filter((line) => !line.startsWith('2') && !line.startsWith('101'))).to.deep.equal([]);
         expect(asked).to.include('200 /static/favicon.svg');
+        expectQuietPages();
       });
     });
 
@@ -300,6 +309,7 @@ describe('samples/chat', () => {
         await page.locator('#status[data-state="open"]').waitFor({ timeout: 30_000 });
         await say(page, 'after the restart');
         expect(await texts(page)).to.deep.equal(['Welcome!', 'Ada (you): before the restart', 'Ada (you): after the restart']);
+        expectQuietPages();
       });
     });
   });
