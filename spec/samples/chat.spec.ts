@@ -219,6 +219,20 @@ describe('samples/chat', () => {
       expectQuietPages();
     });
 
+    it('says why, when the server refuses a message, and the room never sees it', async () => {
+      const [ada, bob] = [await visit(), await visit()];
+      await ada.fill('#name', 'Ada');
+      // Past the field's maxlength (only typing is held to it): what a modified page could send.
+      await ada.locator('#message').evaluate((input) => ((input as unknown as { value: string }).value = 'y'.repeat(2001)));
+      await ada.press('#message', 'Enter');
+      await ada.locator('#messages li.system', { hasText: 'Not sent' }).waitFor();
+      await say(ada, 'short enough');
+      await bob.locator('#messages li', { hasText: 'short enough' }).waitFor();
+      expect(await texts(ada)).to.deep.equal(['Welcome!', 'Not sent: text: String must contain at most 2000 character(s)', 'Ada (you): short enough']);
+      expect(await texts(bob)).to.deep.equal(['Welcome!', 'Ada: short enough']);
+      expectQuietPages();
+    });
+
     it('shows a newcomer the last 50 of 60 messages, in order, before "Welcome!"', async () => {
       const ada = await server.websocket('/chat');
       await readJson(ada);

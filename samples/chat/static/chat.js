@@ -70,7 +70,7 @@
       if (early) early.push(data.message);
       else show(data.message);
     } else if (data.status === 400) {
-      note('Not sent: ' + data.errors.map(function (error) { return error.path.slice(1) + ' ' + error.message; }).join('; '));
+      note('Not sent: ' + data.errors.map(function (error) { return (error.path ? error.path.slice(1) + ': ' : '') + error.message; }).join('; '));
     }
   }
 
