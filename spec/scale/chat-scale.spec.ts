@@ -101,7 +101,7 @@ describe('samples/chat scaled out', function () {
     const env = { REDIS_URL: redis.url, HOST: '127.0.0.1' };
     const one = await startChildServer(chat, [], { ...env, PORT: '0' }, ready);
     let two = await startChildServer(chat, [], { ...env, PORT: String(port), WORKERS: '2' }, ready);
-    servers.push(one);
+    servers.push(one, two);
     const said = Array.from({ length: 55 }, (_, i) => `line ${i + 1}`);
     for (const text of said) await sayOnce(one.port, 'Ada', text);
     const page = await openChat(browser, port, 'Bob');
