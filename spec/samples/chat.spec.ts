@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { makeApp } from '../../samples/chat/app';
 import type { ChatEvent, ChatMessage } from '../../samples/chat/chat-room';
 import { TestServer } from '../../lib/testing';
+import { freePort } from '../../lib/testing/redis-server';
 import type { WebSocketClientConnection } from '../../lib';
 import { launchChromium } from '../helpers/browser';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
@@ -295,22 +295,13 @@ describe('samples/chat', () => {
       let chat: ChildServer | null = null;
       afterEach(async () => chat?.stop());
 
-      async function freePort(): Promise<number> {
-        const probe = createServer();
-        await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-        const { port } = probe.address() as AddressInfo;
-        await new Promise((resolve) => probe.close(resolve));
-        return port;
-      }
-
       const startChat = (port: number) => startChildServer(chatScript, [], { HOST: '127.0.0.1', PORT: String(port) }, /Chat on http:\/\/localhost:(\d+)\//);
 
-      async function restart(port: number): Promise<void> {
+      /** SIGTERM: the server closes every WebSocket with 1001 and exits, as in a deploy. */
+      async function stopChat(): Promise<void> {
         const exited = new Promise((resolve) => chat!.child.once('exit', resolve));
-        // SIGTERM: the server closes every WebSocket with 1001, as in a deploy.
         chat!.child.kill('SIGTERM');
         await exited;
-        chat = await startChat(port);
       }
 
       it('says "Welcome!" once: the page reconnects by itself, keeps what it showed, and goes on', async () => {
@@ -318,8 +309,9 @@ describe('samples/chat', () => {
         chat = await startChat(port);
         const page = await visit(`http://127.0.0.1:${port}/`);
         await say(page, 'before the restart', 'Ada');
-        await restart(port);
-        await page.locator('#status[data-state="closed"], #status[data-state="connecting"]').waitFor();
+        await stopChat();
+        await page.locator('#status:not([data-state="open"])').waitFor();
+        chat = await startChat(port);
         await page.locator('#status[data-state="open"]').waitFor({ timeout: 30_000 });
         await say(page, 'after the restart');
         expect(await texts(page)).to.deep.equal(['Welcome!', 'Ada (you): before the restart', 'Ada (you): after the restart']);

@@ -31,7 +31,7 @@ async function joined(socket: WebSocketClientConnection): Promise<Extract<ChatEv
   return event;
 }
 
-/** Says `texts` one after the other on a new connection, each once the room sent the previous back. */
+/** Says `text` as `name` on a connection of its own, and waits for the room to send it back. */
 async function sayOnce(port: number, name: string, text: string): Promise<ChatMessage> {
   const socket = await websocketConnect(`ws://127.0.0.1:${port}/chat`);
   await joined(socket);
@@ -112,7 +112,7 @@ describe('samples/chat scaled out', function () {
     const exited = new Promise((resolve) => two.child.once('exit', resolve));
     two.child.kill('SIGTERM');
     await exited;
-    await page.locator('#status[data-state="closed"], #status[data-state="connecting"]').waitFor();
+    await page.locator('#status:not([data-state="open"])').waitFor();
     two = await startChildServer(chat, [], { ...env, PORT: String(port), WORKERS: '2' }, ready);
     servers.push(two);
     await page.locator('#status[data-state="open"]').waitFor({ timeout: 30_000 });
