@@ -164,12 +164,10 @@ describe('samples/chat', () => {
     }
 
     /** A page in a browser of its own (own cookies, own localStorage), at `url`, connected and welcomed. */
-    async function visit(url = server.url('/'), context?: BrowserContext): Promise<Page> {
-      if (!context) {
-        context = await browser.newContext();
-        context.setDefaultTimeout(DEADLINE);
-        contexts.push(context);
-      }
+    async function visit(url = server.url('/')): Promise<Page> {
+      const context = await browser.newContext();
+      context.setDefaultTimeout(DEADLINE);
+      contexts.push(context);
       const page = await context.newPage();
       page.on('pageerror', (error) => pageErrors.push(error.message));
       page.on('dialog', (dialog) => {
