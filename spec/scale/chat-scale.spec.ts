@@ -138,6 +138,8 @@ describe('samples/chat scaled out', function () {
 
   it('shuts down on SIGTERM: WebSockets get 1001, Redis is left, the process exits 0', async () => {
     const server = await startChildServer(chat, [], { REDIS_URL: redis.url, HOST: '127.0.0.1', PORT: '0', WORKERS: '2' }, ready);
+    // Stopped after the test if it fails before SIGTERM (a server that exited is left as it is).
+    servers.push(server);
     const exit = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
     const socket = await websocketConnect(`ws://127.0.0.1:${server.port}/chat`);
     await joined(socket);
