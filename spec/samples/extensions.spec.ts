@@ -24,7 +24,8 @@ describe('samples/extensions: health and Prometheus metrics', () => {
     expect((await server.fetch('/')).status).to.equal(200);
     expect((await server.fetch('/nowhere')).status).to.equal(404);
     const chat = await server.websocket('/chat');
-    expect(await chat.readMessage()).to.equal('Welcome!');
+    // The chat's first message to a connection (who it is, and the room's history) says it is open.
+    expect(JSON.parse(String(await chat.readMessage()))).to.deep.include({ type: 'joined', history: [] });
     const text = (await server.fetch('/metrics')).text;
     expect(text).to.contain('typhoon_requests_total{handler="IndexHandler",method="GET",status="200"} 1');
     expect(text).to.match(/typhoon_requests_total\{handler="[A-Za-z]+",method="GET",status="404"\} 1/);
