@@ -274,7 +274,8 @@ export class Application {
   /**
    * Graceful shutdown: stop accepting, answer every request from then on (in flight or already
    * sent) with `Connection: close`, let them finish (up to `timeout` seconds, default 10), close
-   * WebSockets with 1001 "Server shutting down", then every connection; give
+   * WebSockets with 1001 "Server shutting down" and end event streams (browsers reconnect with
+   * `Last-Event-ID`), then every connection; give
    * calls still in `IOLoop.runInExecutor` what is left of `timeout`, then stop its threads;
    * disconnect from Redis. In worker mode, every worker does so. Safe to call twice (the same
    * promise). Tornado has no single equivalent (`server.stop()` plus closing sockets by hand).

@@ -3,6 +3,7 @@ import type { Constructor } from '../di/reflection';
 import type { ServerExchange, TransportServer } from '../transport/types';
 import type { Application } from './application';
 import { BodyReader, type BodyLimits } from './body-reader';
+import { closeEventStreams } from './event-stream-budget';
 import { HandlerInternals, INTERNALS } from './handler-internals';
 import type { HandlerRoute } from './handler-route';
 import { runResponseHooks, type Hooks } from './hooks';
@@ -181,6 +182,7 @@ export class Dispatcher {
     server.drain();
     sockets.stopPings();
     sockets.closeAll(1001, 'Server shutting down');
+    closeEventStreams(this.app);
     // A keep-alive client whose last answer came before the drain began (without Connection:
     // close) may have its next request on the way: it is served, not reset. So the drain ends
     // only after a quiet spell with nothing in flight and nothing new: 20 ms when the server

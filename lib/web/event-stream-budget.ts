@@ -2,6 +2,15 @@ import type { Application } from './application';
 
 const budgets = new WeakMap<Application, EventStreamBudget>();
 
+/**
+ * Ends every event stream of `app` (the application is closing): each response finishes, so a
+ * drain does not wait out its timeout for streams that never end, and each browser reconnects
+ * with `Last-Event-ID`, to whichever server listens next. Streams opened from now on end at once.
+ */
+export function closeEventStreams(app: Application): void {
+  budgets.get(app)?.closeAll();
+}
+
 /** The application's budget, made on its first event stream. */
 export function eventStreamBudget(app: Application): EventStreamBudget {
   let budget = budgets.get(app);
@@ -15,6 +24,8 @@ export interface BudgetedStream {
   readonly buffered: number;
   /** Closes the stream and its connection: its client stopped reading. */
   drop(): void;
+  /** Ends the stream and its response. */
+  close(): Promise<void>;
 }
 
 /**
@@ -28,6 +39,8 @@ export interface BudgetedStream {
 export class EventStreamBudget {
   private total = 0;
   private readonly streams = new Set<BudgetedStream>();
+  /** Set when the application began closing. */
+  private closing = false;
 
   constructor(readonly limit: number) {}
 
@@ -38,6 +51,14 @@ export class EventStreamBudget {
 
   add(stream: BudgetedStream): void {
     this.streams.add(stream);
+    // Opened while the application closes: its handler returns first, then the stream ends.
+    if (this.closing) setImmediate(() => void stream.close().catch(() => undefined));
+  }
+
+  /** Ends every stream, and those opened from now on. */
+  closeAll(): void {
+    this.closing = true;
+    for (const stream of this.streams) void stream.close().catch(() => undefined);
   }
 
   /** The stream is over: what it still holds no longer counts (its connection is closing). */

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import http from 'node:http';
 import { Application, RequestHandler, sleep } from '../../lib';
 import { TestServer } from '../../lib/testing';
+import { captureLogs } from '../helpers/logs';
 import { waitFor } from '../helpers/promises';
 
 class Work extends RequestHandler {
@@ -104,5 +105,41 @@ describe('a graceful close of a streamed response', function () {
     expect(await response).to.deep.equal({ connection: 'close', body: 'first second', encoding: 'chunked' });
     await closed;
     agent.destroy();
+  });
+});
+
+describe('a graceful close with event streams open (issue 28)', function () {
+  this.timeout(30_000);
+  const logs = captureLogs('warn');
+
+  it('ends every event stream at once instead of waiting out the timeout for them', async () => {
+    let opened = 0;
+    class Ticks extends RequestHandler {
+      async get() {
+        const stream = await this.startEventStream({ heartbeat: 0 });
+        opened++;
+        const timer = setInterval(() => void stream.send({ data: 'tick' }), 20);
+        await stream.closed;
+        clearInterval(timer);
+      }
+    }
+    const app = new Application({ handlers: [['/ticks', Ticks]] });
+    const server = await TestServer.start(app);
+    const listen = () => new Promise<{ ticks: number; ended: boolean }>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: server.port, path: '/ticks', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ ticks: body.split('data: tick').length - 1, ended: true }));
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+    const streams = [listen(), listen()];
+    await waitFor(() => opened === 2, 10_000, 'both streams to open');
+    const closed = app.close({ timeout: 15 });
+    const outcomes = await Promise.all(streams);
+    await closed;
+    expect(outcomes.map((outcome) => outcome.ended)).to.deep.equal([true, true]);
+    // Before, close() waited its whole timeout for the streams and said so.
+    expect(logs.records.map((record) => record.message)).to.deep.equal([]);
   });
 });
