@@ -132,8 +132,9 @@ npm run dev      # the same in debug mode, compiled and restarted on each change
 npm test         # the specs in src/*.test.ts, on node's test runner
 \`\`\`
 
-- \`src/app.ts\` builds the Application: its handlers and settings.
-- \`src/handlers.ts\` holds the handlers: a page, a JSON route and a WebSocket echo.
+- \`src/app.ts\` builds the Application: its settings, and the modules whose handlers it serves.
+- \`src/handlers.ts\` holds the handlers: a page, a JSON route and a WebSocket echo. Every
+  \`@Route\`/\`@WebSocket\` class there is served; add yours beside them.
 - \`src/greeter.ts\` is a service, injected into the handlers that ask for it.
 - \`templates/\` holds Handlebars templates; \`static/\` is served under /static/.
 
@@ -185,7 +186,7 @@ export class HomeHandler extends RequestHandler {
   }
 }
 
-/** JSON: objects written are sent as JSON. */
+/** JSON: objects returned (or written) are sent as JSON. */
 @Route('/api/hello/:name')
 export class HelloApiHandler extends RequestHandler {
   constructor(private readonly greeter: Greeter) {
@@ -193,7 +194,8 @@ export class HelloApiHandler extends RequestHandler {
   }
 
   get(name: string) {
-    this.write({ message: this.greeter.greet(name), visits: this.greeter.count });
+    // A value returned is the response, as write() would send it (Tornado's self.write works too).
+    return { message: this.greeter.greet(name), visits: this.greeter.count };
   }
 }
 
@@ -207,14 +209,15 @@ export class EchoSocket extends WebSocketHandler {
 `,
     'src/app.ts': `import { fileURLToPath } from 'node:url';
 import { Application, type ApplicationSettings } from 'typhoon';
-import { EchoSocket, HelloApiHandler, HomeHandler } from './handlers.js';
+// Every @Route and @WebSocket class of the modules imported by the time the application starts
+// serving is one of its routes: add handlers to handlers.ts, or import another module here.
+import './handlers.js';
 
 const here = (folder: string) => fileURLToPath(new URL(\`../\${folder}\`, import.meta.url));
 
 /** The application: handlers and settings (debug: reload on change, tracebacks, no caches). */
 export function makeApp(settings: ApplicationSettings = {}): Application {
   return new Application({
-    handlers: [HomeHandler, HelloApiHandler, EchoSocket],
     templatePath: here('templates'),
     staticPath: here('static'),
     ...settings,
