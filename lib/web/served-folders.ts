@@ -51,7 +51,7 @@ function checkFolder(what: string, folder: unknown, holds: string, of = ''): voi
     if (code !== 'ENOENT' && code !== 'ENOTDIR') {
       throw new ConfigurationError(`${subject} cannot be read (${code}): give the server's user access to it`, { cause: error });
     }
-    const anchor = relative ? `, or give an absolute path (path.join(__dirname, ${JSON.stringify(folder)})) so that the working directory does not matter` : '';
+    const anchor = relative ? `, or give an absolute path so that the working directory does not matter: path.join(__dirname, ${JSON.stringify(folder)}) in CommonJS, fileURLToPath(new URL(${JSON.stringify(folder)}, import.meta.url)) in an ES module` : '';
     throw new ConfigurationError(`${subject} does not exist: create it${anchor}`, { cause: error });
   }
   if (!stats.isDirectory()) throw new ConfigurationError(`${subject} is a file, not a folder: give ${holds}`);

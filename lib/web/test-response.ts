@@ -15,19 +15,34 @@ export interface TestResponse {
   url: string;
 }
 
-/** A request body as sent by the test clients: strings and Buffers as they are, other objects as JSON. */
-export type TestBody = string | Buffer | object;
+/**
+ * A request body as sent by the test clients: strings and Buffers as they are, `URLSearchParams`
+ * as a form (`application/x-www-form-urlencoded`, as `fetch` sends it), other objects as JSON.
+ */
+export type TestBody = string | Buffer | URLSearchParams | object;
 
 /**
- * The bytes of a test request's body, adding `Content-Type: application/json` to `headers`
- * (in place) for an object sent as JSON when no content type was given.
+ * The bytes of a test request's body, adding its `Content-Type` to `headers` (in place) when
+ * none was given: `application/x-www-form-urlencoded;charset=UTF-8` for `URLSearchParams`,
+ * `application/json` for an object sent as JSON.
+ *
+ * @throws TypeError for a body `fetch` would send in a form JSON cannot stand for (`FormData`,
+ * `Blob`, a stream, a typed array other than a Buffer), naming what to send instead
  */
 export function testRequestPayload(body: TestBody | undefined, headers: Record<string, string | string[]>): string | Buffer | undefined {
-  const payload = body === undefined || typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  if (payload !== undefined && body !== payload && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
-    headers['Content-Type'] = 'application/json';
+  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return body;
+  const typed = !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+  if (body instanceof URLSearchParams) {
+    if (typed) headers['Content-Type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
+    return body.toString();
   }
-  return payload;
+  const kind = [FormData, Blob, ReadableStream, ArrayBuffer].find((type) => body instanceof type)?.name ?? (ArrayBuffer.isView(body) ? body.constructor.name : null);
+  if (kind) {
+    throw new TypeError(`A test request's body is a string, a Buffer, URLSearchParams (a form) or a value sent as JSON, not a ${kind}: ` +
+      'for a multipart form, write its bytes and Content-Type yourself; for bytes, pass a Buffer (Buffer.from(...))');
+  }
+  if (typed) headers['Content-Type'] = 'application/json';
+  return JSON.stringify(body);
 }
 
 /** A {@link TestResponse} from its parts. */

@@ -33,7 +33,8 @@ describe('folders the application serves from, checked when it starts serving (i
     const error = await startFailure(new Application({ handlers: [], staticPath: 'no-such-static-folder' }));
     expect(error.message).to.equal(
       `The staticPath setting 'no-such-static-folder' is ${path.resolve('no-such-static-folder')} (relative to the working directory ${process.cwd()}), ` +
-        'which does not exist: create it, or give an absolute path (path.join(__dirname, "no-such-static-folder")) so that the working directory does not matter',
+        'which does not exist: create it, or give an absolute path so that the working directory does not matter: ' +
+        'path.join(__dirname, "no-such-static-folder") in CommonJS, fileURLToPath(new URL("no-such-static-folder", import.meta.url)) in an ES module',
     );
   });
 
