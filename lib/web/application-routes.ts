@@ -2,14 +2,15 @@ import type { DependencyContainer } from 'tsyringe';
 import { genLog } from '../common/log';
 import { checkHandlerGraph } from '../di/graph-check';
 import type { Constructor } from '../di/reflection';
-import { ErrorHandler } from './error-handler';
 import type { HandlerRoute } from './handler-route';
+import { NoRouteHandler } from './no-route-handler';
 import { noteGiven, RouteDiscovery } from './route-discovery';
 import { Router, type HandlerSpec } from './router';
 import { checkServedFolders } from './served-folders';
 import type { ResolvedSettings } from './settings';
 import type { SocketLayer } from './socket-layer';
 import type { StaticFiles } from './static-files';
+import { UpgradeRequiredHandler } from './upgrade-required-handler';
 
 /**
  * The routes of one application as its code assembles them, and their completion when it
@@ -99,9 +100,13 @@ export class ApplicationRoutes {
       genLog.warn('No routes: the handlers setting was omitted and no class decorated with @Route or @WebSocket was defined when the application started serving. Import the modules that declare them before listen(), or give handlers');
     }
     if (settings.staticPath) this.staticFiles(settings.staticPath).addRoutes(router, settings);
+    const routes = () => [
+      ...[...router.native, ...router.regex].filter((route) => route.handlerClass !== UpgradeRequiredHandler).map((route) => `${route.pattern.source}  ${route.handlerClass.name}`),
+      ...router.websocket.map((spec) => `${String(spec.pattern)}  ${spec.handlerClass.name} (WebSocket)`),
+    ];
     this.defaultRoute = router.addDefault(
-      settings.defaultHandlerClass ?? ErrorHandler,
-      settings.defaultHandlerClass ? (settings.defaultHandlerArgs ?? {}) : { statusCode: 404 },
+      settings.defaultHandlerClass ?? NoRouteHandler,
+      settings.defaultHandlerClass ? (settings.defaultHandlerArgs ?? {}) : { statusCode: 404, routes },
     );
   }
 
