@@ -173,7 +173,7 @@ export async function runTechEmpower(options: TechEmpowerOptions): Promise<{ row
       });
       for (const [server, result] of best) {
         const extra = test.pipeline && unpipelined.has(server) ? 'not pipelined (the server drops pipelined requests)' : undefined;
-        rows.push({ scenario: test.scenario, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors, ratio: result.ratio, rounds: result.rounds, cpuUsPerRequest: Math.round(result.cpuUsPerRequest * 10) / 10, cpuRounds: result.cpuRounds, ...(extra && { extra }) });
+        rows.push({ scenario: test.scenario, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors, ratio: result.ratio, rounds: result.rounds, cpuUsPerRequest: Math.round(result.cpuUsPerRequest * 10) / 10, cpuRounds: result.cpuRounds.map((us) => Math.round(us * 100) / 100), ...(extra && { extra }) });
         log(`  ${test.scenario} ${server.name}: ${Math.round(result.rate)} req/s`);
       }
     }
