@@ -16,12 +16,12 @@ const count = (queries: unknown) => queryCount(typeof queries === 'string' ? que
 
 // uWS writes Date; TFB also wants Server, set in each route as Fastify's server does (no middleware
 // for every request to pass through first).
-app.get('/plaintext', (_request, response) => void response.set('Server', 'ultimate-express').type('text/plain').send('Hello, World!'));
-app.get('/json', (_request, response) => void response.set('Server', 'ultimate-express').json({ message: 'Hello, World!' }));
-app.get('/db', async (_request, response) => void response.set('Server', 'ultimate-express').json(await db.findWorld()));
-app.get('/queries', async (request, response) => void response.set('Server', 'ultimate-express').json(await db.findWorlds(count(request.query.queries))));
-app.get('/fortunes', async (_request, response) => void response.set('Server', 'ultimate-express').type('text/html; charset=utf-8').send(renderFortunes(await db.fortunes())));
-app.get('/updates', async (request, response) => void response.set('Server', 'ultimate-express').json(await db.updateWorlds(count(request.query.queries))));
+app.get('/plaintext', (_request, response) => response.set('Server', 'ultimate-express').type('text/plain').send('Hello, World!'));
+app.get('/json', (_request, response) => response.set('Server', 'ultimate-express').json({ message: 'Hello, World!' }));
+app.get('/db', async (_request, response) => response.set('Server', 'ultimate-express').json(await db.findWorld()));
+app.get('/queries', async (request, response) => response.set('Server', 'ultimate-express').json(await db.findWorlds(count(request.query.queries))));
+app.get('/fortunes', async (_request, response) => response.set('Server', 'ultimate-express').type('text/html; charset=utf-8').send(renderFortunes(await db.fortunes())));
+app.get('/updates', async (request, response) => response.set('Server', 'ultimate-express').json(await db.updateWorlds(count(request.query.queries))));
 
 // uWS binds before listen() returns (ultimate-express calls back from inside it, before `server` is assigned).
 const server = app.listen(Number(process.argv[2] ?? 0), '127.0.0.1');
