@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --only core,techempower,connections] [-- --trixie]`: every scenario against
- * Typhoon and the reference servers in one run, same load generators, printed as markdown
- * tables with ratios to raw uWebSockets.js, and saved as JSON and an SVG chart of the ratios
- * under benchmarks/results/. Three parts: the core scenarios (this file), TechEmpower's six
+ * `npm run bench [-- --quick] [-- --only core,techempower,connections] [-- --servers uws,typhoon,...] [-- --trixie]`:
+ * every scenario against Typhoon, the other frameworks on uWS (hyper-express, ultimate-express)
+ * and the reference servers in one run, same load generators, printed as markdown tables with
+ * ratios to raw uWebSockets.js and each server's CPU per request, and saved as JSON and an SVG
+ * chart of the ratios under benchmarks/results/. `--servers` keeps the core and TechEmpower
+ * parts to the servers named by their ids (see SERVERS; default all). Three parts: the core scenarios (this file), TechEmpower's six
  * test types on PostgreSQL (techempower.ts) and 100,000 concurrent WebSockets
  * (connections.ts). Servers run on CPU 0, load generators on CPU 1. `--trixie` runs the same
  * inside CI's Debian 13 chroot (.ci/trixie, root needed) on Node 24 with uWebSockets.js v20.57,
@@ -15,11 +17,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { glibcVersion, isNative, uwsAvailability } from '../lib/transport/uws';
 import { ratioChart } from './lib/chart';
+import { cpuSeconds, withCpu } from './lib/cpu-time';
 import { rss, sampleRss, startServer, type RunningServer } from './lib/processes';
-import { bestOf as bestOfRounds, roundRatio } from './lib/rounds';
+import { bestOf as bestOfRounds } from './lib/rounds';
 import type { Row } from './lib/row';
+import { BEST_UWS_PEER, targetLines, targetsHeader, type Target } from './lib/targets';
+import { supportsPipelining } from './lib/verify-techempower';
 import { connectionsChart, connectionsTable, runConnections, targetsTable as connectionTargetsTable } from './connections';
-import { runTechEmpower, TECHEMPOWER_TARGETS, techEmpowerTable, techEmpowerTargets } from './techempower';
+import { runTechEmpower, TECHEMPOWER_SERVERS, TECHEMPOWER_TARGETS, techEmpowerTable, techEmpowerTargets } from './techempower';
 import { wrk } from './lib/wrk';
 import { broadcastLoad, connect, echoLoad, frame, openIdle } from './lib/ws-load';
 import { startRedis } from '../lib/testing/redis-server';
@@ -28,6 +33,9 @@ const quick = process.argv.includes('--quick');
 /** The parts to run (`--only core,techempower,connections`); default all three. */
 const ONLY = process.argv.indexOf('--only');
 const PARTS = ONLY >= 0 && process.argv[ONLY + 1] ? process.argv[ONLY + 1].split(',') : ['core', 'techempower', 'connections'];
+/** The servers of the core and TechEmpower parts, by id (`--servers uws,typhoon,hyper-express`); default all. */
+const SERVERS_FLAG = process.argv.indexOf('--servers');
+const SERVER_IDS = SERVERS_FLAG >= 0 && process.argv[SERVERS_FLAG + 1] ? process.argv[SERVERS_FLAG + 1].split(',') : null;
 const root = path.resolve(__dirname, '..', '..');
 const SECONDS = quick ? 1 : 3;
 /** Each measurement is repeated, servers interleaved; ratios are medians of per-round ratios (a shared machine is noisy). */
@@ -39,6 +47,8 @@ const IDLE_CALIBRATION = 'uWebSockets.js + an 8-field object per connection';
 const SUSTAINED = quick ? 300_000 : 1_000_000;
 
 interface ServerSpec {
+  /** What `--servers` calls it. */
+  id: string;
   name: string;
   command: string;
   args: (port: number, staticDir: string) => string[];
@@ -56,12 +66,17 @@ const DEFAULTS = 'Typhoon, default settings';
 const PLAINTEXT = 'plaintext';
 const JSON_ASYNC = 'JSON: async get() awaiting an injected per-request service';
 const JSON_SYNC = 'JSON: sync get() with an injected singleton (reference)';
+const PIPELINED = 'plaintext pipelined ×16';
 const ECHO = 'WebSocket echo (async onMessage)';
 const BROADCAST = 'broadcast to 1,000 clients';
-/** The targets, as medians of per-round ratios of `server` to `reference` in `scenario`. */
-const TARGETS: Array<[scenario: string, server: string, reference: string, target: number]> = [
+/** The targets, as medians of per-round ratios of `server` to `reference` in `scenario` (lib/targets.ts). */
+const TARGETS: Target[] = [
   [PLAINTEXT, 'Typhoon', 'uWebSockets.js', 0.9],
   [JSON_ASYNC, 'Typhoon', 'uWebSockets.js', 0.9],
+  [PIPELINED, 'Typhoon', 'uWebSockets.js', 0.6],
+  [PLAINTEXT, 'Typhoon', BEST_UWS_PEER, 1.0],
+  [JSON_ASYNC, 'Typhoon', BEST_UWS_PEER, 1.0],
+  [PIPELINED, 'Typhoon', BEST_UWS_PEER, 1.0],
   [ECHO, 'Typhoon', 'uWebSockets.js', 0.9],
   [PLAINTEXT, DEFAULTS, 'uWebSockets.js', 0.85],
   [JSON_ASYNC, DEFAULTS, 'uWebSockets.js', 0.85],
@@ -70,22 +85,33 @@ const TARGETS: Array<[scenario: string, server: string, reference: string, targe
   [ECHO, NODE_TRANSPORT, 'node:http (+ws)', 1.0],
   [BROADCAST, NODE_TRANSPORT, 'node:http (+ws)', 1.0],
 ];
+/** The peers on uWS (lib/targets.ts's UWS_PEERS) run on the uWS build Typhoon brings: package.json's overrides. */
 const SERVERS: ServerSpec[] = [
-  { name: 'uWebSockets.js', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/raw-uws.js'), String(p), s], http: true, ws: true },
-  { name: 'Typhoon', command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: true, env: { TYPHOON_TRANSPORT: 'uws' } },
+  { id: 'uws', name: 'uWebSockets.js', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/raw-uws.js'), String(p), s], http: true, ws: true },
+  { id: 'typhoon', name: 'Typhoon', command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: true, env: { TYPHOON_TRANSPORT: 'uws' } },
   {
-    name: DEFAULTS, command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: false,
+    id: 'typhoon-defaults', name: DEFAULTS, command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: false,
     env: { TYPHOON_TRANSPORT: 'uws', TYPHOON_BENCH_DEFAULTS: '1', TYPHOON_LOG_LEVEL: '' }, only: [PLAINTEXT, JSON_ASYNC],
   },
-  { name: NODE_TRANSPORT, command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: true, env: { TYPHOON_TRANSPORT: 'node' } },
-  { name: 'Fastify', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/fastify.js'), String(p), s], http: true, ws: false },
-  { name: 'node:http (+ws)', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/node-http.js'), String(p), s], http: true, ws: true },
-  { name: 'Express', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/express.js'), String(p), s], http: true, ws: false },
-  { name: 'Tornado', command: '/usr/bin/python3', args: (p, s) => [path.join(root, 'benchmarks/servers/tornado_server.py'), String(p), s], http: true, ws: true },
+  { id: 'typhoon-node', name: NODE_TRANSPORT, command: node, args: (p, s) => [path.join(root, 'dist/benchmarks/servers/typhoon.js'), String(p), s], http: true, ws: true, env: { TYPHOON_TRANSPORT: 'node' } },
+  { id: 'hyper-express', name: 'hyper-express', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/hyper-express.js'), String(p), s], http: true, ws: true },
+  { id: 'ultimate-express', name: 'ultimate-express', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/ultimate-express.js'), String(p), s], http: true, ws: true },
+  { id: 'fastify', name: 'Fastify', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/fastify.js'), String(p), s], http: true, ws: false },
+  { id: 'node-http', name: 'node:http (+ws)', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/node-http.js'), String(p), s], http: true, ws: true },
+  { id: 'express', name: 'Express', command: node, args: (p, s) => [path.join(root, 'benchmarks/servers/express.js'), String(p), s], http: true, ws: false },
+  { id: 'tornado', name: 'Tornado', command: '/usr/bin/python3', args: (p, s) => [path.join(root, 'benchmarks/servers/tornado_server.py'), String(p), s], http: true, ws: true },
 ];
+/** `--servers` for the TechEmpower part: the same servers by its names (its node:http has no `ws`), those it has. */
+function techEmpowerServers(): string[] | undefined {
+  if (!SERVER_IDS) return undefined;
+  const names = SERVER_IDS.map((id) => (id === 'node-http' ? 'node:http' : SERVERS.find((spec) => spec.id === id)!.name));
+  return names.filter((name) => TECHEMPOWER_SERVERS.some((server) => server.name === name));
+}
 
-const HTTP_SCENARIOS = [
+/** `pipeline`: requests written at once on each connection (TFB's pipeline.lua), every response counted. */
+const HTTP_SCENARIOS: Array<{ name: string; path: string; connections: number; pipeline?: number }> = [
   { name: PLAINTEXT, path: '/', connections: 50 },
+  { name: PIPELINED, path: '/', connections: 50, pipeline: 16 },
   { name: JSON_ASYNC, path: '/json/42', connections: 50 },
   { name: JSON_SYNC, path: '/json-sync/42', connections: 50 },
   { name: 'static 4 KiB', path: '/static/4k.bin', connections: 50 },
@@ -95,6 +121,14 @@ const HTTP_SCENARIOS = [
 const rows: Row[] = [];
 const notes: string[] = [];
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+/** CPU per request to 0.01 µs. */
+const round = (us: number) => Math.round(us * 100) / 100;
+
+/** A row's measured fields from a bestOf result: the best round's figures, the median ratio, every round. */
+function measured(result: { rate: number; p99ms: number; peak: number; errors?: number; ratio: number; rounds: number[]; cpuUsPerRequest: number; cpuRounds: number[] }) {
+  const { rate, p99ms, peak, errors, ratio, rounds, cpuUsPerRequest, cpuRounds } = result;
+  return { rate, p99ms, peakRssMb: mb(peak), errors, ratio, rounds, cpuUsPerRequest: round(cpuUsPerRequest), cpuRounds: cpuRounds.map(round) };
+}
 
 function preflight(): ServerSpec[] {
   const unknown = PARTS.filter((part) => !['core', 'techempower', 'connections'].includes(part));
@@ -107,14 +141,24 @@ function preflight(): ServerSpec[] {
   } catch {
     notes.push('could not pin the load generator to CPU 1');
   }
-  let servers = SERVERS;
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import tornado'], { stdio: 'ignore' });
-  } catch {
+  const unknownIds = (SERVER_IDS ?? []).filter((id) => !SERVERS.some((spec) => spec.id === id));
+  if (unknownIds.length) throw new Error(`--servers takes ${SERVERS.map((spec) => spec.id).join(', ')}, comma-separated; got ${unknownIds.join(', ')}`);
+  let servers = SERVER_IDS ? SERVERS.filter((spec) => SERVER_IDS.includes(spec.id)) : SERVERS;
+  if (SERVER_IDS) notes.push(`only the servers ${servers.map((spec) => spec.name).join(', ')} (--servers)`);
+  if (servers.some((spec) => spec.name === 'Tornado') && !hasTornado()) {
     notes.push('Tornado skipped: apt-get install -y python3-tornado');
     servers = servers.filter((server) => server.name !== 'Tornado');
   }
   return servers;
+}
+
+function hasTornado(): boolean {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import tornado'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function makeStatic(): { dir: string; sizes: Record<string, number> } {
@@ -168,18 +212,22 @@ async function httpScenarios(servers: ServerSpec[], staticDir: string, sizes: Re
   const specOf = (server: RunningServer) => servers.find((spec) => spec.name === server.name)!;
   try {
     for (const spec of servers.filter((s) => s.http)) running.push(await start(spec, staticDir));
+    const unpipelined = new Set<RunningServer>();
     for (const server of running) {
       await verifyHttp(server, sizes);
+      if (!(await supportsPipelining(server.port, '/'))) unpipelined.add(server);
       await wrk(`http://127.0.0.1:${server.port}/`, WARMUP);
     }
+    if (unpipelined.size) notes.push(`${[...unpipelined].map((server) => server.name).join(', ')}: left out of ${PIPELINED} (pipelined requests are not all answered)`);
     for (const scenario of HTTP_SCENARIOS.filter((candidate) => !quick || !QUICK_LEAVES_OUT.includes(candidate.name))) {
-      const here = running.filter((server) => !specOf(server).only || specOf(server).only!.includes(scenario.name));
+      const here = running.filter((server) => (!specOf(server).only || specOf(server).only!.includes(scenario.name)) && !(scenario.pipeline && unpipelined.has(server)));
       const best = await bestOf(here, async (server) => {
-        const { result, peak } = await sampleRss(server.pid, 100, () => wrk(`http://127.0.0.1:${server.port}${scenario.path}`, SECONDS, scenario.connections));
-        return { rate: result.rps, p99ms: result.p99ms, peak, errors: result.errors };
+        const load = () => wrk(`http://127.0.0.1:${server.port}${scenario.path}`, SECONDS, scenario.connections, '1', scenario.pipeline);
+        const { result: { result, peak }, cpuUsPerRequest } = await withCpu(server.pid, () => sampleRss(server.pid, 100, load), ({ result }) => result.requests);
+        return { rate: result.rps, p99ms: result.p99ms, peak, errors: result.errors, cpuUsPerRequest };
       });
       for (const [server, result] of best) {
-        rows.push({ scenario: scenario.name, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors, ratio: result.ratio, rounds: result.rounds });
+        rows.push({ scenario: scenario.name, server: server.name, unit: 'req/s', ...measured(result) });
         process.stderr.write(`  ${scenario.name} ${server.name}: ${Math.round(result.rate)} req/s\n`);
       }
     }
@@ -198,19 +246,20 @@ async function wsScenarios(servers: ServerSpec[], staticDir: string): Promise<vo
       await echoLoad(server.port, WARMUP);
     }
     const echo = await bestOf(running, async (server) => {
-      const { result, peak } = await sampleRss(server.pid, 100, () => echoLoad(server.port, SECONDS));
-      return { ...result, peak };
+      const { result: { result, peak }, cpuUsPerRequest } = await withCpu(server.pid, () => sampleRss(server.pid, 100, () => echoLoad(server.port, SECONDS)), ({ result }) => result.messages);
+      return { ...result, peak, cpuUsPerRequest };
     });
     for (const [server, result] of echo) {
-      rows.push({ scenario: ECHO, server: server.name, rate: result.rate, unit: 'msg/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio, rounds: result.rounds });
+      rows.push({ scenario: ECHO, server: server.name, unit: 'msg/s', ...measured(result) });
       process.stderr.write(`  WebSocket echo ${server.name}: ${Math.round(result.rate)} msg/s\n`);
     }
+    // CPU per delivery includes opening the 1,000 subscribers' connections (the same for every server).
     const broadcast = await bestOf(running, async (server) => {
-      const { result, peak } = await sampleRss(server.pid, 100, () => broadcastLoad(server.port, SECONDS, 1000));
-      return { ...result, peak };
+      const { result: { result, peak }, cpuUsPerRequest } = await withCpu(server.pid, () => sampleRss(server.pid, 100, () => broadcastLoad(server.port, SECONDS, 1000)), ({ result }) => result.messages);
+      return { ...result, peak, cpuUsPerRequest };
     });
     for (const [server, result] of broadcast) {
-      rows.push({ scenario: BROADCAST, server: server.name, rate: result.rate, unit: 'deliveries/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), ratio: result.ratio, rounds: result.rounds });
+      rows.push({ scenario: BROADCAST, server: server.name, unit: 'deliveries/s', ...measured(result) });
       process.stderr.write(`  broadcast ${server.name}: ${Math.round(result.rate)} deliveries/s\n`);
     }
   } finally {
@@ -256,11 +305,12 @@ async function workerScenarios(staticDir: string): Promise<void> {
     for (const [name, spec, env] of runs) running.push(await startServer(name, spec.command, spec.args(0, staticDir), root, { cpus: '0-1', env: { ...spec.env, ...env } }));
     for (const server of running) await wrk(`http://127.0.0.1:${server.port}/`, WARMUP, 50, '0-1');
     const best = await bestOf(running, async (server) => {
-      const { result, peak } = await sampleRss(server.pid, 100, () => wrk(`http://127.0.0.1:${server.port}/`, SECONDS, 100, '0-1'));
-      return { rate: result.rps, p99ms: result.p99ms, peak, errors: result.errors };
+      const load = () => wrk(`http://127.0.0.1:${server.port}/`, SECONDS, 100, '0-1');
+      const { result: { result, peak }, cpuUsPerRequest } = await withCpu(server.pid, () => sampleRss(server.pid, 100, load), ({ result }) => result.requests);
+      return { rate: result.rps, p99ms: result.p99ms, peak, errors: result.errors, cpuUsPerRequest };
     });
     for (const [server, result] of best) {
-      rows.push({ scenario, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors, ratio: result.ratio });
+      rows.push({ scenario, server: server.name, unit: 'req/s', ...measured(result) });
       process.stderr.write(`  ${scenario} ${server.name}: ${Math.round(result.rate)} req/s\n`);
     }
   } finally {
@@ -280,8 +330,10 @@ async function redisBroadcast(staticDir: string): Promise<void> {
   const servers = await Promise.all([0, 1].map((i) => startServer(`Typhoon ${i}`, spec.command, spec.args(0, staticDir), root, { env })));
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = cpuSeconds(servers[0].pid) + cpuSeconds(servers[1].pid);
     const { result, peak } = await sampleRss(servers[0].pid, 100, () => broadcastLoad(servers.map((server) => server.port), SECONDS, 1000));
-    rows.push({ scenario: 'broadcast to 1,000 clients on two processes through Redis', server: 'Typhoon ×2 + Redis', rate: result.rate, unit: 'deliveries/s', p99ms: result.p99ms, peakRssMb: mb(peak) });
+    const cpuUsPerRequest = ((cpuSeconds(servers[0].pid) + cpuSeconds(servers[1].pid) - before) * 1e6) / result.messages;
+    rows.push({ scenario: 'broadcast to 1,000 clients on two processes through Redis', server: 'Typhoon ×2 + Redis', rate: result.rate, unit: 'deliveries/s', p99ms: result.p99ms, peakRssMb: mb(peak), cpuUsPerRequest: round(cpuUsPerRequest) });
     process.stderr.write(`  broadcast through Redis: ${Math.round(result.rate)} deliveries/s\n`);
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
@@ -296,12 +348,12 @@ async function sustained(staticDir: string): Promise<void> {
   try {
     const probe = await wrk(`http://127.0.0.1:${server.port}/`, 1);
     const seconds = Math.max(2, Math.ceil(SUSTAINED / Math.max(probe.rps, 1)) + 1);
-    const { result, samples } = await sampleRss(server.pid, 250, () => wrk(`http://127.0.0.1:${server.port}/json/7`, seconds));
+    const { result: { result, samples }, cpuUsPerRequest } = await withCpu(server.pid, () => sampleRss(server.pid, 250, () => wrk(`http://127.0.0.1:${server.port}/json/7`, seconds)), ({ result }) => result.requests);
     const half = samples.slice(Math.floor(samples.length / 2));
     const slope = linearSlope(half); // bytes per second
     const perHundredK = result.rps ? (slope / result.rps) * 100_000 : 0;
     rows.push({
-      scenario: `sustained ${(result.requests / 1e6).toFixed(2)}M requests (JSON)`, server: spec.name, rate: result.rps, unit: 'req/s', p99ms: result.p99ms,
+      scenario: `sustained ${(result.requests / 1e6).toFixed(2)}M requests (JSON)`, server: spec.name, rate: result.rps, unit: 'req/s', p99ms: result.p99ms, cpuUsPerRequest: round(cpuUsPerRequest),
       peakRssMb: mb(Math.max(...samples.map(([, value]) => value))),
       extra: `RSS ${mb(samples[0][1])} → ${mb(samples[samples.length - 1][1])} MB; second-half trend ${(perHundredK / 1024).toFixed(1)} KiB per 100k requests`,
     });
@@ -326,41 +378,41 @@ function format(value: number, unit: string): string {
   return `${Math.round(value).toLocaleString('en')} ${unit}`;
 }
 
+/** Server CPU time per request (per message, per delivery), or `–`. */
+function cpu(row: Row): string {
+  const us = row.cpuUsPerRequest;
+  return us !== undefined && Number.isFinite(us) ? `${us.toFixed(us < 10 ? 2 : 1)} µs` : '–';
+}
+
 function table(): string {
   const lines: string[] = [];
   for (const scenario of [...new Set(rows.map((row) => row.scenario))]) {
     const group = rows.filter((row) => row.scenario === scenario);
     const reference = group.find((row) => row.server === 'uWebSockets.js') ?? (scenario.includes('Redis') ? rows.find((row) => row.scenario === BROADCAST && row.server === 'uWebSockets.js') : undefined);
-    lines.push(`\n### ${scenario}\n`, '| server | throughput | p99 latency | peak RSS | vs raw uWS |', '| --- | ---: | ---: | ---: | ---: |');
+    const per = group[0].unit === 'msg/s' ? 'message' : group[0].unit === 'deliveries/s' ? 'delivery' : 'request';
+    lines.push(`\n### ${scenario}\n`, `| server | throughput | p99 latency | peak RSS | server CPU per ${per} | vs raw uWS |`, '| --- | ---: | ---: | ---: | ---: | ---: |');
     for (const row of group) {
       const ratio = row.ratio !== undefined && Number.isFinite(row.ratio) ? row.ratio : reference && reference.rate ? row.rate / reference.rate : NaN;
       const p99 = Number.isFinite(row.p99ms) ? `${row.p99ms.toFixed(2)} ms` : '–';
       const errors = row.errors ? ` (${row.errors} errors)` : '';
-      lines.push(`| ${row.server} | ${format(row.rate, row.unit)}${errors} | ${p99} | ${row.peakRssMb} MB | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'} |`);
-      if (row.extra) lines.push(`| | ${row.extra} | | | |`);
+      lines.push(`| ${row.server} | ${format(row.rate, row.unit)}${errors} | ${p99} | ${row.peakRssMb} MB | ${cpu(row)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'} |`);
+      if (row.extra) lines.push(`| | ${row.extra} | | | | |`);
     }
   }
   return lines.join('\n');
 }
 
-/** Every target, as the median of per-round ratios; idle memory against the calibration row. */
+/** Every target, as medians of per-round ratios (lib/targets.ts); idle memory against the calibration row. */
 function targetsTable(): string {
-  const lines = ['\n### Targets\n', '| scenario | server | vs | ratio | target |', '| --- | --- | --- | ---: | ---: |'];
-  for (const [scenario, server, reference, target] of TARGETS) {
-    const ours = rows.find((row) => row.scenario === scenario && row.server === server);
-    const theirs = rows.find((row) => row.scenario === scenario && row.server === reference);
-    if (!ours?.rounds || !theirs?.rounds) continue;
-    const ratio = roundRatio(ours.rounds, theirs.rounds);
-    lines.push(`| ${scenario} | ${server} | ${reference} | ${ratio.toFixed(2)}× | ≥ ${target.toFixed(2)}× ${ratio >= target ? '(met)' : '(not met)'} |`);
-  }
+  const lines = ['\n### Targets\n', ...targetsHeader('scenario'), ...targetLines(rows, TARGETS)];
   const idle = rows.filter((row) => row.unit === 'bytes/conn');
   const calibration = idle.find((row) => row.server === IDLE_CALIBRATION);
   const typhoon = idle.find((row) => row.server === 'Typhoon');
   if (calibration && typhoon) {
     const ratio = typhoon.rate / calibration.rate;
-    lines.push(`| ${typhoon.scenario} | Typhoon | ${IDLE_CALIBRATION} | ${ratio.toFixed(2)}× | ≤ 1.50× ${ratio <= 1.5 ? '(met)' : '(not met)'} |`);
+    lines.push(`| ${typhoon.scenario} | Typhoon | ${IDLE_CALIBRATION} | ${ratio.toFixed(2)}× | ≤ 1.50× ${ratio <= 1.5 ? '(met)' : '(not met)'} | – | – |`);
   }
-  return lines.length > 3 ? lines.join('\n') : '';
+  return lines.length > 4 ? lines.join('\n') : '';
 }
 
 /** Which core scenarios quick mode leaves out, to stay under three minutes with the other parts. */
@@ -398,7 +450,7 @@ async function main(): Promise<void> {
   let techempower: Row[] = [];
   if (PARTS.includes('techempower')) {
     process.stderr.write('TechEmpower tests: servers on CPU 0, wrk and PostgreSQL on CPU 1\n');
-    const result = await runTechEmpower({ quick, seconds: SECONDS, rounds: ROUNDS });
+    const result = await runTechEmpower({ quick, seconds: SECONDS, rounds: ROUNDS, servers: techEmpowerServers() });
     techempower = result.rows;
     notes.push(...result.notes);
   }
@@ -424,7 +476,7 @@ async function main(): Promise<void> {
     console.log(targetsTable());
   }
   if (techempower.length) {
-    console.log(`\n### TechEmpower Framework Benchmarks' test types (PostgreSQL${quick ? '; quick: raw uWS, Typhoon and Fastify only' : ''})\n`);
+    console.log(`\n### TechEmpower Framework Benchmarks' test types (PostgreSQL${quick ? '; quick: raw uWS, Typhoon, the uWS peers and Fastify only' : ''})\n`);
     console.log(techEmpowerTable(techempower));
     console.log(`\n#### Targets\n\n${techEmpowerTargets(techempower)}`);
   }

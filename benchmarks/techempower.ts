@@ -15,9 +15,10 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { findPostgres, POSTGRES_PACKAGE, startPostgres } from './lib/postgres';
 import { sampleRss, startServer, type RunningServer } from './lib/processes';
-import { cpuSeconds } from './lib/cpu-time';
-import { bestOf, REFERENCE, roundRatio } from './lib/rounds';
+import { withCpu } from './lib/cpu-time';
+import { bestOf, REFERENCE } from './lib/rounds';
 import type { Row } from './lib/row';
+import { BEST_UWS_PEER, targetLines, targetsHeader, type Target } from './lib/targets';
 import { tfbWrk } from './lib/tfb-wrk';
 import { dateProblems, expectedFortunes, supportsPipelining, verifyTechEmpower } from './lib/verify-techempower';
 
@@ -26,7 +27,7 @@ const servers = path.join(root, 'dist', 'benchmarks', 'servers', 'techempower');
 
 /** How a run is sized. */
 export interface TechEmpowerOptions {
-  /** Quick mode: only raw uWS, Typhoon and Fastify (the targets' servers), labelled quick. */
+  /** Quick mode: only raw uWS, Typhoon, the uWS peers and Fastify (the targets' servers), labelled quick. */
   quick: boolean;
   /** Length of each measurement, in seconds (wrk takes whole seconds). */
   seconds: number;
@@ -34,7 +35,7 @@ export interface TechEmpowerOptions {
   rounds: number;
   /** Length of the warm-up of each server (every endpoint in turn), in seconds; default 2, quick 1. */
   warmupSeconds?: number;
-  /** Only these servers (names as in {@link TECHEMPOWER_SERVERS}); default: all, or the quick three. */
+  /** Only these servers (names as in {@link TECHEMPOWER_SERVERS}); default: all, or the quick ones. */
   servers?: string[];
 }
 
@@ -88,6 +89,8 @@ export const TECHEMPOWER_SERVERS: TechEmpowerServer[] = [
   { name: REFERENCE, command: node, args: [serverFile('raw-uws')], quick: true },
   { name: 'Typhoon', command: node, args: [serverFile('typhoon')], env: { TYPHOON_TRANSPORT: 'uws' }, quick: true },
   { name: 'Typhoon (node transport)', command: node, args: [serverFile('typhoon')], env: { TYPHOON_TRANSPORT: 'node' } },
+  { name: 'hyper-express', command: node, args: [serverFile('hyper-express')], quick: true },
+  { name: 'ultimate-express', command: node, args: [serverFile('ultimate-express')], quick: true },
   { name: 'Fastify', command: node, args: [serverFile('fastify')], quick: true },
   { name: 'node:http', command: node, args: [serverFile('node-http')] },
   { name: 'Express', command: node, args: [serverFile('express')] },
@@ -95,11 +98,12 @@ export const TECHEMPOWER_SERVERS: TechEmpowerServer[] = [
 ];
 
 const [JSON_TEST, SINGLE, MULTIPLE, FORTUNES, UPDATES, PLAINTEXT] = TECHEMPOWER_TESTS.map((test) => test.scenario);
-/** The targets, as medians of per-round ratios of `server` to `reference` in `scenario`. */
-export const TECHEMPOWER_TARGETS: Array<[scenario: string, server: string, reference: string, target: number]> = [
-  ...[JSON_TEST, SINGLE, MULTIPLE, FORTUNES, UPDATES, PLAINTEXT].map((scenario): [string, string, string, number] => [scenario, 'Typhoon', REFERENCE, 0.9]),
+/** The targets, as medians of per-round ratios of `server` to `reference` in `scenario` (lib/targets.ts). */
+export const TECHEMPOWER_TARGETS: Target[] = [
+  ...[JSON_TEST, SINGLE, MULTIPLE, FORTUNES, UPDATES, PLAINTEXT].map((scenario): Target => [scenario, 'Typhoon', REFERENCE, 0.9]),
   [FORTUNES, 'Typhoon', 'Fastify', 2],
   [SINGLE, 'Typhoon', 'Fastify', 2],
+  [JSON_TEST, 'Typhoon', BEST_UWS_PEER, 1],
 ];
 
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
@@ -163,14 +167,13 @@ export async function runTechEmpower(options: TechEmpowerOptions): Promise<{ row
       const best = await bestOf(running, options.rounds, async (server) => {
         const pipeline = unpipelined.has(server) ? 1 : test.pipeline;
         const url = `http://127.0.0.1:${server.port}${test.path}`;
-        const cpuBefore = cpuSeconds(server.pid);
-        const { result, peak } = await sampleRss(server.pid, 100, () => tfbWrk(url, { seconds: options.seconds, connections: test.connections, accept: test.accept, pipeline }));
-        const cpuUsPerRequest = result.requests ? ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / result.requests : NaN;
+        const load = () => tfbWrk(url, { seconds: options.seconds, connections: test.connections, accept: test.accept, pipeline });
+        const { result: { result, peak }, cpuUsPerRequest } = await withCpu(server.pid, () => sampleRss(server.pid, 100, load), ({ result }) => result.requests);
         return { rate: result.rps, p99ms: result.p99ms, peak, errors: result.errors, cpuUsPerRequest };
       });
       for (const [server, result] of best) {
         const extra = test.pipeline && unpipelined.has(server) ? 'not pipelined (the server drops pipelined requests)' : undefined;
-        rows.push({ scenario: test.scenario, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors, ratio: result.ratio, rounds: result.rounds, cpuUsPerRequest: Math.round(result.cpuUsPerRequest * 10) / 10, ...(extra && { extra }) });
+        rows.push({ scenario: test.scenario, server: server.name, rate: result.rate, unit: 'req/s', p99ms: result.p99ms, peakRssMb: mb(result.peak), errors: result.errors, ratio: result.ratio, rounds: result.rounds, cpuUsPerRequest: Math.round(result.cpuUsPerRequest * 10) / 10, cpuRounds: result.cpuRounds.map((us) => Math.round(us * 100) / 100), ...(extra && { extra }) });
         log(`  ${test.scenario} ${server.name}: ${Math.round(result.rate)} req/s`);
       }
     }
@@ -240,22 +243,14 @@ export function techEmpowerTable(rows: Row[]): string {
 }
 
 /**
- * Each target with its measured ratio (median of per-round ratios) and whether it held, and
- * beside it the ratio of CPU per request (the reference's over the server's, best rounds):
- * what the throughput ratio would be were both servers the bottleneck.
+ * Each target with its measured ratio (median of per-round ratios) and whether it holds, the
+ * ratio of CPU per request (the reference's over the server's, median of per-round ratios: what
+ * the throughput ratio would be were both servers the bottleneck) and Typhoon against the best
+ * uWS peer in the same test (lib/targets.ts).
  */
 export function techEmpowerTargets(rows: Row[]): string {
-  const lines = ['| test | server | vs | ratio | target | CPU-cost ratio |', '| --- | --- | --- | ---: | ---: | ---: |'];
-  for (const [scenario, server, reference, target] of TECHEMPOWER_TARGETS) {
-    const ours = rows.find((row) => row.scenario === scenario && row.server === server);
-    const theirs = rows.find((row) => row.scenario === scenario && row.server === reference);
-    if (!ours?.rounds || !theirs?.rounds) continue;
-    const ratio = roundRatio(ours.rounds, theirs.rounds);
-    const cost = (theirs.cpuUsPerRequest ?? NaN) / (ours.cpuUsPerRequest ?? NaN);
-    const met = ratio >= target ? '(met)' : '(not met)';
-    lines.push(`| ${scenario.replace(/^TechEmpower: /, '')} | ${server} | ${reference} | ${ratio.toFixed(2)}× | ≥ ${target.toFixed(2)}× ${met} | ${Number.isFinite(cost) ? `${cost.toFixed(2)}×` : '–'} |`);
-  }
-  return lines.length > 2 ? lines.join('\n') : '';
+  const lines = targetLines(rows, TECHEMPOWER_TARGETS, (scenario) => scenario.replace(/^TechEmpower: /, ''));
+  return lines.length ? [...targetsHeader('test'), ...lines].join('\n') : '';
 }
 
 async function main(): Promise<void> {

@@ -19,6 +19,22 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * Measures `work` (a load run against the process `pid`) and the server CPU it cost: the
+ * process's user + system time over the run divided by `count(result)`, in µs (NaN for no work).
+ *
+ * @example
+ * ```ts
+ * const { result, cpuUsPerRequest } = await withCpu(server.pid, () => wrk(url, 3), (r) => r.requests);
+ * ```
+ */
+export async function withCpu<T>(pid: number, work: () => Promise<T>, count: (result: T) => number): Promise<{ result: T; cpuUsPerRequest: number }> {
+  const before = cpuSeconds(pid);
+  const result = await work();
+  const done = count(result);
+  return { result, cpuUsPerRequest: done > 0 ? ((cpuSeconds(pid) - before) * 1e6) / done : NaN };
+}
+
 /** CPU seconds this process and its children that have exited (and were waited for) have used. */
 export function ownAndChildrenSeconds(): number {
   try {

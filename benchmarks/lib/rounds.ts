@@ -9,35 +9,38 @@ export const REFERENCE = 'uWebSockets.js';
  * round being compared with another's luckier one.
  *
  * @param rounds how many times each server is measured (at least 1)
- * @returns per server: its best round's result, `ratio` (NaN without the reference) and the
- *   rate of each round, in round order
+ * @returns per server: its best round's result, `ratio` (NaN without the reference), the rate
+ *   of each round, in round order, and its server CPU per request (`cpuUsPerRequest`, NaN
+ *   where a round did not measure it)
  * @example
  * ```ts
  * const best = await bestOf(servers, 5, async (server) => ({ rate: (await wrk(url(server), 3)).rps }));
  * ```
  */
-export async function bestOf<S extends { name: string }, T extends { rate: number }>(
+export async function bestOf<S extends { name: string }, T extends { rate: number; cpuUsPerRequest?: number }>(
   servers: S[],
   rounds: number,
   measure: (server: S) => Promise<T>,
   reference = REFERENCE,
-): Promise<Map<S, T & { ratio: number; rounds: number[] }>> {
+): Promise<Map<S, T & { ratio: number; rounds: number[]; cpuRounds: number[] }>> {
   const best = new Map<S, T>();
   const rates = new Map<S, number[]>(servers.map((server) => [server, []]));
+  const cpu = new Map<S, number[]>(servers.map((server) => [server, []]));
   for (let round = 0; round < Math.max(1, rounds); round++) {
     for (let i = 0; i < servers.length; i++) {
       const server = servers[(i + round) % servers.length];
       const result = await measure(server);
       rates.get(server)!.push(result.rate);
+      cpu.get(server)!.push(result.cpuUsPerRequest ?? NaN);
       if (!best.has(server) || result.rate > best.get(server)!.rate) best.set(server, result);
     }
   }
   const referenceServer = servers.find((server) => server.name === reference);
   const referenceRates = referenceServer ? rates.get(referenceServer)! : null;
-  const withRatios = new Map<S, T & { ratio: number; rounds: number[] }>();
+  const withRatios = new Map<S, T & { ratio: number; rounds: number[]; cpuRounds: number[] }>();
   for (const [server, result] of best) {
     const ratio = referenceRates ? roundRatio(rates.get(server)!, referenceRates) : NaN;
-    withRatios.set(server, { ...result, ratio, rounds: rates.get(server)! });
+    withRatios.set(server, { ...result, ratio, rounds: rates.get(server)!, cpuRounds: cpu.get(server)! });
   }
   return withRatios;
 }

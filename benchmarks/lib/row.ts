@@ -20,4 +20,6 @@ export interface Row {
   ratio?: number;
   /** The rate of each round, in round order (rounds interleave the servers). */
   rounds?: number[];
+  /** Server CPU per request of each round, in µs, in round order (NaN where not measured). */
+  cpuRounds?: number[];
 }

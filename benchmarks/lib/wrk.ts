@@ -1,4 +1,5 @@
 import { run } from './processes';
+import { scriptFiles } from './wrk-scripts';
 
 /** What one wrk run measured. */
 export interface WrkResult {
@@ -13,10 +14,16 @@ function toMs(value: string, unit: string): number {
   return unit === 'us' ? number / 1000 : unit === 's' ? number * 1000 : number;
 }
 
-/** Runs wrk (Debian's, native: not the bottleneck) on CPU 1 against `url`. */
-export async function wrk(url: string, seconds: number, connections = 50, cpus = '1'): Promise<WrkResult> {
-  const out = await run('taskset', ['-c', cpus, 'wrk', cpus.includes('-') ? '-t2' : '-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', url]);
-  return parseWrk(out);
+/**
+ * Runs wrk (Debian's, native: not the bottleneck) on CPU 1 against `url`; with `pipeline` above
+ * 1, each connection writes that many requests at once (TFB's pipeline.lua), and every response
+ * counts.
+ */
+export async function wrk(url: string, seconds: number, connections = 50, cpus = '1', pipeline = 1): Promise<WrkResult> {
+  const args = ['-c', cpus, 'wrk', cpus.includes('-') ? '-t2' : '-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency'];
+  if (pipeline > 1) args.push('-s', scriptFiles().pipeline, url, '--', String(pipeline));
+  else args.push(url);
+  return parseWrk(await run('taskset', args));
 }
 
 /** Reads wrk's `--latency` report: requests a second, p99 (NaN when absent or printed as 0), requests, non-2xx and socket errors. */
