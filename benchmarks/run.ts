@@ -4,8 +4,9 @@
  * and the reference servers in one run, same load generators, printed as markdown tables with
  * ratios to raw uWebSockets.js and each server's CPU per request, and saved as JSON and an SVG
  * chart of the ratios under benchmarks/results/. `--servers` keeps the core and TechEmpower
- * parts to the servers named by their ids (see SERVERS; default all). Three parts: the core scenarios (this file), TechEmpower's six
- * test types on PostgreSQL (techempower.ts) and 100,000 concurrent WebSockets
+ * parts to the servers named by their ids (see SERVERS; default all). Three parts: the core
+ * scenarios (this file), TechEmpower's six test types on PostgreSQL (techempower.ts) and
+ * 100,000 concurrent WebSockets
  * (connections.ts). Servers run on CPU 0, load generators on CPU 1. `--trixie` runs the same
  * inside CI's Debian 13 chroot (.ci/trixie, root needed) on Node 24 with uWebSockets.js v20.57,
  * the platform of users on Node 22/24, and copies its results back here.
