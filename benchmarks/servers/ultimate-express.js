@@ -1,4 +1,4 @@
-// Peer on uWS: ultimate-express 2.2.1 on the same uWebSockets.js build as Typhoon (package.json's overrides), written as its docs show: Express's code with require('ultimate-express') (the same routes as express.js), express.static() for files, WebSockets on its uWS App (app.uwsApp.ws(), as its README says). Usage: node ultimate-express.js <port> <static-dir>
+// Peer on uWS: ultimate-express 2.2.1 on the same uWebSockets.js build as Typhoon (package.json's overrides), written as its docs show: Express's code with require('ultimate-express') (the same routes as express.js: express-routes.js), express.static() for files, WebSockets on its uWS App (app.uwsApp.ws(), as its README says). Usage: node ultimate-express.js <port> <static-dir>
 'use strict';
 const express = require('ultimate-express');
 
@@ -8,13 +8,8 @@ if (!/\[native code\]/.test(Function.prototype.toString.call(require('uWebSocket
   process.exit(2);
 }
 const [port, staticDir] = [Number(process.argv[2] ?? 0), process.argv[3]];
-const store = new Map(Array.from({ length: 1000 }, (_, i) => [String(i), `item ${i}`]));
 const app = express();
-app.get('/', (_request, response) => response.type('text/plain').send('Hello, World!'));
-const find = async (id) => store.get(id) ?? null;
-app.get('/json/:id', async (request, response) => response.json({ id: request.params.id, name: await find(request.params.id) }));
-app.get('/json-sync/:id', (request, response) => response.json({ id: request.params.id, name: store.get(request.params.id) ?? null }));
-app.use('/static', express.static(staticDir));
+require('./express-routes')(app, express, staticDir);
 
 // ultimate-express has no WebSocket API of its own: its README points to app.uwsApp.ws() (or the
 // separate ultimate-ws package), so these are uWS's own handlers on its App.
